@@ -1,0 +1,25 @@
+package dev.infertrace.testbed;
+
+import dev.infertrace.testbed.peers.PeersCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the testbed jar: {@code ./infertrace <command>} for the testbed's commands. */
+@Command(
+    name = "infertrace",
+    mixinStandardHelpOptions = true,
+    versionProvider = InfertraceVersion.class,
+    description = "Testbed commands of infertrace (stand-ins for a GPU cluster, peers, demo).",
+    subcommands = {PeersCommand.class})
+public final class TestbedMain {
+  private TestbedMain() {}
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs one command line and returns its exit code (2 for usage errors, as picocli does). */
+  public static int run(String... args) {
+    return new CommandLine(new TestbedMain()).execute(args);
+  }
+}

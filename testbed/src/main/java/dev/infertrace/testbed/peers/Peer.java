@@ -1,0 +1,62 @@
+package dev.infertrace.testbed.peers;
+
+/**
+ * The real programs, written by other projects, that infertrace is tested and benchmarked against.
+ *
+ * <p>{@code scripts/install-peers.sh} installs every one of them, pinned, into the peer home (see
+ * {@link PeerHome}); Debian packages land on the system {@code PATH}. Nothing of theirs is in this
+ * repository.
+ */
+public enum Peer {
+  COLLECTOR(
+      Source.PEER_HOME,
+      "bin/otelcol-infertrace",
+      "OpenTelemetry Collector, built with OCB from collector-config/builder-config.yaml"),
+  JAEGER(Source.PEER_HOME, "bin/jaeger", "Jaeger v2 (cmd/jaeger)"),
+  EPP(Source.PEER_HOME, "bin/epp", "Endpoint Picker (ext_proc EPP, cmd/epp)"),
+  INFERENCE_SIM(
+      Source.PEER_HOME, "bin/llm-d-inference-sim", "llm-d-inference-sim, the llm-d vLLM simulator"),
+  OPENAI_PYTHON(
+      Source.PEER_HOME, "venv/bin/python", "Python venv with the OpenAI Python SDK (openai)"),
+  NGINX(Source.SYSTEM_PATH, "nginx", "nginx (Debian)"),
+  HAPROXY(Source.SYSTEM_PATH, "haproxy", "HAProxy (Debian)"),
+  PROMETHEUS(Source.SYSTEM_PATH, "prometheus", "Prometheus (Debian)"),
+  WRK(Source.SYSTEM_PATH, "wrk", "wrk (Debian)");
+
+  /** Where a peer's executable is looked for. */
+  enum Source {
+    /** Relative to the peer home directory. */
+    PEER_HOME,
+    /** A command name searched on {@code PATH}, {@code /usr/sbin} and {@code /usr/bin}. */
+    SYSTEM_PATH
+  }
+
+  private final Source source;
+  private final String executable;
+  private final String description;
+
+  Peer(Source source, String executable, String description) {
+    this.source = source;
+    this.executable = executable;
+    this.description = description;
+  }
+
+  Source source() {
+    return source;
+  }
+
+  /** The executable: a path relative to the peer home, or a command name on {@code PATH}. */
+  public String executable() {
+    return executable;
+  }
+
+  /** What the peer is, for people. */
+  public String description() {
+    return description;
+  }
+
+  /** The name used on the command line and in {@code versions.txt}, e.g. {@code inference-sim}. */
+  public String cliName() {
+    return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+  }
+}
