@@ -85,6 +85,30 @@ public final class PeerProcess implements AutoCloseable {
     return process.isAlive();
   }
 
+  /**
+   * Waits for a peer that runs to completion (a client, a validator) and returns its exit status. A
+   * peer still running after {@code timeout} is killed and reported.
+   */
+  public int waitFor(Duration timeout) {
+    try {
+      if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+        kill();
+        throw new IllegalStateException(
+            peer.cliName()
+                + " still running after "
+                + timeout
+                + "; log "
+                + log
+                + ":\n"
+                + logTail(30));
+      }
+      return process.exitValue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted waiting for " + peer.cliName(), e);
+    }
+  }
+
   /** Waits until {@code port} on 127.0.0.1 accepts connections; fails early if the peer dies. */
   public PeerProcess awaitPort(int port, Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
