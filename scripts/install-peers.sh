@@ -16,10 +16,10 @@ OCB_VERSION=v0.159.0
 # Jaeger v2: the Go module has no /v2 path, v1.76.0 is the same code as v2.13.0.
 JAEGER_MODULE=github.com/jaegertracing/jaeger
 JAEGER_VERSION=v1.76.0
-# The Endpoint Picker. llm-d-router is refused by the Go module proxy here (403), so the EPP
-# comes from Gateway API Inference Extension, the last release that ships cmd/epp.
-EPP_MODULE=sigs.k8s.io/gateway-api-inference-extension
-EPP_VERSION=v1.5.0
+# The llm-d EPP (github.com/llm-d/llm-d-router/cmd/epp) is not installed: the Go module proxy
+# refuses the module (403 "This module version is not available"), and the EPPs that can be had
+# (gateway-api-inference-extension v1.5.0, llm-d-inference-scheduler v0.4.0) need a Kubernetes
+# API server. See src/docs/peers.md.
 INFERENCE_SIM_MODULE=github.com/llm-d/llm-d-inference-sim
 INFERENCE_SIM_VERSION=v0.10.2
 OPENAI_PY_VERSION=3.54.0
@@ -177,7 +177,6 @@ write_versions() {
   {
     printf 'collector\t%s\n' "$("$PEERS/bin/otelcol-infertrace" --version 2>&1 | head -n1)"
     printf 'jaeger\t%s (Jaeger v2)\n' "$JAEGER_VERSION"
-    printf 'epp\t%s@%s\n' "$EPP_MODULE" "$EPP_VERSION"
     printf 'inference-sim\t%s@%s\n' "$INFERENCE_SIM_MODULE" "$INFERENCE_SIM_VERSION"
     printf 'openai-python\t%s\n' "$("$PEERS/venv/bin/python" -c 'import openai; print("openai " + openai.__version__)')"
     printf 'guidellm\t%s\n' "$("$PEERS/venv/bin/python" -c 'import importlib.metadata as m; print("guidellm " + m.version("guidellm"))' 2>/dev/null || echo 'not installed')"
@@ -196,7 +195,6 @@ install_debian
 install_python
 require_go
 go_build llm-d-inference-sim "$INFERENCE_SIM_MODULE" "$INFERENCE_SIM_VERSION" ./cmd/llm-d-inference-sim
-go_build epp "$EPP_MODULE" "$EPP_VERSION" ./cmd/epp
 go_build jaeger "$JAEGER_MODULE" "$JAEGER_VERSION" ./cmd/jaeger
 install_collector
 write_versions

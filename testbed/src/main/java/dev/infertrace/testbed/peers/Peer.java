@@ -13,7 +13,6 @@ public enum Peer {
       "bin/otelcol-infertrace",
       "OpenTelemetry Collector, built with OCB from collector-config/builder-config.yaml"),
   JAEGER(Source.PEER_HOME, "bin/jaeger", "Jaeger v2 (cmd/jaeger)"),
-  EPP(Source.PEER_HOME, "bin/epp", "Endpoint Picker (ext_proc EPP, cmd/epp)"),
   INFERENCE_SIM(
       Source.PEER_HOME, "bin/llm-d-inference-sim", "llm-d-inference-sim, the llm-d vLLM simulator"),
   OPENAI_PYTHON(

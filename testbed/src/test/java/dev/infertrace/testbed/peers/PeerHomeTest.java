@@ -24,7 +24,7 @@ class PeerHomeTest {
 
     Files.setPosixFilePermissions(jaeger, PosixFilePermissions.fromString("rwxr-xr-x"));
     assertThat(home.find(Peer.JAEGER)).isEqualTo(jaeger);
-    assertThat(home.find(Peer.EPP)).isNull();
+    assertThat(home.find(Peer.COLLECTOR)).as("absent").isNull();
   }
 
   @Test
