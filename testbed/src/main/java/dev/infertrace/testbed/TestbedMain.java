@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = InfertraceVersion.class,
     description = "Testbed commands of infertrace (stand-ins for a GPU cluster, peers, demo).",
-    subcommands = {PeersCommand.class})
+    subcommands = {PeersCommand.class, dev.infertrace.testbed.sim.SimCommand.class})
 public final class TestbedMain {
   private TestbedMain() {}
 
