@@ -158,6 +158,7 @@ public final class Engine implements EngineGauges, AutoCloseable {
       long stallEnd = faults.stallEndNanos();
       long now = clock.nowNanos();
       if (stallEnd > now) {
+        publishGauges(); // a stalled engine still queues what arrives
         LockSupport.parkNanos(Math.min(stallEnd - now, IDLE_PARK_NANOS));
         continue;
       }
