@@ -10,7 +10,11 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = InfertraceVersion.class,
     description = "Testbed commands of infertrace (stand-ins for a GPU cluster, peers, demo).",
-    subcommands = {PeersCommand.class, dev.infertrace.testbed.sim.SimCommand.class})
+    subcommands = {
+      PeersCommand.class,
+      dev.infertrace.testbed.sim.SimCommand.class,
+      dev.infertrace.testbed.load.LoadCommand.class
+    })
 public final class TestbedMain {
   private TestbedMain() {}
 

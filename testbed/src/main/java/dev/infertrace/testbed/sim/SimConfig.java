@@ -61,4 +61,76 @@ public record SimConfig(
         "grpc",
         List.of());
   }
+
+  /** This configuration with another engine. */
+  public SimConfig withEngine(EngineConfig engine) {
+    return new SimConfig(
+        api,
+        dcgm,
+        http,
+        engine,
+        gpus,
+        dcgmInterval,
+        hostname,
+        pod,
+        namespace,
+        container,
+        otlpTracesEndpoint,
+        otlpTracesProtocol,
+        faults);
+  }
+
+  /** This configuration with other API options. */
+  public SimConfig withHttp(SimHttpOptions http) {
+    return new SimConfig(
+        api,
+        dcgm,
+        http,
+        engine,
+        gpus,
+        dcgmInterval,
+        hostname,
+        pod,
+        namespace,
+        container,
+        otlpTracesEndpoint,
+        otlpTracesProtocol,
+        faults);
+  }
+
+  /** This configuration with another GPU count and DCGM sampling interval. */
+  public SimConfig withGpus(int gpus, Duration dcgmInterval) {
+    return new SimConfig(
+        api,
+        dcgm,
+        http,
+        engine,
+        gpus,
+        dcgmInterval,
+        hostname,
+        pod,
+        namespace,
+        container,
+        otlpTracesEndpoint,
+        otlpTracesProtocol,
+        faults);
+  }
+
+  /** This configuration exporting {@code llm_request} spans to {@code endpoint}. */
+  public SimConfig withTracing(String endpoint, String protocol) {
+    return new SimConfig(
+        api,
+        dcgm,
+        http,
+        engine,
+        gpus,
+        dcgmInterval,
+        hostname,
+        pod,
+        namespace,
+        container,
+        endpoint,
+        protocol,
+        faults);
+  }
 }

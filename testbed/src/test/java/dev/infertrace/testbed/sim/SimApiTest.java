@@ -38,23 +38,6 @@ class SimApiTest {
     return start(SimTestConfigs.fast("m"));
   }
 
-  private static SimConfig withHttp(SimConfig c, SimHttpOptions http) {
-    return new SimConfig(
-        c.api(),
-        c.dcgm(),
-        http,
-        c.engine(),
-        c.gpus(),
-        c.dcgmInterval(),
-        c.hostname(),
-        c.pod(),
-        c.namespace(),
-        c.container(),
-        c.otlpTracesEndpoint(),
-        c.otlpTracesProtocol(),
-        c.faults());
-  }
-
   @Test
   void honoursXRequestIdInTheIdAndTheResponseHeader() throws Exception {
     OpenAiClient client = start();
@@ -98,7 +81,7 @@ class SimApiTest {
   @Test
   void reportsPrefixCacheHitsAsCachedTokensWhenEnabled() throws Exception {
     SimConfig base = SimTestConfigs.fast("m");
-    OpenAiClient client = start(withHttp(base, new SimHttpOptions("m", true, false, 1 << 20)));
+    OpenAiClient client = start(base.withHttp(new SimHttpOptions("m", true, false, 1 << 20)));
     String prompt = "the same long system prompt ".repeat(12); // 96 tokens + template
     String body = OpenAiClient.chat("m", prompt, 4, true, true);
 
@@ -197,7 +180,7 @@ class SimApiTest {
   @Test
   void answersOversizedBodiesWith413AndWrongMethodsAndPathsInOpenAiForm() throws Exception {
     OpenAiClient client =
-        start(withHttp(SimTestConfigs.fast("m"), new SimHttpOptions("m", false, false, 1024)));
+        start(SimTestConfigs.fast("m").withHttp(new SimHttpOptions("m", false, false, 1024)));
 
     OpenAiClient.Reply big =
         client.post("/v1/completions", "{\"prompt\":\"" + "x".repeat(4096) + "\"}");
@@ -225,8 +208,7 @@ class SimApiTest {
     SimConfig base = SimTestConfigs.fast("m");
     OpenAiClient client =
         start(
-            SimTestConfigs.with(
-                base,
+            base.withEngine(
                 new EngineConfig(1, 2048, 16, 2048, 4096, true, 1, new StepTimeModel(1, 0, 0, 0))));
     sim.faults().add(dev.infertrace.testbed.sim.fault.FaultSpec.parse("stall:durationSeconds=3"));
     Thread first =
@@ -257,8 +239,7 @@ class SimApiTest {
   void aClientThatDisconnectsMidStreamIsAbortedInTheEngine() throws Exception {
     SimConfig base = SimTestConfigs.fast("m");
     start(
-        SimTestConfigs.with(
-            base,
+        base.withEngine(
             new EngineConfig(8, 2048, 16, 2048, 4096, true, 10, new StepTimeModel(20, 0, 0, 0))));
     String body = "{\"prompt\":\"go\",\"max_tokens\":1000,\"ignore_eos\":true,\"stream\":true}";
     try (Socket socket = new Socket("127.0.0.1", sim.apiAddress().getPort())) {
