@@ -1,0 +1,172 @@
+package dev.infertrace.testbed.sim.gpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.infertrace.core.metrics.Exposition;
+import dev.infertrace.core.metrics.MetricSample;
+import dev.infertrace.core.metrics.PrometheusText;
+import dev.infertrace.testbed.sim.SimClock;
+import dev.infertrace.testbed.sim.fault.FaultSchedule;
+import dev.infertrace.testbed.sim.fault.FaultSpec;
+import org.junit.jupiter.api.Test;
+
+class GpuSetTest {
+  private static final long SECOND = 1_000_000_000L;
+  private final SimClock.ManualClock clock = SimClock.manual(1_700_000_000L * SECOND);
+  private final FaultSchedule faults = new FaultSchedule(clock);
+
+  private GpuSet gpus(int count, String pod) {
+    return GpuSet.create(
+        new GpuSetConfig(
+            count,
+            "twin-a",
+            "node-1",
+            pod,
+            pod == null ? null : "llm",
+            pod == null ? null : "vllm",
+            16L << 30,
+            2L << 20),
+        faults,
+        clock);
+  }
+
+  private Exposition scrape(GpuSet gpus) {
+    StringBuilder out = new StringBuilder();
+    gpus.render(out);
+    Exposition e = PrometheusText.parse(out.toString());
+    assertThat(e.problems()).isEmpty();
+    return e;
+  }
+
+  @Test
+  void utilisationIsTheBusyFractionOfTheInterval() {
+    GpuSet gpus = gpus(1, null);
+    long t0 = clock.nowNanos();
+    gpus.recordStep(t0, t0 + SECOND / 4, 0, 8);
+    clock.advance(SECOND);
+    gpus.sample();
+
+    Exposition e = scrape(gpus);
+
+    assertThat(e.value("DCGM_FI_DEV_GPU_UTIL")).isEqualTo(25);
+    assertThat(e.value("DCGM_FI_PROF_GR_ENGINE_ACTIVE")).isEqualTo(0.25);
+    assertThat(e.value("DCGM_FI_PROF_PIPE_TENSOR_ACTIVE")).as("decode only").isEqualTo(0.0625);
+    assertThat(e.value("DCGM_FI_DEV_POWER_USAGE")).isEqualTo(70 + 630 * 0.25);
+    assertThat(e.value("DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION")).isEqualTo(227_500);
+
+    clock.advance(SECOND);
+    gpus.sample();
+    assertThat(scrape(gpus).value("DCGM_FI_DEV_GPU_UTIL")).as("idle interval").isZero();
+  }
+
+  @Test
+  void prefillWorksTheTensorPipesHarderThanDecode() {
+    GpuSet gpus = gpus(1, null);
+    long t0 = clock.nowNanos();
+    gpus.recordStep(t0, t0 + SECOND, 4000, 0);
+    clock.advance(SECOND);
+    gpus.sample();
+
+    Exposition e = scrape(gpus);
+
+    assertThat(e.value("DCGM_FI_PROF_PIPE_TENSOR_ACTIVE")).isEqualTo(0.7);
+    assertThat(e.value("DCGM_FI_PROF_DRAM_ACTIVE")).isEqualTo(0.3);
+  }
+
+  @Test
+  void framebufferUsedIsWeightsContextAndKvBlocks() {
+    GpuSet gpus = gpus(1, null);
+    gpus.setKvBlocksInUse(1000);
+    clock.advance(SECOND);
+    gpus.sample();
+
+    Exposition e = scrape(gpus);
+
+    long used = 16 * 1024 + 2048 + 2000;
+    assertThat(e.value("DCGM_FI_DEV_FB_USED")).isEqualTo(used);
+    assertThat(e.value("DCGM_FI_DEV_FB_FREE")).isEqualTo(81_559 - 512 - used);
+  }
+
+  @Test
+  void thermalThrottleLowersTheClockAtOnceAndHeatsTheGpu() {
+    GpuSet gpus = gpus(2, null);
+    clock.advance(SECOND);
+    gpus.sample();
+    double coolTemp = scrape(gpus).value("DCGM_FI_DEV_GPU_TEMP", "gpu", "1");
+
+    faults.add(FaultSpec.parse("thermal-throttle:smClockMhz=990,gpu=1"));
+
+    assertThat(gpus.speedFactor()).isEqualTo(0.5);
+    for (int i = 0; i < 5; i++) {
+      clock.advance(SECOND);
+      gpus.sample();
+    }
+    Exposition hot = scrape(gpus);
+    assertThat(hot.value("DCGM_FI_DEV_SM_CLOCK", "gpu", "1")).isEqualTo(990);
+    assertThat(hot.value("DCGM_FI_DEV_SM_CLOCK", "gpu", "0")).isEqualTo(1980);
+    assertThat(hot.value("DCGM_FI_DEV_GPU_TEMP", "gpu", "1")).isGreaterThan(coolTemp + 40);
+    assertThat(hot.value("DCGM_FI_DEV_GPU_TEMP", "gpu", "0")).isEqualTo(coolTemp);
+  }
+
+  @Test
+  void aStallReportsItsXidAndTheGaugeKeepsIt() {
+    GpuSet gpus = gpus(1, null);
+    faults.add(FaultSpec.parse("stall:durationSeconds=1"));
+    clock.advance(SECOND / 2);
+    gpus.sample();
+    MetricSample during = scrape(gpus).samples("DCGM_FI_DEV_XID_ERRORS").get(0);
+    clock.advance(5 * SECOND);
+    gpus.sample();
+
+    assertThat(during.value()).isEqualTo(43);
+    assertThat(during.label("err_code")).isEqualTo("43");
+    assertThat(during.label("err_msg")).isEqualTo("GPU stopped processing");
+    assertThat(scrape(gpus).value("DCGM_FI_DEV_XID_ERRORS")).as("after the stall").isEqualTo(43);
+  }
+
+  @Test
+  void everySeriesCarriesTheFullLabelSetInDcgmExporterOrder() {
+    Exposition e = scrape(gpus(2, "vllm-0"));
+
+    assertThat(e.samples()).isNotEmpty();
+    for (MetricSample s : e.samples()) {
+      assertThat(e.types()).containsKey(s.name());
+      assertThat(s.labels().keySet())
+          .startsWith(
+              "gpu",
+              "UUID",
+              "pci_bus_id",
+              "device",
+              "modelName",
+              "Hostname",
+              "DCGM_FI_DRIVER_VERSION",
+              "container",
+              "namespace",
+              "pod");
+      assertThat(s.label("modelName")).isEqualTo("NVIDIA H100 80GB HBM3");
+      assertThat(s.label("pod")).isEqualTo("vllm-0");
+    }
+    assertThat(e.samples("DCGM_FI_DEV_SM_CLOCK"))
+        .extracting(s -> s.label("UUID"))
+        .doesNotHaveDuplicates()
+        .allSatisfy(
+            uuid ->
+                assertThat(uuid)
+                    .matches("GPU-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"));
+    assertThat(e.types())
+        .containsEntry("DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", "counter")
+        .containsEntry("DCGM_FI_DEV_GPU_UTIL", "gauge");
+  }
+
+  @Test
+  void podLabelsAreLeftOutWhenNotGivenAndUuidsDifferByInstance() {
+    GpuSet a = gpus(1, null);
+    GpuSet b =
+        GpuSet.create(
+            new GpuSetConfig(1, "twin-b", "node-1", null, null, null, 1, 1), faults, clock);
+
+    assertThat(scrape(a).samples("DCGM_FI_DEV_GPU_UTIL").get(0).labels()).doesNotContainKey("pod");
+    assertThat(a.uuids()).doesNotContainAnyElementsOf(b.uuids());
+    assertThat(a.uuids()).isEqualTo(gpus(1, null).uuids());
+  }
+}
