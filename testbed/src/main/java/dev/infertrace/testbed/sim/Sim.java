@@ -77,7 +77,9 @@ public final class Sim implements AutoCloseable {
                 clock,
                 faults,
                 gpus,
-                gauges -> new VllmMetrics(config.http().model(), gauges, cacheConfig),
+                gauges ->
+                    new VllmMetrics(
+                        config.http().model(), gauges, cacheConfig, config.engine().maxModelLen()),
                 spans)
             .start();
     this.group =
