@@ -63,7 +63,10 @@ public final class Sim implements AutoCloseable {
         config.otlpTracesEndpoint() == null
             ? LlmRequestSpans.noop()
             : LlmRequestSpans.create(
-                config.otlpTracesEndpoint(), config.otlpTracesProtocol(), "vllm");
+                config.otlpTracesEndpoint(),
+                config.otlpTracesProtocol(),
+                "vllm",
+                config.otlpScheduleDelay());
     Map<String, String> cacheConfig =
         Map.of(
             "block_size", Integer.toString(blockSize),

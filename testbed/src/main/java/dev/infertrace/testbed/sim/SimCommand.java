@@ -43,7 +43,8 @@ import picocli.CommandLine.Spec;
       "All take startSeconds (0) and durationSeconds (60; stall 5).",
       "",
       "Tracing: --otlp-traces-endpoint URL; the protocol comes from",
-      "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL (grpc, the default, or http/protobuf), as in vLLM."
+      "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL (grpc, the default, or http/protobuf), as in vLLM;",
+      "spans are exported every OTEL_BSP_SCHEDULE_DELAY ms (default 5000)."
     })
 public final class SimCommand implements Callable<Integer> {
   @Spec private CommandSpec spec;
@@ -209,6 +210,23 @@ public final class SimCommand implements Callable<Integer> {
     return 0;
   }
 
+  private Duration scheduleDelay() {
+    String raw = System.getenv("OTEL_BSP_SCHEDULE_DELAY");
+    if (raw == null || raw.isBlank()) {
+      return Duration.ofSeconds(5);
+    }
+    try {
+      long ms = Long.parseLong(raw.strip());
+      if (ms > 0) {
+        return Duration.ofMillis(ms);
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new ParameterException(
+        spec.commandLine(), "OTEL_BSP_SCHEDULE_DELAY=" + raw + ": give milliseconds > 0");
+  }
+
   SimConfig config() {
     List<FaultSpec> faults = new ArrayList<>();
     for (String text : faultSpecs) {
@@ -246,6 +264,7 @@ public final class SimCommand implements Callable<Integer> {
           container,
           otlpTracesEndpoint,
           protocol,
+          scheduleDelay(),
           faults);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());

@@ -18,6 +18,8 @@ import javax.annotation.Nullable;
  * @param hostname the {@code Hostname} label of the DCGM series
  * @param otlpTracesEndpoint where {@code llm_request} spans go, or null for none
  * @param otlpTracesProtocol {@code grpc} or {@code http/protobuf}
+ * @param otlpScheduleDelay how often the batch span processor exports ({@code
+ *     OTEL_BSP_SCHEDULE_DELAY}; 5 s by default, as in vLLM)
  */
 public record SimConfig(
     InetSocketAddress api,
@@ -32,6 +34,7 @@ public record SimConfig(
     @Nullable String container,
     @Nullable String otlpTracesEndpoint,
     String otlpTracesProtocol,
+    Duration otlpScheduleDelay,
     List<FaultSpec> faults) {
 
   public SimConfig {
@@ -59,6 +62,7 @@ public record SimConfig(
         null,
         null,
         "grpc",
+        Duration.ofSeconds(5),
         List.of());
   }
 
@@ -77,6 +81,7 @@ public record SimConfig(
         container,
         otlpTracesEndpoint,
         otlpTracesProtocol,
+        otlpScheduleDelay,
         faults);
   }
 
@@ -95,6 +100,7 @@ public record SimConfig(
         container,
         otlpTracesEndpoint,
         otlpTracesProtocol,
+        otlpScheduleDelay,
         faults);
   }
 
@@ -113,11 +119,12 @@ public record SimConfig(
         container,
         otlpTracesEndpoint,
         otlpTracesProtocol,
+        otlpScheduleDelay,
         faults);
   }
 
   /** This configuration exporting {@code llm_request} spans to {@code endpoint}. */
-  public SimConfig withTracing(String endpoint, String protocol) {
+  public SimConfig withTracing(String endpoint, String protocol, Duration scheduleDelay) {
     return new SimConfig(
         api,
         dcgm,
@@ -131,6 +138,7 @@ public record SimConfig(
         container,
         endpoint,
         protocol,
+        scheduleDelay,
         faults);
   }
 }

@@ -1,33 +1,196 @@
 package dev.infertrace.testbed.sim.tracing;
 
 import dev.infertrace.testbed.sim.engine.FinishedRequest;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.annotation.Nullable;
 
 /**
- * vLLM's own tracing: one {@code llm_request} SERVER span per finished request. CONTRACT STUB:
- * implemented in the tracing work; signatures are fixed.
+ * vLLM's own tracing: one {@code llm_request} SERVER span per finished request, parented on the
+ * request's {@code traceparent}, from arrival to the engine letting go of it, with the attributes
+ * vLLM V1 sets (see {@code src/docs/vllm-twin-tracing.md}). Exported through a batch span
+ * processor, so, as with vLLM, a span reaches the collector seconds after the response ended.
  *
- * <p>{@link #emit} is called by the engine thread and must never block it.
+ * <p>{@link #emit} is called by the engine thread: it only records (the processor's queue is
+ * bounded; when it is full spans are dropped and counted by the SDK), never blocks or throws.
  */
 public final class LlmRequestSpans implements AutoCloseable {
-  private LlmRequestSpans() {}
+  /** vLLM's processor uses the SDK default: export every 5 s. */
+  public static final Duration DEFAULT_SCHEDULE_DELAY = Duration.ofSeconds(5);
+
+  private static final AttributeKey<Double> TTFT =
+      AttributeKey.doubleKey("gen_ai.latency.time_to_first_token");
+  private static final AttributeKey<Double> E2E = AttributeKey.doubleKey("gen_ai.latency.e2e");
+  private static final AttributeKey<Double> QUEUE =
+      AttributeKey.doubleKey("gen_ai.latency.time_in_queue");
+  private static final AttributeKey<Double> PREFILL =
+      AttributeKey.doubleKey("gen_ai.latency.time_in_model_prefill");
+  private static final AttributeKey<Double> DECODE =
+      AttributeKey.doubleKey("gen_ai.latency.time_in_model_decode");
+  private static final AttributeKey<Double> INFERENCE =
+      AttributeKey.doubleKey("gen_ai.latency.time_in_model_inference");
+  private static final AttributeKey<Long> PROMPT_TOKENS =
+      AttributeKey.longKey("gen_ai.usage.prompt_tokens");
+  private static final AttributeKey<Long> COMPLETION_TOKENS =
+      AttributeKey.longKey("gen_ai.usage.completion_tokens");
+  private static final AttributeKey<String> REQUEST_ID =
+      AttributeKey.stringKey("gen_ai.request.id");
+  private static final AttributeKey<Long> MAX_TOKENS =
+      AttributeKey.longKey("gen_ai.request.max_tokens");
+  private static final AttributeKey<Double> TEMPERATURE =
+      AttributeKey.doubleKey("gen_ai.request.temperature");
+  private static final AttributeKey<Double> TOP_P = AttributeKey.doubleKey("gen_ai.request.top_p");
+  private static final AttributeKey<Long> N = AttributeKey.longKey("gen_ai.request.n");
+  private static final AttributeKey<String> FINISH_REASONS =
+      AttributeKey.stringKey("gen_ai.response.finish_reasons");
+
+  private static final TextMapGetter<Map<String, String>> HEADERS =
+      new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(Map<String, String> carrier) {
+          return carrier.keySet();
+        }
+
+        @Override
+        @Nullable
+        public String get(@Nullable Map<String, String> carrier, String key) {
+          return carrier == null ? null : carrier.get(key);
+        }
+      };
+
+  @Nullable private final SdkTracerProvider provider;
+  @Nullable private final Tracer tracer;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private LlmRequestSpans(@Nullable SdkTracerProvider provider) {
+    this.provider = provider;
+    this.tracer = provider == null ? null : provider.get("vllm.llm_engine");
+  }
 
   /**
    * Exports to {@code endpoint} over {@code protocol} ({@code grpc} or {@code http/protobuf}) with
-   * a batch span processor, as {@code service.name=serviceName}.
+   * a batch span processor on vLLM's 5 s schedule, as {@code service.name=serviceName}.
    */
   public static LlmRequestSpans create(String endpoint, String protocol, String serviceName) {
-    return new LlmRequestSpans();
+    return create(endpoint, protocol, serviceName, DEFAULT_SCHEDULE_DELAY);
+  }
+
+  /**
+   * As {@link #create(String, String, String)} with another export schedule. For {@code
+   * http/protobuf}, an endpoint without a path gets {@code /v1/traces} appended; one with a path is
+   * used as it is (the traces URL, as {@code OTEL_EXPORTER_OTLP_TRACES_ENDPOINT} means it).
+   */
+  public static LlmRequestSpans create(
+      String endpoint, String protocol, String serviceName, Duration scheduleDelay) {
+    SpanExporter exporter =
+        switch (protocol) {
+          case "grpc" -> OtlpGrpcSpanExporter.builder().setEndpoint(endpoint).build();
+          case "http/protobuf" ->
+              OtlpHttpSpanExporter.builder().setEndpoint(tracesUrl(endpoint)).build();
+          default ->
+              throw new IllegalArgumentException(
+                  "unknown OTLP traces protocol '" + protocol + "'; use grpc or http/protobuf");
+        };
+    SdkTracerProvider provider =
+        SdkTracerProvider.builder()
+            .setResource(
+                Resource.getDefault()
+                    .merge(Resource.builder().put("service.name", serviceName).build()))
+            .addSpanProcessor(
+                BatchSpanProcessor.builder(exporter).setScheduleDelay(scheduleDelay).build())
+            .build();
+    return new LlmRequestSpans(provider);
   }
 
   /** Tracing off (no {@code --otlp-traces-endpoint}). */
   public static LlmRequestSpans noop() {
-    return new LlmRequestSpans();
+    return new LlmRequestSpans(null);
   }
 
-  /** Records the span of a finished request. */
-  public void emit(FinishedRequest request) {}
+  /** Records the span of a finished (or aborted) request. */
+  public void emit(FinishedRequest r) {
+    if (tracer == null) {
+      return;
+    }
+    Context parent =
+        W3CTraceContextPropagator.getInstance().extract(Context.root(), headers(r), HEADERS);
+    Span span =
+        tracer
+            .spanBuilder("llm_request")
+            .setSpanKind(SpanKind.SERVER)
+            .setParent(parent)
+            .setStartTimestamp(r.arrivalNanos(), TimeUnit.NANOSECONDS)
+            .startSpan();
+    span.setAttribute(E2E, FinishedRequest.seconds(r.arrivalNanos(), r.finishedNanos()));
+    if (r.scheduledNanos() != 0) {
+      span.setAttribute(QUEUE, FinishedRequest.seconds(r.queuedNanos(), r.scheduledNanos()));
+    }
+    if (r.hasFirstToken()) {
+      span.setAttribute(TTFT, FinishedRequest.seconds(r.arrivalNanos(), r.firstTokenNanos()));
+      span.setAttribute(PREFILL, FinishedRequest.seconds(r.scheduledNanos(), r.firstTokenNanos()));
+      span.setAttribute(DECODE, FinishedRequest.seconds(r.firstTokenNanos(), r.lastTokenNanos()));
+      span.setAttribute(INFERENCE, FinishedRequest.seconds(r.scheduledNanos(), r.lastTokenNanos()));
+    }
+    span.setAttribute(PROMPT_TOKENS, (long) r.promptTokens());
+    span.setAttribute(COMPLETION_TOKENS, (long) r.completionTokens());
+    span.setAttribute(REQUEST_ID, r.requestId());
+    span.setAttribute(N, (long) r.n());
+    if (r.maxTokens() != null) {
+      span.setAttribute(MAX_TOKENS, (long) r.maxTokens());
+    }
+    if (r.temperature() != null) {
+      span.setAttribute(TEMPERATURE, r.temperature());
+    }
+    if (r.topP() != null) {
+      span.setAttribute(TOP_P, r.topP());
+    }
+    span.setAttribute(FINISH_REASONS, "[\"" + r.finishReason() + "\"]");
+    span.setStatus(StatusCode.OK);
+    span.end(r.finishedNanos(), TimeUnit.NANOSECONDS);
+  }
 
   /** Flushes and shuts the exporter down. Idempotent. */
   @Override
-  public void close() {}
+  public void close() {
+    if (provider != null && closed.compareAndSet(false, true)) {
+      provider.shutdown().join(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private static Map<String, String> headers(FinishedRequest r) {
+    Map<String, String> h = new HashMap<>(2);
+    if (r.traceparent() != null) {
+      h.put("traceparent", r.traceparent());
+    }
+    if (r.tracestate() != null) {
+      h.put("tracestate", r.tracestate());
+    }
+    return h;
+  }
+
+  static String tracesUrl(String endpoint) {
+    URI uri = URI.create(endpoint);
+    String path = uri.getPath();
+    return path == null || path.isEmpty() || path.equals("/")
+        ? endpoint.replaceAll("/$", "") + "/v1/traces"
+        : endpoint;
+  }
 }

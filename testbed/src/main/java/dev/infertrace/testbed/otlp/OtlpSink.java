@@ -1,0 +1,176 @@
+package dev.infertrace.testbed.otlp;
+
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
+import io.opentelemetry.proto.trace.v1.ResourceSpans;
+import io.opentelemetry.proto.trace.v1.ScopeSpans;
+import io.opentelemetry.proto.trace.v1.Span;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+
+/**
+ * An in-process OTLP trace receiver on loopback: OTLP/gRPC and OTLP/HTTP (protobuf) on free ports.
+ * It keeps every span it receives, so a test can assert on what an exporter really sent, and can be
+ * told to refuse exports, to stand for a failing collector. See {@code src/docs/otlp-sink.md}.
+ *
+ * <p>Thread-safe.
+ */
+public final class OtlpSink implements AutoCloseable {
+  private final List<ReceivedSpan> spans = new CopyOnWriteArrayList<>();
+  private final AtomicLong received = new AtomicLong();
+  private final AtomicLong rejected = new AtomicLong();
+  private final AtomicBoolean rejecting = new AtomicBoolean();
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Server grpc;
+  private final OtlpHttpReceiver http;
+
+  private OtlpSink() throws IOException, InterruptedException {
+    grpc =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .maxInboundMessageSize(OtlpHttpReceiver.MAX_BODY_BYTES)
+            .addService(new TraceService())
+            .build()
+            .start();
+    try {
+      http = OtlpHttpReceiver.start(this);
+    } catch (IOException | InterruptedException | RuntimeException e) {
+      grpc.shutdownNow();
+      throw e;
+    }
+  }
+
+  /** Starts both receivers on 127.0.0.1. */
+  public static OtlpSink start() throws IOException, InterruptedException {
+    return new OtlpSink();
+  }
+
+  /** {@code http://127.0.0.1:PORT} of the OTLP/gRPC receiver. */
+  public String grpcEndpoint() {
+    return "http://127.0.0.1:" + grpc.getPort();
+  }
+
+  /** {@code http://127.0.0.1:PORT} of the OTLP/HTTP receiver; traces go to {@code /v1/traces}. */
+  public String httpEndpoint() {
+    return "http://127.0.0.1:" + http.port();
+  }
+
+  /** Every span received so far. */
+  public List<ReceivedSpan> spans() {
+    return List.copyOf(spans);
+  }
+
+  /**
+   * Waits until {@code count} spans matching {@code filter} have arrived and returns them; fails
+   * with the spans it did see when they do not come within {@code timeout}.
+   */
+  public List<ReceivedSpan> awaitSpans(
+      Predicate<ReceivedSpan> filter, int count, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      List<ReceivedSpan> matching = spans.stream().filter(filter).toList();
+      if (matching.size() >= count) {
+        return matching;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(
+            "expected "
+                + count
+                + " matching span(s) within "
+                + timeout
+                + ", got "
+                + matching.size()
+                + "; all received: "
+                + spans.stream().map(s -> s.name() + "@" + s.transport()).toList());
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted while waiting for spans", e);
+      }
+    }
+  }
+
+  /** Forgets the spans received so far. */
+  public void clear() {
+    spans.clear();
+  }
+
+  /** While true, every export is refused (gRPC UNAVAILABLE, HTTP 503) and nothing is kept. */
+  public void setRejecting(boolean reject) {
+    rejecting.set(reject);
+  }
+
+  /** Export requests accepted. */
+  public long received() {
+    return received.get();
+  }
+
+  /** Export requests refused (rejecting mode or a malformed body). */
+  public long rejected() {
+    return rejected.get();
+  }
+
+  /** Stops both receivers. Idempotent. */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      http.close();
+      grpc.shutdownNow();
+      try {
+        grpc.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  boolean rejecting() {
+    return rejecting.get();
+  }
+
+  void countRejected() {
+    rejected.incrementAndGet();
+  }
+
+  void accept(ExportTraceServiceRequest request, String transport) {
+    received.incrementAndGet();
+    List<ReceivedSpan> batch = new ArrayList<>();
+    for (ResourceSpans rs : request.getResourceSpansList()) {
+      for (ScopeSpans ss : rs.getScopeSpansList()) {
+        for (Span span : ss.getSpansList()) {
+          batch.add(new ReceivedSpan(rs.getResource(), ss.getScope(), span, transport));
+        }
+      }
+    }
+    spans.addAll(batch);
+  }
+
+  private final class TraceService extends TraceServiceGrpc.TraceServiceImplBase {
+    @Override
+    public void export(
+        ExportTraceServiceRequest request, StreamObserver<ExportTraceServiceResponse> response) {
+      if (rejecting()) {
+        countRejected();
+        response.onError(Status.UNAVAILABLE.withDescription("the sink is rejecting").asException());
+        return;
+      }
+      accept(request, "grpc");
+      response.onNext(ExportTraceServiceResponse.getDefaultInstance());
+      response.onCompleted();
+    }
+  }
+}
