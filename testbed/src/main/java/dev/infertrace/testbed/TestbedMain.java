@@ -24,6 +24,11 @@ public final class TestbedMain {
 
   /** Runs one command line and returns its exit code (2 for usage errors, as picocli does). */
   public static int run(String... args) {
-    return new CommandLine(new TestbedMain()).execute(args);
+    return commandLine().execute(args);
+  }
+
+  /** The command line with every testbed command, for callers that redirect its output. */
+  public static CommandLine commandLine() {
+    return new CommandLine(new TestbedMain());
   }
 }

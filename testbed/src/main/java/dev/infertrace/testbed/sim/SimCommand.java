@@ -174,13 +174,19 @@ public final class SimCommand implements Callable<Integer> {
     Sim sim;
     try {
       sim = Sim.start(config);
-    } catch (RuntimeException e) {
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) { // a bind failure arrives as an unchecked-thrown BindException
       throw new ParameterException(
           spec.commandLine(),
-          "cannot listen on " + host + ":" + port + " / " + dcgmPort + ": " + e.getMessage(),
-          e,
-          null,
-          null);
+          "cannot listen on "
+              + host
+              + ":"
+              + port
+              + " (API) and :"
+              + dcgmPort
+              + " (DCGM): "
+              + e.getMessage());
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
