@@ -1,0 +1,227 @@
+package dev.infertrace.core.stream;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Watches an OpenAI-style SSE response go by, bytes as they arrive, and notes what tracing needs:
+ * the first event, the first chunk that carries a token (not the role-only chunk), the gaps between
+ * token chunks, usage, finish reasons, the response's id and model, and an error object sent under
+ * HTTP 200. It looks for a handful of keys in each {@code data:} line instead of parsing every
+ * chunk as JSON; the usage chunk and an error are the only ones read further.
+ *
+ * <p>Template: the streamed-response listener of OpenTelemetry's OpenAI instrumentation, which
+ * accumulates chunk state and ends once. Not thread-safe: one response, one event loop.
+ */
+public final class SseObserver {
+  private static final int LINE_CAP = 16 * 1024;
+  private static final byte[] DATA = ascii("data:");
+  private static final byte[] DONE = ascii("[DONE]");
+  private static final byte[] CONTENT = ascii("\"content\":");
+  private static final byte[] TEXT = ascii("\"text\":");
+  private static final byte[] TOOL_CALLS = ascii("\"tool_calls\":[{");
+  private static final byte[] FINISH = ascii("\"finish_reason\":");
+  private static final byte[] ID = ascii("\"id\":");
+  private static final byte[] MODEL = ascii("\"model\":");
+  private static final byte[] USAGE = ascii("\"usage\":{");
+  private static final byte[] PROMPT_TOKENS = ascii("\"prompt_tokens\":");
+  private static final byte[] COMPLETION_TOKENS = ascii("\"completion_tokens\":");
+  private static final byte[] CACHED_TOKENS = ascii("\"cached_tokens\":");
+  private static final byte[] ERROR = ascii("\"error\":");
+  private static final byte[] TYPE = ascii("\"type\":");
+  private static final byte[] CODE = ascii("\"code\":");
+  private static final byte[] MESSAGE = ascii("\"message\":");
+
+  private final byte[] line = new byte[LINE_CAP];
+  private int lineLength;
+  private final GapHistogram gaps = new GapHistogram();
+  private final List<String> finishReasons = new ArrayList<>(1);
+  private long headersNanos;
+  private long firstEventNanos;
+  private long firstTokenNanos;
+  private long lastTokenNanos;
+  private long endNanos;
+  private int tokenChunks;
+  private int promptTokens = -1;
+  private int completionTokens = -1;
+  private int cachedTokens = -1;
+  private String responseId;
+  private String responseModel;
+  private String errorType;
+  private int errorMessageLength;
+  private boolean done;
+
+  public void onHeaders(long nanos) {
+    headersNanos = nanos;
+  }
+
+  /** Bytes of the body, {@code data[off, off+len)}, arrived at {@code nanos}. */
+  public void onBytes(byte[] data, int off, int len, long nanos) {
+    for (int i = off; i < off + len; i++) {
+      byte b = data[i];
+      if (b == '\n') {
+        onLine(nanos);
+        lineLength = 0;
+      } else if (b != '\r' && lineLength < LINE_CAP) {
+        line[lineLength++] = b;
+      }
+    }
+  }
+
+  /** The response ended at {@code nanos}. */
+  public StreamSummary onEnd(long nanos) {
+    if (lineLength > 0) {
+      onLine(nanos); // a last line without its newline
+      lineLength = 0;
+    }
+    endNanos = nanos;
+    return new StreamSummary(
+        headersNanos,
+        firstEventNanos,
+        firstTokenNanos,
+        lastTokenNanos,
+        endNanos,
+        tokenChunks,
+        gaps,
+        promptTokens,
+        completionTokens,
+        cachedTokens,
+        List.copyOf(finishReasons),
+        responseId,
+        responseModel,
+        errorType,
+        errorMessageLength,
+        done);
+  }
+
+  private void onLine(long nanos) {
+    if (!startsWith(DATA, 0)) {
+      return; // comments, event:, id:, retry: lines and blank separators
+    }
+    int start = DATA.length;
+    if (start < lineLength && line[start] == ' ') {
+      start++;
+    }
+    if (firstEventNanos == 0) {
+      firstEventNanos = nanos;
+    }
+    if (startsWith(DONE, start)) {
+      done = true;
+      return;
+    }
+    if (responseId == null) {
+      responseId = stringAfter(ID, start);
+      responseModel = stringAfter(MODEL, start);
+    }
+    if (carriesToken(start)) {
+      if (firstTokenNanos == 0) {
+        firstTokenNanos = nanos;
+      } else {
+        gaps.record(nanos - lastTokenNanos);
+      }
+      lastTokenNanos = nanos;
+      tokenChunks++;
+    }
+    String finish = stringAfter(FINISH, start);
+    if (finish != null) {
+      finishReasons.add(finish);
+    }
+    int usage = indexOf(USAGE, start);
+    if (usage >= 0) {
+      promptTokens = intAfter(PROMPT_TOKENS, usage, promptTokens);
+      completionTokens = intAfter(COMPLETION_TOKENS, usage, completionTokens);
+      cachedTokens = intAfter(CACHED_TOKENS, usage, cachedTokens);
+    }
+    int error = indexOf(ERROR, start);
+    if (error >= 0 && error <= start + 2 && errorType == null) {
+      String type = stringAfter(TYPE, error);
+      errorType = type != null ? type : String.valueOf(intAfter(CODE, error, 0));
+      String message = stringAfter(MESSAGE, error);
+      errorMessageLength = message == null ? 0 : message.length();
+    }
+  }
+
+  /** A non-empty {@code content} or {@code text}, or a tool-call delta. */
+  private boolean carriesToken(int from) {
+    return nonEmptyString(CONTENT, from)
+        || nonEmptyString(TEXT, from)
+        || indexOf(TOOL_CALLS, from) >= 0;
+  }
+
+  private boolean nonEmptyString(byte[] key, int from) {
+    int at = indexOf(key, from);
+    if (at < 0) {
+      return false;
+    }
+    int i = skipSpaces(at + key.length);
+    return i + 1 < lineLength && line[i] == '"' && line[i + 1] != '"';
+  }
+
+  private String stringAfter(byte[] key, int from) {
+    int at = indexOf(key, from);
+    if (at < 0) {
+      return null;
+    }
+    int i = skipSpaces(at + key.length);
+    if (i >= lineLength || line[i] != '"') {
+      return null; // null or not a string
+    }
+    int end = i + 1;
+    while (end < lineLength && line[end] != '"') {
+      end += line[end] == '\\' ? 2 : 1;
+    }
+    return new String(line, i + 1, Math.min(end, lineLength) - i - 1, StandardCharsets.UTF_8);
+  }
+
+  private int intAfter(byte[] key, int from, int otherwise) {
+    int at = indexOf(key, from);
+    if (at < 0) {
+      return otherwise;
+    }
+    int i = skipSpaces(at + key.length);
+    int value = 0;
+    int digits = 0;
+    while (i < lineLength && line[i] >= '0' && line[i] <= '9' && digits < 10) {
+      value = value * 10 + (line[i++] - '0');
+      digits++;
+    }
+    return digits == 0 ? otherwise : value;
+  }
+
+  private int skipSpaces(int i) {
+    while (i < lineLength && line[i] == ' ') {
+      i++;
+    }
+    return i;
+  }
+
+  private int indexOf(byte[] key, int from) {
+    outer:
+    for (int i = from; i + key.length <= lineLength; i++) {
+      for (int j = 0; j < key.length; j++) {
+        if (line[i + j] != key[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    return -1;
+  }
+
+  private boolean startsWith(byte[] prefix, int at) {
+    if (at + prefix.length > lineLength) {
+      return false;
+    }
+    for (int j = 0; j < prefix.length; j++) {
+      if (line[at + j] != prefix[j]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+}

@@ -1,0 +1,124 @@
+package dev.infertrace.core.stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class SseObserverTest {
+  /** A vLLM-shaped stream: role chunk, three tokens, finish on the last, usage, [DONE]. */
+  private static final String VLLM =
+      "data: {\"id\":\"chatcmpl-abc\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+          + "\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n"
+          + "data: {\"id\":\"chatcmpl-abc\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+          + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\" the\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n"
+          + "data: {\"id\":\"chatcmpl-abc\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+          + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\" \\\"gpu\\\"\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n"
+          + "data: {\"id\":\"chatcmpl-abc\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+          + "\"choices\":[{\"index\":0,\"delta\":{\"content\":\".\"},\"logprobs\":null,\"finish_reason\":\"length\",\"stop_reason\":null}]}\n\n"
+          + "data: {\"id\":\"chatcmpl-abc\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"m\","
+          + "\"choices\":[],\"usage\":{\"prompt_tokens\":14,\"total_tokens\":17,\"completion_tokens\":3,"
+          + "\"prompt_tokens_details\":{\"cached_tokens\":0}}}\n\n"
+          + "data: [DONE]\n\n";
+
+  @Test
+  void findsTheFirstTokenChunkNotTheRoleChunkAndReadsUsage() {
+    SseObserver o = new SseObserver();
+    o.onHeaders(5);
+    byte[] bytes = VLLM.getBytes(StandardCharsets.UTF_8);
+    // One event per "arrival", at times 10, 20, 30, ...
+    int start = 0;
+    long t = 10;
+    for (int i = 0; i + 1 < bytes.length; i++) {
+      if (bytes[i] == '\n' && bytes[i + 1] == '\n') {
+        o.onBytes(bytes, start, i + 2 - start, t);
+        t += 10;
+        start = i + 2;
+      }
+    }
+    StreamSummary s = o.onEnd(100);
+
+    assertThat(s.headersNanos()).isEqualTo(5);
+    assertThat(s.firstEventNanos()).isEqualTo(10);
+    assertThat(s.firstTokenNanos()).isEqualTo(20);
+    assertThat(s.lastTokenNanos()).isEqualTo(40);
+    assertThat(s.tokenChunks()).isEqualTo(3);
+    assertThat(s.gaps().count()).isEqualTo(2);
+    assertThat(s.promptTokens()).isEqualTo(14);
+    assertThat(s.completionTokens()).isEqualTo(3);
+    assertThat(s.cachedTokens()).isZero();
+    assertThat(s.outputTokensEstimated()).isFalse();
+    assertThat(s.finishReasons()).containsExactly("length");
+    assertThat(s.responseId()).isEqualTo("chatcmpl-abc");
+    assertThat(s.responseModel()).isEqualTo("m");
+    assertThat(s.errorType()).isNull();
+    assertThat(s.done()).isTrue();
+  }
+
+  @Test
+  void givesTheSameAnswerWhereverTheBytesAreSplit() {
+    byte[] bytes = VLLM.getBytes(StandardCharsets.UTF_8);
+    for (int split = 1; split < bytes.length; split++) {
+      SseObserver o = new SseObserver();
+      o.onBytes(bytes, 0, split, 1);
+      o.onBytes(bytes, split, bytes.length - split, 2);
+      StreamSummary s = o.onEnd(3);
+      assertThat(s.tokenChunks()).as("split at %d", split).isEqualTo(3);
+      assertThat(s.completionTokens()).isEqualTo(3);
+      assertThat(s.finishReasons()).containsExactly("length");
+      assertThat(s.done()).isTrue();
+    }
+  }
+
+  @Test
+  void countsChunksWhenThereIsNoUsageAndMarksTheCountEstimated() {
+    SseObserver o = new SseObserver();
+    String stream =
+        "data: {\"choices\":[{\"text\":\" a\"}]}\r\n\r\n"
+            + ": keep-alive comment\n\n"
+            + "data:{\"choices\":[{\"text\":\" b\",\"finish_reason\":\"stop\"}]}\n\n";
+    byte[] b = stream.getBytes(StandardCharsets.UTF_8);
+    o.onBytes(b, 0, b.length, 1);
+
+    StreamSummary s = o.onEnd(2);
+
+    assertThat(s.outputTokens()).isEqualTo(2);
+    assertThat(s.outputTokensEstimated()).isTrue();
+    assertThat(s.finishReasons()).containsExactly("stop");
+    assertThat(s.done()).isFalse();
+  }
+
+  @Test
+  void notesAnErrorChunkUnderHttp200WithoutKeepingItsMessage() {
+    SseObserver o = new SseObserver();
+    byte[] b =
+        ("data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n"
+                + "data: {\"error\":{\"object\":\"error\",\"message\":\"engine died\",\"type\":\"InternalServerError\",\"code\":500}}\n\n")
+            .getBytes(StandardCharsets.UTF_8);
+    o.onBytes(b, 0, b.length, 1);
+
+    StreamSummary s = o.onEnd(2);
+
+    assertThat(s.errorType()).isEqualTo("InternalServerError");
+    assertThat(s.errorMessageLength()).isEqualTo("engine died".length());
+    assertThat(s.toString()).doesNotContain("engine died");
+  }
+
+  @Test
+  void survivesGarbageAndOverlongLines() {
+    SseObserver o = new SseObserver();
+    byte[] junk = new byte[100_000];
+    new java.util.Random(7).nextBytes(junk);
+    o.onBytes(junk, 0, junk.length, 1);
+    o.onBytes(new byte[] {'\n', '\n'}, 0, 2, 1); // the event boundary after the junk
+    byte[] longLine =
+        ("data: {\"choices\":[{\"delta\":{\"content\":\"" + "x".repeat(50_000) + "\"}}]}\n")
+            .getBytes(StandardCharsets.UTF_8);
+    o.onBytes(longLine, 0, longLine.length, 2);
+
+    StreamSummary s = o.onEnd(3);
+
+    assertThat(s.endNanos()).isEqualTo(3);
+    assertThat(s.tokenChunks()).isGreaterThanOrEqualTo(1);
+  }
+}
