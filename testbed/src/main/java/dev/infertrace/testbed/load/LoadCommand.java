@@ -1,6 +1,6 @@
 package dev.infertrace.testbed.load;
 
-import dev.infertrace.testbed.cli.DurationConverter;
+import dev.infertrace.proxy.cli.DurationConverter;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package dev.infertrace.testbed.sim;
 
-import dev.infertrace.testbed.cli.DurationConverter;
+import dev.infertrace.proxy.cli.DurationConverter;
 import dev.infertrace.testbed.sim.engine.EngineConfig;
 import dev.infertrace.testbed.sim.engine.StepTimeModel;
 import dev.infertrace.testbed.sim.fault.FaultSpec;

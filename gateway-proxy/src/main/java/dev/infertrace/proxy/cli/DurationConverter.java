@@ -1,4 +1,4 @@
-package dev.infertrace.testbed.cli;
+package dev.infertrace.proxy.cli;
 
 import java.time.Duration;
 import java.util.regex.Matcher;

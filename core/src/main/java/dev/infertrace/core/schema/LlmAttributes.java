@@ -1,0 +1,62 @@
+package dev.infertrace.core.schema;
+
+/**
+ * Every span attribute name infertrace writes, in one place (the GenAI conventions are still
+ * moving: pin them here). Units: durations in seconds (double), sizes in bytes, ratios 0–1. The
+ * reference is {@code src/docs/attributes.md}.
+ */
+public final class LlmAttributes {
+  private LlmAttributes() {}
+
+  // GenAI semantic conventions (Development status).
+  public static final String OPERATION_NAME = "gen_ai.operation.name";
+  public static final String PROVIDER_NAME = "gen_ai.provider.name";
+  public static final String REQUEST_MODEL = "gen_ai.request.model";
+  public static final String REQUEST_MAX_TOKENS = "gen_ai.request.max_tokens";
+  public static final String REQUEST_STREAM = "gen_ai.request.stream";
+  public static final String REQUEST_CHOICE_COUNT = "gen_ai.request.choice.count";
+  public static final String RESPONSE_ID = "gen_ai.response.id";
+  public static final String RESPONSE_MODEL = "gen_ai.response.model";
+  public static final String RESPONSE_FINISH_REASONS = "gen_ai.response.finish_reasons";
+  public static final String RESPONSE_TIME_TO_FIRST_CHUNK = "gen_ai.response.time_to_first_chunk";
+  public static final String USAGE_INPUT_TOKENS = "gen_ai.usage.input_tokens";
+  public static final String USAGE_OUTPUT_TOKENS = "gen_ai.usage.output_tokens";
+
+  // Latencies, named as vLLM names them on its own span where they overlap; seconds.
+  public static final String LATENCY_TIME_TO_ACK = "gen_ai.latency.time_to_ack";
+  public static final String LATENCY_TIME_TO_FIRST_TOKEN = "gen_ai.latency.time_to_first_token";
+  public static final String LATENCY_TIME_PER_OUTPUT_TOKEN = "gen_ai.latency.time_per_output_token";
+  public static final String LATENCY_E2E = "gen_ai.latency.e2e";
+  public static final String LATENCY_ITL_MEAN = "gen_ai.latency.inter_token.mean";
+  public static final String LATENCY_ITL_P50 = "gen_ai.latency.inter_token.p50";
+  public static final String LATENCY_ITL_P99 = "gen_ai.latency.inter_token.p99";
+  public static final String LATENCY_ITL_MAX = "gen_ai.latency.inter_token.max";
+
+  // Ours.
+  public static final String USAGE_OUTPUT_TOKENS_ESTIMATED = "llm.usage.output_tokens_estimated";
+  public static final String USAGE_CACHED_TOKENS = "llm.usage.cached_tokens";
+  public static final String REQUEST_MESSAGES = "llm.request.messages";
+  public static final String REQUEST_PROMPT_CHARS = "llm.request.prompt_chars";
+  public static final String REQUEST_BODY_SIZE = "http.request.body.size";
+  public static final String REQUEST_ID = "llm.request.id";
+  public static final String CANCELLED = "llm.cancelled";
+  public static final String PHASE_SOURCE = "llm.phase.source";
+  public static final String UPSTREAM = "llm.upstream";
+  public static final String ROLE = "infertrace.role";
+
+  // HTTP and error conventions.
+  public static final String HTTP_METHOD = "http.request.method";
+  public static final String HTTP_STATUS = "http.response.status_code";
+  public static final String URL_PATH = "url.path";
+  public static final String SERVER_ADDRESS = "server.address";
+  public static final String SERVER_PORT = "server.port";
+  public static final String ERROR_TYPE = "error.type";
+
+  /** Value of {@link #PROVIDER_NAME}: no value is defined for vLLM; custom values are allowed. */
+  public static final String PROVIDER_VLLM = "vllm";
+
+  /** Values of {@link #PHASE_SOURCE}. */
+  public static final String SOURCE_STREAM = "stream";
+
+  public static final String SOURCE_ENGINE = "engine";
+}

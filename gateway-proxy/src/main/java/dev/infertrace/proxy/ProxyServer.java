@@ -1,0 +1,88 @@
+package dev.infertrace.proxy;
+
+import dev.infertrace.proxy.http.ProxyContext;
+import dev.infertrace.proxy.http.ProxyPipeline;
+import dev.infertrace.proxy.http.ProxyStats;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.opentelemetry.api.OpenTelemetry;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running proxy: one listener, its event loops, its upstream connections. Several can run in one
+ * JVM (the demo does), each with its own {@link OpenTelemetry}. {@link #close()} stops it.
+ */
+public final class ProxyServer implements AutoCloseable {
+  private final ProxyConfig config;
+  private final EventLoopGroup group;
+  private final Channel listener;
+  private final ProxyStats stats;
+
+  private ProxyServer(
+      ProxyConfig config, EventLoopGroup group, Channel listener, ProxyStats stats) {
+    this.config = config;
+    this.group = group;
+    this.listener = listener;
+    this.stats = stats;
+  }
+
+  /** Binds and starts serving; throws when the address cannot be bound. */
+  public static ProxyServer start(ProxyConfig config, OpenTelemetry otel)
+      throws InterruptedException {
+    ProxyStats stats = new ProxyStats();
+    ProxyContext context = new ProxyContext(config, otel, stats);
+    EventLoopGroup group =
+        new MultiThreadIoEventLoopGroup(
+            config.ioThreads(),
+            new DefaultThreadFactory("proxy-" + config.role().wireName(), true),
+            NioIoHandler.newFactory());
+    try {
+      Channel listener =
+          new ServerBootstrap()
+              .group(group)
+              .channel(NioServerSocketChannel.class)
+              .childOption(ChannelOption.TCP_NODELAY, true)
+              .childOption(ChannelOption.AUTO_READ, false)
+              .childHandler(new ProxyPipeline(context))
+              .bind(config.listen())
+              .sync()
+              .channel();
+      return new ProxyServer(config, group, listener, stats);
+    } catch (RuntimeException | InterruptedException e) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      throw e;
+    }
+  }
+
+  public InetSocketAddress address() {
+    return (InetSocketAddress) listener.localAddress();
+  }
+
+  /** {@code http://host:port} of the listener. */
+  public String baseUrl() {
+    InetSocketAddress a = address();
+    return "http://" + a.getHostString() + ":" + a.getPort();
+  }
+
+  public ProxyConfig config() {
+    return config;
+  }
+
+  public ProxyStats stats() {
+    return stats;
+  }
+
+  /** Stops listening and closes every connection. */
+  @Override
+  public void close() {
+    listener.close().syncUninterruptibly();
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+}

@@ -1,0 +1,227 @@
+package dev.infertrace.proxy;
+
+import dev.infertrace.proxy.cli.DurationConverter;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
+
+/**
+ * The options every proxy role shares. Each option can also come from an environment variable
+ * ({@code INFERTRACE_<NAME>}); see {@code src/docs/configuration.md}.
+ */
+abstract class RoleCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--listen",
+      paramLabel = "HOST:PORT",
+      converter = Address.class,
+      description = "Where to listen (env INFERTRACE_LISTEN).")
+  InetSocketAddress listen;
+
+  @Option(
+      names = "--upstream",
+      paramLabel = "URL",
+      split = ",",
+      required = true,
+      defaultValue = "${env:INFERTRACE_UPSTREAM}",
+      description =
+          "Where requests go, http://host:port; several (comma-separated or repeated) are used"
+              + " round-robin (env INFERTRACE_UPSTREAM).")
+  List<URI> upstreams;
+
+  @Option(
+      names = "--trace-file",
+      paramLabel = "PATH",
+      defaultValue = "${env:INFERTRACE_TRACE_FILE}",
+      description =
+          "Write spans to this file as OTLP JSON lines instead of exporting them with the OTEL_*"
+              + " settings (env INFERTRACE_TRACE_FILE).")
+  Path traceFile;
+
+  @Option(
+      names = "--sniff-limit",
+      defaultValue = "${env:INFERTRACE_SNIFF_LIMIT:-1048576}",
+      description =
+          "Request bodies up to this many bytes are read for model, stream, max_tokens before"
+              + " forwarding; larger ones stream through untraced by body (default: ${DEFAULT-VALUE}).")
+  int sniffLimit;
+
+  @Option(
+      names = "--connect-timeout",
+      converter = DurationConverter.class,
+      defaultValue = "${env:INFERTRACE_CONNECT_TIMEOUT:-5s}",
+      description = "Upstream connect timeout; 502 after (default: ${DEFAULT-VALUE}).")
+  Duration connectTimeout;
+
+  @Option(
+      names = "--response-timeout",
+      converter = DurationConverter.class,
+      defaultValue = "${env:INFERTRACE_RESPONSE_TIMEOUT:-60s}",
+      description = "Upstream response-headers timeout; 504 after (default: ${DEFAULT-VALUE}).")
+  Duration responseTimeout;
+
+  @Option(
+      names = "--request-timeout",
+      converter = DurationConverter.class,
+      defaultValue = "${env:INFERTRACE_REQUEST_TIMEOUT:-30s}",
+      description = "Time for a client to send its request; 408 after (default: ${DEFAULT-VALUE}).")
+  Duration requestTimeout;
+
+  @Option(
+      names = "--idle-timeout",
+      converter = DurationConverter.class,
+      defaultValue = "${env:INFERTRACE_IDLE_TIMEOUT:-60s}",
+      description = "Idle keep-alive client connections close after (default: ${DEFAULT-VALUE}).")
+  Duration idleTimeout;
+
+  @Option(
+      names = "--max-header-bytes",
+      defaultValue = "${env:INFERTRACE_MAX_HEADER_BYTES:-16384}",
+      description = "Largest request header block; 431 beyond (default: ${DEFAULT-VALUE}).")
+  int maxHeaderBytes;
+
+  @Option(
+      names = "--io-threads",
+      defaultValue = "${env:INFERTRACE_IO_THREADS:-1}",
+      description = "Event-loop threads (default: ${DEFAULT-VALUE}).")
+  int ioThreads;
+
+  abstract Role role();
+
+  abstract String defaultListen();
+
+  @Override
+  public Integer call() throws Exception {
+    InetSocketAddress address = listen;
+    if (address == null) {
+      String env = System.getenv("INFERTRACE_LISTEN");
+      address = new Address().convert(env != null && !env.isBlank() ? env : defaultListen());
+    }
+    ProxyConfig config;
+    try {
+      config =
+          new ProxyConfig(
+              role(),
+              address,
+              upstreams,
+              sniffLimit,
+              connectTimeout,
+              responseTimeout,
+              requestTimeout,
+              idleTimeout,
+              maxHeaderBytes,
+              ioThreads);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    OpenTelemetrySdk otel = ProxyTelemetry.create(role(), traceFile);
+    ProxyServer server;
+    try {
+      server = ProxyServer.start(config, otel);
+    } catch (InterruptedException e) {
+      throw e;
+    } catch (Exception e) { // a bind failure arrives as an unchecked-thrown BindException
+      otel.close();
+      throw new ParameterException(
+          spec.commandLine(), "cannot listen on " + address + ": " + e.getMessage());
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  otel.getSdkTracerProvider().shutdown().join(10, TimeUnit.SECONDS);
+                  stopped.countDown();
+                },
+                "proxy-shutdown"));
+    PrintWriter out = spec.commandLine().getOut();
+    out.printf(
+        "%s: listening on %s, upstream %s, spans to %s%n",
+        role().wireName(),
+        server.baseUrl(),
+        upstreams,
+        traceFile != null ? traceFile : "OTLP (OTEL_* settings)");
+    out.flush();
+    stopped.await();
+    return 0;
+  }
+
+  @Command(
+      name = "ingress",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description = {
+        "Tracing reverse proxy in front of the inference gateway: a SERVER span per request with",
+        "the client's view (time to first token, inter-token latency, tokens, finish reason) and",
+        "a CLIENT span to the gateway, W3C trace context passed on."
+      })
+  static final class Ingress extends RoleCommand {
+    @Override
+    Role role() {
+      return Role.INGRESS;
+    }
+
+    @Override
+    String defaultListen() {
+      return "127.0.0.1:8080";
+    }
+  }
+
+  @Command(
+      name = "worker",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description = {
+        "Tracing sidecar in front of one vLLM server: a SERVER span per request with the",
+        "worker's view and phase spans llm.first_token_wait and llm.decode measured from the",
+        "stream."
+      })
+  static final class Worker extends RoleCommand {
+    @Override
+    Role role() {
+      return Role.WORKER;
+    }
+
+    @Override
+    String defaultListen() {
+      return "127.0.0.1:8081";
+    }
+  }
+
+  /** {@code host:port} or {@code :port} (all interfaces are never the default). */
+  static final class Address implements ITypeConverter<InetSocketAddress> {
+    @Override
+    public InetSocketAddress convert(String value) {
+      int colon = value.lastIndexOf(':');
+      if (colon < 0) {
+        throw new TypeConversionException("'" + value + "' is not HOST:PORT");
+      }
+      String host = colon == 0 ? "0.0.0.0" : value.substring(0, colon);
+      try {
+        int port = Integer.parseInt(value.substring(colon + 1));
+        if (port < 0 || port > 65535) {
+          throw new NumberFormatException();
+        }
+        return new InetSocketAddress(host, port);
+      } catch (NumberFormatException e) {
+        throw new TypeConversionException("'" + value + "' has no valid port (0-65535)");
+      }
+    }
+  }
+}

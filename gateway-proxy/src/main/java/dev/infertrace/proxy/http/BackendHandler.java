@@ -1,0 +1,43 @@
+package dev.infertrace.proxy.http;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.util.ReferenceCountUtil;
+
+/** The upstream side of one connection: hands the response to the exchange that owns it now. */
+final class BackendHandler extends ChannelInboundHandlerAdapter {
+  Exchange exchange;
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    Exchange ex = exchange;
+    if (ex == null) {
+      ReferenceCountUtil.release(msg); // nobody asked: a stray byte on an idle connection
+      ctx.close();
+      return;
+    }
+    if (msg instanceof HttpResponse head) {
+      ex.onResponseHead(head);
+    }
+    if (msg instanceof HttpContent content) {
+      ex.onResponseContent(content);
+    } else {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    Exchange ex = exchange;
+    if (ex != null) {
+      ex.onUpstreamClosed();
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close(); // channelInactive tells the exchange
+  }
+}

@@ -1,0 +1,262 @@
+package dev.infertrace.proxy.http;
+
+import static dev.infertrace.core.schema.LlmAttributes.*;
+
+import dev.infertrace.core.openai.OpenAiRequest;
+import dev.infertrace.core.stream.GapHistogram;
+import dev.infertrace.core.stream.StreamSummary;
+import dev.infertrace.proxy.Role;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import io.opentelemetry.context.propagation.TextMapSetter;
+import java.net.URI;
+import java.util.concurrent.TimeUnit;
+import javax.annotation.Nullable;
+
+/**
+ * The spans of one proxied request, by role (DESIGN.md "Trace shape"): ingress — SERVER span and a
+ * CLIENT span to the upstream; worker — SERVER span and the stream-measured phase spans {@code
+ * llm.first_token_wait} and {@code llm.decode}. Timestamps are explicit epoch nanoseconds from the
+ * exchange's own timeline. Used on one event loop; ended exactly once.
+ */
+final class ExchangeSpans {
+  private static final TextMapGetter<HttpHeaders> GETTER =
+      new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(HttpHeaders carrier) {
+          return carrier.names();
+        }
+
+        @Override
+        @Nullable
+        public String get(@Nullable HttpHeaders carrier, String key) {
+          return carrier == null ? null : carrier.get(key);
+        }
+      };
+  private static final TextMapSetter<HttpHeaders> SETTER =
+      (carrier, key, value) -> {
+        if (carrier != null) {
+          carrier.set(key, value);
+        }
+      };
+
+  private final OpenTelemetry otel;
+  private final Tracer tracer;
+  private final Role role;
+  private Span server = Span.getInvalid();
+  private Span client = Span.getInvalid();
+  private boolean ended;
+
+  ExchangeSpans(OpenTelemetry otel, Tracer tracer, Role role) {
+    this.otel = otel;
+    this.tracer = tracer;
+    this.role = role;
+  }
+
+  /**
+   * Starts the spans when the request is known, and writes the outgoing trace context into {@code
+   * upstreamHeaders}.
+   *
+   * @param request the sniffed request, or null for non-LLM paths and unreadable bodies
+   */
+  void start(
+      String method,
+      String path,
+      HttpHeaders incoming,
+      HttpHeaders upstreamHeaders,
+      @Nullable String operation,
+      @Nullable OpenAiRequest request,
+      URI upstream,
+      String requestId,
+      long receivedEpochNanos) {
+    Context parent =
+        otel.getPropagators().getTextMapPropagator().extract(Context.root(), incoming, GETTER);
+    String name = spanName(method, operation, request);
+    SpanBuilder b =
+        tracer
+            .spanBuilder(name)
+            .setParent(parent)
+            .setSpanKind(SpanKind.SERVER)
+            .setStartTimestamp(receivedEpochNanos, TimeUnit.NANOSECONDS)
+            .setAttribute(HTTP_METHOD, method)
+            .setAttribute(URL_PATH, path)
+            .setAttribute(ROLE, role.wireName())
+            .setAttribute(REQUEST_ID, requestId);
+    requestAttributes(b, operation, request);
+    server = b.startSpan();
+    Context outgoing = parent.with(server);
+    if (role == Role.INGRESS) {
+      SpanBuilder c =
+          tracer
+              .spanBuilder(name)
+              .setParent(outgoing)
+              .setSpanKind(SpanKind.CLIENT)
+              .setStartTimestamp(receivedEpochNanos, TimeUnit.NANOSECONDS)
+              .setAttribute(HTTP_METHOD, method)
+              .setAttribute(SERVER_ADDRESS, upstream.getHost())
+              .setAttribute(SERVER_PORT, (long) port(upstream))
+              .setAttribute(UPSTREAM, upstream.toString());
+      requestAttributes(c, operation, request);
+      client = c.startSpan();
+      outgoing = outgoing.with(client);
+    }
+    otel.getPropagators().getTextMapPropagator().inject(outgoing, upstreamHeaders, SETTER);
+  }
+
+  /**
+   * Ends the spans with what the response said.
+   *
+   * @param timeline epoch nanoseconds: [received, forwarded]; summary times are on the same clock
+   * @param errorType why the exchange failed, or null
+   */
+  void end(
+      long receivedNanos,
+      long forwardedNanos,
+      int status,
+      @Nullable StreamSummary s,
+      @Nullable String errorType,
+      boolean cancelled) {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    long endNanos = s != null && s.endNanos() != 0 ? s.endNanos() : EpochClock.now();
+    for (Span span : new Span[] {server, client}) {
+      if (status > 0) {
+        span.setAttribute(HTTP_STATUS, (long) status);
+      }
+    }
+    if (s != null) {
+      responseAttributes(server, s, receivedNanos, endNanos);
+      if (role == Role.INGRESS) {
+        responseAttributes(client, s, forwardedNanos, endNanos);
+      } else if (s.firstTokenNanos() != 0) {
+        phase("llm.first_token_wait", forwardedNanos, s.firstTokenNanos());
+        phase("llm.decode", s.firstTokenNanos(), s.lastTokenNanos());
+      }
+    }
+    String error = errorType != null ? errorType : s != null ? s.errorType() : null;
+    if (error == null && status >= 500) {
+      error = Integer.toString(status);
+    }
+    if (cancelled) {
+      server.setAttribute(CANCELLED, true);
+      client.setAttribute(CANCELLED, true);
+    }
+    if (error != null && !cancelled) {
+      for (Span span : new Span[] {server, client}) {
+        span.setAttribute(ERROR_TYPE, error);
+        span.setStatus(StatusCode.ERROR);
+      }
+    } else if (status >= 400 && status < 500) {
+      // A client error is the caller's fault: an error for the CLIENT span, not the SERVER span.
+      client.setAttribute(ERROR_TYPE, Integer.toString(status));
+      client.setStatus(StatusCode.ERROR);
+    }
+    client.end(endNanos, TimeUnit.NANOSECONDS);
+    server.end(endNanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void phase(String name, long start, long end) {
+    tracer
+        .spanBuilder(name)
+        .setParent(Context.root().with(server))
+        .setSpanKind(SpanKind.INTERNAL)
+        .setStartTimestamp(start, TimeUnit.NANOSECONDS)
+        .setAttribute(PHASE_SOURCE, SOURCE_STREAM)
+        .startSpan()
+        .end(Math.max(start, end), TimeUnit.NANOSECONDS);
+  }
+
+  private static void requestAttributes(
+      SpanBuilder b, @Nullable String operation, @Nullable OpenAiRequest r) {
+    if (operation == null) {
+      return;
+    }
+    b.setAttribute(OPERATION_NAME, operation).setAttribute(PROVIDER_NAME, PROVIDER_VLLM);
+    if (r == null) {
+      return;
+    }
+    if (r.model() != null) {
+      b.setAttribute(REQUEST_MODEL, r.model());
+    }
+    b.setAttribute(AttributeKey.booleanKey(REQUEST_STREAM), r.stream());
+    if (r.maxTokens() != null) {
+      b.setAttribute(REQUEST_MAX_TOKENS, (long) r.maxTokens());
+    }
+    if (r.n() != null) {
+      b.setAttribute(REQUEST_CHOICE_COUNT, (long) r.n());
+    }
+    b.setAttribute(REQUEST_MESSAGES, (long) r.messages());
+    b.setAttribute(REQUEST_PROMPT_CHARS, r.promptChars());
+    b.setAttribute(REQUEST_BODY_SIZE, r.bodyBytes());
+  }
+
+  private static void responseAttributes(Span span, StreamSummary s, long from, long end) {
+    if (s.responseId() != null) {
+      span.setAttribute(RESPONSE_ID, s.responseId());
+    }
+    if (s.responseModel() != null) {
+      span.setAttribute(RESPONSE_MODEL, s.responseModel());
+    }
+    if (!s.finishReasons().isEmpty()) {
+      span.setAttribute(AttributeKey.stringArrayKey(RESPONSE_FINISH_REASONS), s.finishReasons());
+    }
+    if (s.promptTokens() >= 0) {
+      span.setAttribute(USAGE_INPUT_TOKENS, (long) s.promptTokens());
+    }
+    if (s.cachedTokens() >= 0) {
+      span.setAttribute(USAGE_CACHED_TOKENS, (long) s.cachedTokens());
+    }
+    int out = s.outputTokens();
+    if (out > 0 || s.completionTokens() == 0) {
+      span.setAttribute(USAGE_OUTPUT_TOKENS, (long) out);
+      if (s.outputTokensEstimated()) {
+        span.setAttribute(USAGE_OUTPUT_TOKENS_ESTIMATED, true);
+      }
+    }
+    span.setAttribute(LATENCY_E2E, seconds(end - from));
+    if (s.firstEventNanos() != 0) {
+      span.setAttribute(LATENCY_TIME_TO_ACK, seconds(s.firstEventNanos() - from));
+    }
+    if (s.firstTokenNanos() != 0) {
+      double ttft = seconds(s.firstTokenNanos() - from);
+      span.setAttribute(LATENCY_TIME_TO_FIRST_TOKEN, ttft);
+      span.setAttribute(RESPONSE_TIME_TO_FIRST_CHUNK, ttft);
+      if (out > 1) {
+        span.setAttribute(
+            LATENCY_TIME_PER_OUTPUT_TOKEN, seconds(end - s.firstTokenNanos()) / (out - 1));
+      }
+    }
+    GapHistogram gaps = s.gaps();
+    if (gaps.count() > 0) {
+      span.setAttribute(LATENCY_ITL_MEAN, gaps.meanNanos() / 1e9);
+      span.setAttribute(LATENCY_ITL_P50, seconds(gaps.percentileNanos(0.5)));
+      span.setAttribute(LATENCY_ITL_P99, seconds(gaps.percentileNanos(0.99)));
+      span.setAttribute(LATENCY_ITL_MAX, seconds(gaps.maxNanos()));
+    }
+  }
+
+  static String spanName(String method, @Nullable String operation, @Nullable OpenAiRequest r) {
+    if (operation == null) {
+      return method;
+    }
+    return r != null && r.model() != null ? operation + " " + r.model() : operation;
+  }
+
+  private static double seconds(long nanos) {
+    return nanos / 1e9;
+  }
+
+  static int port(URI u) {
+    return u.getPort() > 0 ? u.getPort() : 80;
+  }
+}

@@ -1,0 +1,176 @@
+package dev.infertrace.proxy.http;
+
+import dev.infertrace.core.stream.SseObserver;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The client side of one connection: one exchange at a time (HTTP/1.1 without pipelining), reading
+ * the next message only when the current one has been passed on (autoRead is off).
+ */
+final class FrontendHandler extends ChannelInboundHandlerAdapter {
+  private final ProxyContext px;
+  private final byte[] scratch = new byte[8192];
+  private Exchange exchange;
+  private ScheduledFuture<?> requestTimeout;
+
+  FrontendHandler(ProxyContext px) {
+    this.px = px;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    ctx.read();
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof HttpRequest request) {
+      if (request.decoderResult().isFailure()) {
+        ReferenceCountUtil.release(msg);
+        rejectUndecodable(ctx, request.decoderResult().cause());
+        return;
+      }
+      if (exchange != null && !exchange.finished()) {
+        // A pipelined request while one is in flight: not supported, close cleanly.
+        ReferenceCountUtil.release(msg);
+        ctx.close();
+        return;
+      }
+      if (HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(
+          request.headers().get(HttpHeaderNames.EXPECT, ""))) {
+        ctx.writeAndFlush(
+            new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE));
+      }
+      exchange = new Exchange(px, this, ctx, request);
+      Exchange ex = exchange;
+      requestTimeout =
+          ctx.executor()
+              .schedule(
+                  ex::onRequestTimeout, px.config.requestTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+    if (msg instanceof HttpContent content) {
+      Exchange ex = exchange;
+      if (ex == null || ex.finished()) {
+        content.release();
+        ctx.read();
+        return;
+      }
+      boolean last = content instanceof io.netty.handler.codec.http.LastHttpContent;
+      if (last) {
+        cancelRequestTimeout();
+      }
+      if (ex.onRequestContent(content) || last) {
+        // After the last part, keep one read pending: it shows a client that hangs up (EOF) at
+        // once, so its upstream request is aborted without waiting for the next write to fail.
+        ctx.read();
+      }
+    } else if (!(msg instanceof HttpRequest)) {
+      ReferenceCountUtil.release(msg);
+      ctx.read();
+    } else {
+      ctx.read();
+    }
+  }
+
+  /** Called by the exchange when it is over: read the next request or close. */
+  void exchangeDone(Exchange ex, boolean keepAlive) {
+    if (ex != exchange) {
+      return;
+    }
+    cancelRequestTimeout();
+    exchange = null;
+    ChannelHandlerContext ctx = ctxOf(ex);
+    if (keepAlive) {
+      ctx.read();
+    } else {
+      ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
+          .addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  private ChannelHandlerContext ctx;
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  private ChannelHandlerContext ctxOf(Exchange ex) {
+    return ctx;
+  }
+
+  /** Feeds response bytes to a stream observer through this connection's scratch array. */
+  void feed(SseObserver observer, ByteBuf buf, long nanos) {
+    int from = buf.readerIndex();
+    int left = buf.readableBytes();
+    while (left > 0) {
+      int n = Math.min(left, scratch.length);
+      buf.getBytes(from, scratch, 0, n);
+      observer.onBytes(scratch, 0, n, nanos);
+      from += n;
+      left -= n;
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    cancelRequestTimeout();
+    Exchange ex = exchange;
+    exchange = null;
+    if (ex != null) {
+      ex.onClientGone();
+    }
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof IdleStateEvent && exchange == null) {
+      ctx.close(); // an idle keep-alive connection
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    ctx.close(); // a reset client; channelInactive cancels what was in flight
+  }
+
+  private void rejectUndecodable(ChannelHandlerContext ctx, Throwable cause) {
+    px.stats.malformedRequests.increment();
+    HttpResponseStatus status =
+        cause instanceof TooLongHttpHeaderException
+            ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+            : cause instanceof TooLongHttpLineException
+                ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+                : HttpResponseStatus.BAD_REQUEST;
+    String message =
+        cause instanceof TooLongFrameException
+            ? "request line or headers too large: " + cause.getMessage()
+            : "malformed HTTP request: " + cause.getMessage();
+    ctx.writeAndFlush(ProxyErrors.response(ctx.alloc(), status, "invalid_request", message))
+        .addListener(ChannelFutureListener.CLOSE);
+  }
+
+  private void cancelRequestTimeout() {
+    if (requestTimeout != null) {
+      requestTimeout.cancel(false);
+      requestTimeout = null;
+    }
+  }
+}

@@ -1,0 +1,30 @@
+package dev.infertrace.proxy.http;
+
+import dev.infertrace.proxy.ProxyConfig;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Tracer;
+import java.net.URI;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** What every connection of one proxy shares: config, telemetry, upstream choice, the pool. */
+public final class ProxyContext {
+  final ProxyConfig config;
+  final OpenTelemetry otel;
+  final Tracer tracer;
+  final UpstreamPool pool = new UpstreamPool();
+  final ProxyStats stats;
+  private final AtomicInteger next = new AtomicInteger();
+
+  public ProxyContext(ProxyConfig config, OpenTelemetry otel, ProxyStats stats) {
+    this.config = config;
+    this.otel = otel;
+    this.tracer = otel.getTracer("dev.infertrace.proxy");
+    this.stats = stats;
+  }
+
+  /** The next upstream, round-robin. */
+  URI upstream() {
+    var all = config.upstreams();
+    return all.get(Math.floorMod(next.getAndIncrement(), all.size()));
+  }
+}

@@ -1,0 +1,30 @@
+package dev.infertrace.proxy.http;
+
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
+
+/** The client-side pipeline, step by step: HTTP codec, idle detection, the proxy itself. */
+public final class ProxyPipeline extends ChannelInitializer<SocketChannel> {
+  private static final int MAX_INITIAL_LINE = 8192;
+  private static final int MAX_CHUNK = 64 * 1024;
+
+  private final ProxyContext px;
+
+  public ProxyPipeline(ProxyContext px) {
+    this.px = px;
+  }
+
+  @Override
+  protected void initChannel(SocketChannel ch) {
+    ch.pipeline()
+        .addLast(
+            "codec", new HttpServerCodec(MAX_INITIAL_LINE, px.config.maxHeaderBytes(), MAX_CHUNK))
+        .addLast(
+            "idle",
+            new IdleStateHandler(0, 0, px.config.idleTimeout().toNanos(), TimeUnit.NANOSECONDS))
+        .addLast("proxy", new FrontendHandler(px));
+  }
+}
