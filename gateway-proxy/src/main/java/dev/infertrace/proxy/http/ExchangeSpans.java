@@ -143,9 +143,13 @@ final class ExchangeSpans {
         phase("llm.decode", s.firstTokenNanos(), s.lastTokenNanos());
       }
     }
-    String error = errorType != null ? errorType : s != null ? s.errorType() : null;
-    if (error == null && status >= 500) {
-      error = Integer.toString(status);
+    String bodyError = s != null ? s.errorType() : null;
+    boolean clientError = status >= 400 && status < 500;
+    // A proxy failure, a 5xx, or an error object under a 200 (an SSE error chunk) fails the
+    // exchange; a 4xx is the caller's mistake: an error of the CLIENT span only.
+    String error = errorType;
+    if (error == null && !clientError && (status >= 500 || bodyError != null)) {
+      error = bodyError != null ? bodyError : Integer.toString(status);
     }
     if (cancelled) {
       server.setAttribute(CANCELLED, true);
@@ -156,9 +160,8 @@ final class ExchangeSpans {
         span.setAttribute(ERROR_TYPE, error);
         span.setStatus(StatusCode.ERROR);
       }
-    } else if (status >= 400 && status < 500) {
-      // A client error is the caller's fault: an error for the CLIENT span, not the SERVER span.
-      client.setAttribute(ERROR_TYPE, Integer.toString(status));
+    } else if (clientError) {
+      client.setAttribute(ERROR_TYPE, bodyError != null ? bodyError : Integer.toString(status));
       client.setStatus(StatusCode.ERROR);
     }
     client.end(endNanos, TimeUnit.NANOSECONDS);

@@ -1,0 +1,318 @@
+package dev.infertrace.testbed.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.infertrace.proxy.ProxyConfig;
+import dev.infertrace.proxy.Role;
+import dev.infertrace.testbed.otlp.ReceivedSpan;
+import dev.infertrace.testbed.sim.SimConfig;
+import dev.infertrace.testbed.sim.engine.EngineConfig;
+import dev.infertrace.testbed.sim.engine.StepTimeModel;
+import dev.infertrace.testbed.sim.fault.FaultSpec;
+import io.opentelemetry.proto.trace.v1.Span.SpanKind;
+import io.opentelemetry.proto.trace.v1.Status.StatusCode;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** The proxy end to end on loopback: trace tree and values against the twin's own truth. */
+class ProxyEndToEndTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+  private static final String CALLER = "00f067aa0ba902b7";
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  private static SimConfig twin() {
+    return SimConfig.loopback("m")
+        .withEngine(
+            new EngineConfig(
+                16, 2048, 16, 2048, 4096, true, 100, new StepTimeModel(2, 0, 0, 0.01)));
+  }
+
+  private HttpResponse<String> chat(String base, String body, Map<String, String> headers)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
+            .timeout(Duration.ofSeconds(30))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body));
+    headers.forEach(b::header);
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void oneTraceFromIngressToWorkerWithPhasesAndTheTwinsNumbers() throws Exception {
+    try (TracedStack stack = new TracedStack(twin())) {
+      String body =
+          "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"secret prompt\"}],"
+              + "\"max_tokens\":12,\"ignore_eos\":true,\"stream\":true,"
+              + "\"stream_options\":{\"include_usage\":true},"
+              + "\"Authorization\":\"not-a-header\"}";
+      HttpResponse<String> r =
+          chat(
+              stack.ingress.baseUrl(),
+              body,
+              Map.of(
+                  "traceparent", "00-" + TRACE + "-" + CALLER + "-01",
+                  "Authorization", "Bearer sk-secret",
+                  "X-Request-Id", "e2e-1"));
+
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.headers().firstValue("x-request-id")).hasValue("e2e-1");
+      assertThat(r.body()).contains("chatcmpl-e2e-1").endsWith("data: [DONE]\n\n");
+      List<ReceivedSpan> spans =
+          stack.sink.awaitSpans(s -> s.traceId().equals(TRACE), 5, Duration.ofSeconds(10));
+      Map<String, ReceivedSpan> byKey =
+          spans.stream()
+              .collect(
+                  Collectors.toMap(
+                      s -> s.serviceName() + "/" + s.kind() + "/" + s.name(), Function.identity()));
+
+      ReceivedSpan ingressServer = byKey.get("infertrace-ingress/SPAN_KIND_SERVER/chat m");
+      ReceivedSpan ingressClient = byKey.get("infertrace-ingress/SPAN_KIND_CLIENT/chat m");
+      ReceivedSpan workerServer = byKey.get("infertrace-worker/SPAN_KIND_SERVER/chat m");
+      ReceivedSpan firstTokenWait =
+          byKey.get("infertrace-worker/SPAN_KIND_INTERNAL/llm.first_token_wait");
+      ReceivedSpan decode = byKey.get("infertrace-worker/SPAN_KIND_INTERNAL/llm.decode");
+      assertThat(ingressServer.parentSpanId()).isEqualTo(CALLER);
+      assertThat(ingressClient.parentSpanId()).isEqualTo(ingressServer.spanId());
+      assertThat(workerServer.parentSpanId()).isEqualTo(ingressClient.spanId());
+      assertThat(firstTokenWait.parentSpanId()).isEqualTo(workerServer.spanId());
+      assertThat(decode.parentSpanId()).isEqualTo(workerServer.spanId());
+      assertThat(firstTokenWait.attribute("llm.phase.source")).isEqualTo("stream");
+
+      for (ReceivedSpan s : List.of(ingressServer, workerServer)) {
+        assertThat(s.attribute("gen_ai.operation.name")).isEqualTo("chat");
+        assertThat(s.attribute("gen_ai.request.model")).isEqualTo("m");
+        assertThat(s.attribute("gen_ai.request.max_tokens")).isEqualTo(12L);
+        assertThat(s.attribute("gen_ai.request.stream")).isEqualTo(true);
+        assertThat(s.attribute("gen_ai.usage.output_tokens")).as("= usage").isEqualTo(12L);
+        assertThat(s.attribute("gen_ai.usage.input_tokens"))
+            .as("the twin's prompt length")
+            .isEqualTo(
+                (long)
+                    dev.infertrace.testbed.sim.engine.PromptEncoder.chat(
+                            List.of(
+                                new dev.infertrace.testbed.sim.engine.PromptEncoder.Message(
+                                    "user", "secret prompt")))
+                        .length);
+        assertThat(s.attribute("gen_ai.response.id")).isEqualTo("chatcmpl-e2e-1");
+        assertThat(s.attribute("gen_ai.response.finish_reasons")).isEqualTo(List.of("length"));
+        assertThat(s.attribute("http.response.status_code")).isEqualTo(200L);
+        assertThat(s.attribute("llm.request.id")).isEqualTo("e2e-1");
+      }
+      double ingressTtft = (Double) ingressServer.attribute("gen_ai.latency.time_to_first_token");
+      double workerTtft = (Double) workerServer.attribute("gen_ai.latency.time_to_first_token");
+      assertThat(ingressTtft).isGreaterThanOrEqualTo(workerTtft).isPositive();
+      assertThat((Double) ingressServer.attribute("gen_ai.latency.time_to_ack"))
+          .isLessThanOrEqualTo(ingressTtft);
+      assertThat((Double) ingressServer.attribute("gen_ai.latency.inter_token.p50")).isPositive();
+      assertThat(decode.endEpochNanos()).isLessThanOrEqualTo(workerServer.endEpochNanos());
+      // No prompt text and no credentials anywhere in what was exported.
+      for (ReceivedSpan s : spans) {
+        assertThat(s.span().toString()).doesNotContain("secret prompt", "sk-secret");
+      }
+    }
+  }
+
+  @Test
+  void nonLlmPathsGetPlainHttpSpansAndMalformedJsonIsRelayedWithTheUpstreams400() throws Exception {
+    try (TracedStack stack = new TracedStack(twin())) {
+      HttpResponse<String> bad = chat(stack.ingress.baseUrl(), "{\"model\": \"m\", ", Map.of());
+      HttpResponse<String> models =
+          http.send(
+              HttpRequest.newBuilder(URI.create(stack.ingress.baseUrl() + "/v1/models")).build(),
+              HttpResponse.BodyHandlers.ofString());
+
+      assertThat(bad.statusCode()).isEqualTo(400);
+      assertThat(JSON.readTree(bad.body()).at("/error/type").asText()).isEqualTo("BadRequestError");
+      assertThat(models.statusCode()).isEqualTo(200);
+      List<ReceivedSpan> servers =
+          stack.sink.awaitSpans(
+              s ->
+                  s.serviceName().equals("infertrace-ingress")
+                      && s.kind() == SpanKind.SPAN_KIND_SERVER,
+              2,
+              Duration.ofSeconds(10));
+      ReceivedSpan chat =
+          servers.stream().filter(s -> s.name().equals("chat")).findFirst().orElseThrow();
+      ReceivedSpan get =
+          servers.stream().filter(s -> s.name().equals("GET")).findFirst().orElseThrow();
+      assertThat(chat.attribute("http.response.status_code")).isEqualTo(400L);
+      assertThat(chat.attribute("gen_ai.request.model")).as("unreadable body").isNull();
+      assertThat(chat.span().getStatus().getCode())
+          .as("4xx is the caller's")
+          .isNotEqualTo(StatusCode.STATUS_CODE_ERROR);
+      assertThat(get.attribute("gen_ai.operation.name")).isNull();
+      assertThat(get.attribute("url.path")).isEqualTo("/v1/models");
+    }
+  }
+
+  @Test
+  void aRefusedUpstreamIsA502WithAnErrorSpanAndAHungOneA504() throws Exception {
+    try (TracedStack stack = new TracedStack(twin())) {
+      int closed;
+      try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+        closed = s.getLocalPort();
+      }
+      ProxyConfig refused =
+          ProxyConfig.loopback(Role.INGRESS, List.of(URI.create("http://127.0.0.1:" + closed)));
+      try (var proxy = dev.infertrace.proxy.ProxyServer.start(refused, stack.sdk("refused"))) {
+        HttpResponse<String> r =
+            chat(proxy.baseUrl(), "{\"model\":\"m\",\"messages\":[]}", Map.of());
+        assertThat(r.statusCode()).isEqualTo(502);
+        assertThat(JSON.readTree(r.body()).at("/error/type").asText())
+            .isEqualTo("upstream_unavailable");
+        assertThat(proxy.stats().upstreamUnavailable()).isEqualTo(1);
+      }
+      ReceivedSpan failed =
+          stack
+              .sink
+              .awaitSpans(
+                  s -> "refused".equals(s.serviceName()) && s.kind() == SpanKind.SPAN_KIND_SERVER,
+                  1,
+                  Duration.ofSeconds(10))
+              .get(0);
+      assertThat(failed.attribute("error.type")).isEqualTo("upstream_unavailable");
+      assertThat(failed.span().getStatus().getCode()).isEqualTo(StatusCode.STATUS_CODE_ERROR);
+
+      ProxyConfig base =
+          ProxyConfig.loopback(Role.INGRESS, List.of(URI.create(stack.worker.baseUrl())));
+      ProxyConfig impatient =
+          new ProxyConfig(
+              Role.INGRESS,
+              base.listen(),
+              base.upstreams(),
+              base.sniffLimitBytes(),
+              base.connectTimeout(),
+              Duration.ofMillis(300),
+              base.requestTimeout(),
+              base.idleTimeout(),
+              base.maxHeaderBytes(),
+              1);
+      stack.sim.faults().add(FaultSpec.parse("stall:durationSeconds=2"));
+      try (var proxy = dev.infertrace.proxy.ProxyServer.start(impatient, stack.sdk("impatient"))) {
+        HttpResponse<String> r =
+            chat(
+                proxy.baseUrl(),
+                "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"max_tokens\":2}",
+                Map.of());
+        assertThat(r.statusCode()).isEqualTo(504);
+        assertThat(JSON.readTree(r.body()).at("/error/type").asText())
+            .isEqualTo("upstream_timeout");
+      }
+    }
+  }
+
+  @Test
+  void aClientThatHangsUpMidStreamAbortsTheEngineRequestQuickly() throws Exception {
+    SimConfig slow =
+        SimConfig.loopback("m")
+            .withEngine(
+                new EngineConfig(
+                    16, 2048, 16, 2048, 4096, true, 100, new StepTimeModel(20, 0, 0, 0)));
+    try (TracedStack stack = new TracedStack(slow)) {
+      String body =
+          "{\"model\":\"m\",\"prompt\":\"go\",\"max_tokens\":1000,\"ignore_eos\":true,\"stream\":true}";
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress("127.0.0.1", stack.ingress.address().getPort()));
+        OutputStream out = socket.getOutputStream();
+        out.write(
+            ("POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: "
+                    + body.length()
+                    + "\r\n\r\n"
+                    + body)
+                .getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        InputStream in = socket.getInputStream();
+        StringBuilder seen = new StringBuilder();
+        while (!seen.toString().contains("\"text\":\"")) {
+          seen.append((char) in.read());
+        }
+        assertThat(stack.sim.engine().running()).isEqualTo(1);
+      }
+      long closed = System.nanoTime();
+      while (stack.sim.engine().running() != 0 && System.nanoTime() - closed < 2_000_000_000L) {
+        Thread.sleep(1);
+      }
+      assertThat(stack.sim.engine().running()).isZero();
+      assertThat((System.nanoTime() - closed) / 1e6)
+          .as("ms until the twin aborted")
+          .isLessThan(100);
+      ReceivedSpan cancelled =
+          stack
+              .sink
+              .awaitSpans(
+                  s ->
+                      Boolean.TRUE.equals(s.attribute("llm.cancelled"))
+                          && s.kind() == SpanKind.SPAN_KIND_SERVER,
+                  2,
+                  Duration.ofSeconds(10))
+              .get(0);
+      assertThat(cancelled.attribute("error.type")).isNull();
+      assertThat(stack.ingress.stats().cancelled()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void oversizedHeadersAre431AndASlowClientIs408() throws Exception {
+    try (TracedStack stack = new TracedStack(twin())) {
+      try (Socket socket = new Socket("127.0.0.1", stack.ingress.address().getPort())) {
+        socket.setSoTimeout(5000);
+        socket
+            .getOutputStream()
+            .write(
+                ("GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000) + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+        assertThat(new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII))
+            .isEqualTo("HTTP/1.1 431");
+      }
+      ProxyConfig base =
+          ProxyConfig.loopback(Role.INGRESS, List.of(URI.create(stack.worker.baseUrl())));
+      ProxyConfig strict =
+          new ProxyConfig(
+              Role.INGRESS,
+              base.listen(),
+              base.upstreams(),
+              base.sniffLimitBytes(),
+              base.connectTimeout(),
+              base.responseTimeout(),
+              Duration.ofMillis(300),
+              base.idleTimeout(),
+              base.maxHeaderBytes(),
+              1);
+      try (var proxy = dev.infertrace.proxy.ProxyServer.start(strict, stack.sdk("strict"));
+          Socket socket = new Socket("127.0.0.1", proxy.address().getPort())) {
+        socket.setSoTimeout(5000);
+        socket
+            .getOutputStream()
+            .write(
+                "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"mo"
+                    .getBytes(StandardCharsets.US_ASCII));
+        String head = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
+        assertThat(head).isEqualTo("HTTP/1.1 408");
+        assertThat(proxy.stats().requestTimeouts()).isEqualTo(1);
+      }
+    }
+  }
+
+  @SuppressWarnings("unused")
+  private static JsonNode json(String s) throws Exception {
+    return JSON.readTree(s);
+  }
+}

@@ -1,0 +1,87 @@
+package dev.infertrace.testbed.e2e;
+
+import dev.infertrace.proxy.ProxyConfig;
+import dev.infertrace.proxy.ProxyServer;
+import dev.infertrace.proxy.Role;
+import dev.infertrace.testbed.otlp.OtlpSink;
+import dev.infertrace.testbed.sim.Sim;
+import dev.infertrace.testbed.sim.SimConfig;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * client → ingress → worker → twin on loopback, both proxies exporting real OTLP/gRPC to one {@link
+ * OtlpSink}. Closing it stops everything in reverse order.
+ */
+final class TracedStack implements AutoCloseable {
+  final OtlpSink sink;
+  final Sim sim;
+  final ProxyServer worker;
+  final ProxyServer ingress;
+  private final List<OpenTelemetrySdk> sdks = new ArrayList<>();
+
+  TracedStack(SimConfig simConfig, ProxyConfig ingressTemplate) throws Exception {
+    sink = OtlpSink.start();
+    sim = Sim.start(simConfig);
+    worker =
+        ProxyServer.start(
+            ProxyConfig.loopback(Role.WORKER, List.of(URI.create(sim.baseUrl()))),
+            sdk("infertrace-worker"));
+    ingress =
+        ProxyServer.start(
+            new ProxyConfig(
+                Role.INGRESS,
+                ingressTemplate.listen(),
+                List.of(URI.create(worker.baseUrl())),
+                ingressTemplate.sniffLimitBytes(),
+                ingressTemplate.connectTimeout(),
+                ingressTemplate.responseTimeout(),
+                ingressTemplate.requestTimeout(),
+                ingressTemplate.idleTimeout(),
+                ingressTemplate.maxHeaderBytes(),
+                1),
+            sdk("infertrace-ingress"));
+  }
+
+  TracedStack(SimConfig simConfig) throws Exception {
+    this(simConfig, ProxyConfig.loopback(Role.INGRESS, List.of(URI.create("http://unused:1"))));
+  }
+
+  OpenTelemetrySdk sdk(String service) {
+    OpenTelemetrySdk sdk =
+        OpenTelemetrySdk.builder()
+            .setTracerProvider(
+                SdkTracerProvider.builder()
+                    .setResource(Resource.builder().put("service.name", service).build())
+                    .addSpanProcessor(
+                        BatchSpanProcessor.builder(
+                                OtlpGrpcSpanExporter.builder()
+                                    .setEndpoint(sink.grpcEndpoint())
+                                    .build())
+                            .setScheduleDelay(Duration.ofMillis(50))
+                            .build())
+                    .build())
+            .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+            .build();
+    sdks.add(sdk);
+    return sdk;
+  }
+
+  @Override
+  public void close() {
+    ingress.close();
+    worker.close();
+    sdks.forEach(OpenTelemetrySdk::close);
+    sim.close();
+    sink.close();
+  }
+}
