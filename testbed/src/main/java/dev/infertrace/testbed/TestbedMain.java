@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
     subcommands = {
       PeersCommand.class,
       dev.infertrace.testbed.sim.SimCommand.class,
-      dev.infertrace.testbed.load.LoadCommand.class
+      dev.infertrace.testbed.load.LoadCommand.class,
+      dev.infertrace.testbed.demo.DemoCommand.class
     })
 public final class TestbedMain {
   private TestbedMain() {}

@@ -112,30 +112,12 @@ public final class LoadCommand implements Callable<Integer> {
         concurrency,
         url,
         requests > 0 ? requests + " requests" : duration.toMillis() / 1000.0 + " s");
-    long[] lastChunks = {0};
-    long[] lastOk = {0};
+    ProgressLine progress = new ProgressLine(generator.stats());
     LoadStats stats =
         generator.run(
             elapsed -> {
-              LoadStats s = generator.stats();
-              LoadStats.Interval i = s.interval();
-              long chunks = s.chunks();
-              long ok = s.ok();
-              err.printf(
-                  Locale.ROOT,
-                  "[%5.1fs] %6d ok %4d failed  %7.0f req/s  %8.0f chunks/s  TTFT p50 %s p99 %s  ITL p50 %s p99 %s%n",
-                  elapsed.toMillis() / 1000.0,
-                  ok,
-                  s.failed(),
-                  (double) (ok - lastOk[0]),
-                  (double) (chunks - lastChunks[0]),
-                  ms(i.ttft(), 50),
-                  ms(i.ttft(), 99),
-                  ms(i.itl(), 50),
-                  ms(i.itl(), 99));
+              err.println(progress.next(elapsed));
               err.flush();
-              lastChunks[0] = chunks;
-              lastOk[0] = ok;
             });
     try {
       Runtime.getRuntime().removeShutdownHook(hook);
@@ -161,18 +143,12 @@ public final class LoadCommand implements Callable<Integer> {
         Locale.ROOT,
         "%-4s p50 %s  p90 %s  p99 %s  max %s  (n=%d)%n",
         name,
-        ms(h, 50),
-        ms(h, 90),
-        ms(h, 99),
+        ProgressLine.ms(h, 50),
+        ProgressLine.ms(h, 90),
+        ProgressLine.ms(h, 99),
         h.getTotalCount() == 0
             ? "-"
             : String.format(Locale.ROOT, "%.1fms", h.getMaxValue() / 1000.0),
         h.getTotalCount());
-  }
-
-  private static String ms(Histogram h, double percentile) {
-    return h.getTotalCount() == 0
-        ? "-"
-        : String.format(Locale.ROOT, "%.1fms", h.getValueAtPercentile(percentile) / 1000.0);
   }
 }

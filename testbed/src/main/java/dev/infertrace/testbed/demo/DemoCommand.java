@@ -1,0 +1,207 @@
+package dev.infertrace.testbed.demo;
+
+import dev.infertrace.proxy.ProxyConfig;
+import dev.infertrace.proxy.ProxyServer;
+import dev.infertrace.proxy.Role;
+import dev.infertrace.proxy.cli.DurationConverter;
+import dev.infertrace.proxy.export.OtlpJsonFileExporter;
+import dev.infertrace.testbed.load.LoadConfig;
+import dev.infertrace.testbed.load.LoadGenerator;
+import dev.infertrace.testbed.load.LoadStats;
+import dev.infertrace.testbed.load.ProgressLine;
+import dev.infertrace.testbed.sim.Sim;
+import dev.infertrace.testbed.sim.SimConfig;
+import dev.infertrace.testbed.sim.fault.FaultSpec;
+import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
+import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code ./infertrace demo}: the whole traced stack on the built-in simulated cluster. */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Starts two simulated vLLM workers with their GPUs (sim), a tracing worker sidecar in front",
+      "of each, and a tracing ingress in front of both (round-robin); drives a streaming load",
+      "through it with a progress display; throttles one GPU in the middle of the run; writes",
+      "every span to a trace file (OTLP JSON lines); then prints a per-phase latency summary and",
+      "the waterfalls of the three slowest requests. Ctrl-C stops everything cleanly."
+    })
+public final class DemoCommand implements Callable<Integer> {
+  @Spec private CommandSpec spec;
+
+  @Option(
+      names = {"-d", "--duration"},
+      converter = DurationConverter.class,
+      description = "How long the load runs (default: 45s).")
+  private Duration duration = Duration.ofSeconds(45);
+
+  @Option(
+      names = {"-c", "--concurrency"},
+      description = "Concurrent streaming clients (default: ${DEFAULT-VALUE}).")
+  private int concurrency = 12;
+
+  @Option(
+      names = "--trace-file",
+      description = "Where the spans go (default: ${DEFAULT-VALUE}); it is replaced.")
+  private Path traceFile = Path.of("infertrace-demo-traces.jsonl");
+
+  @Option(names = "--no-fault", description = "Do not throttle a GPU mid-run.")
+  private boolean noFault;
+
+  @Override
+  public Integer call() throws Exception {
+    if (concurrency < 1 || duration.toMillis() < 3000) {
+      throw new ParameterException(
+          spec.commandLine(), "--concurrency must be >= 1 and --duration at least 3s");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    Files.deleteIfExists(traceFile);
+    OtlpJsonFileExporter file = OtlpJsonFileExporter.open(traceFile);
+    List<AutoCloseable> running = new ArrayList<>();
+    AtomicBoolean stopped = new AtomicBoolean();
+    LoadGenerator[] load = new LoadGenerator[1];
+    Thread hook =
+        new Thread(
+            () -> {
+              stopped.set(true);
+              if (load[0] != null) {
+                load[0].stop();
+              }
+            },
+            "demo-stop");
+    Runtime.getRuntime().addShutdownHook(hook);
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    try {
+      out.println(
+          "demo: starting 2 simulated vLLM workers (H100 twins), 2 worker sidecars, 1 ingress");
+      List<Sim> sims = new ArrayList<>();
+      List<URI> workers = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        Sim sim = Sim.start(SimConfig.loopback("llama-3.1-8b"));
+        running.add(0, sim);
+        sims.add(sim);
+        ProxyServer worker =
+            ProxyServer.start(
+                ProxyConfig.loopback(Role.WORKER, List.of(URI.create(sim.baseUrl()))),
+                sdk("infertrace-worker-" + i, file, running));
+        running.add(0, worker);
+        workers.add(URI.create(worker.baseUrl()));
+        out.printf(
+            "  sim-%d %s (DCGM :%d)  ←  worker-%d %s%n",
+            i, sim.baseUrl(), sim.dcgmAddress().getPort(), i, worker.baseUrl());
+      }
+      ProxyServer ingress =
+          ProxyServer.start(
+              ProxyConfig.loopback(Role.INGRESS, workers),
+              sdk("infertrace-ingress", file, running));
+      running.add(0, ingress);
+      out.printf("  ingress %s  →  worker-0, worker-1 (round-robin)%n", ingress.baseUrl());
+      out.printf(
+          "demo: %d streaming clients for %d s; spans to %s%n",
+          concurrency, duration.toSeconds(), traceFile);
+      out.flush();
+
+      if (!noFault) {
+        long at = duration.toMillis() / 3;
+        timer.schedule(
+            () -> {
+              sims.get(1)
+                  .faults()
+                  .add(
+                      FaultSpec.parse(
+                          "thermal-throttle:smClockMhz=990,durationSeconds="
+                              + duration.toSeconds() / 3));
+              out.printf(
+                  "demo: FAULT thermal-throttle on sim-1 (SM clock 1980 → 990 MHz) for %d s%n",
+                  duration.toSeconds() / 3);
+              out.flush();
+            },
+            at,
+            TimeUnit.MILLISECONDS);
+      }
+      load[0] =
+          new LoadGenerator(
+              new LoadConfig(
+                  URI.create(ingress.baseUrl()),
+                  "llama-3.1-8b",
+                  concurrency,
+                  duration,
+                  0,
+                  120,
+                  60,
+                  32,
+                  160,
+                  true,
+                  7),
+              1);
+      ProgressLine progress = new ProgressLine(load[0].stats());
+      LoadStats stats =
+          load[0].run(
+              elapsed -> {
+                out.println(progress.next(elapsed));
+                out.flush();
+              });
+      out.printf("demo: %d requests ok, %d failed; flushing spans%n", stats.ok(), stats.failed());
+    } finally {
+      timer.shutdownNow();
+      for (AutoCloseable c : running) {
+        c.close();
+      }
+      file.shutdown();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // Ctrl-C: the hook ran
+      }
+    }
+    DemoReport.print(TraceFile.read(traceFile), out);
+    out.printf(
+        "%nAll spans: %s (OTLP JSON lines; load them into a collector's otlpjsonfile receiver or read them with jq)%n",
+        traceFile.toAbsolutePath());
+    out.flush();
+    return stopped.get() ? 130 : 0;
+  }
+
+  private static OpenTelemetrySdk sdk(
+      String service, OtlpJsonFileExporter file, List<AutoCloseable> running) {
+    OpenTelemetrySdk sdk =
+        OpenTelemetrySdk.builder()
+            .setTracerProvider(
+                SdkTracerProvider.builder()
+                    .setResource(
+                        Resource.getDefault()
+                            .merge(Resource.builder().put("service.name", service).build()))
+                    .addSpanProcessor(
+                        BatchSpanProcessor.builder(new SharedExporter(file))
+                            .setScheduleDelay(Duration.ofMillis(500))
+                            .setMaxQueueSize(65_536)
+                            .build())
+                    .build())
+            .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+            .build();
+    running.add(0, sdk);
+    return sdk;
+  }
+}

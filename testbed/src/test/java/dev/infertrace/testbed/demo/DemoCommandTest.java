@@ -1,0 +1,56 @@
+package dev.infertrace.testbed.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.infertrace.testbed.TestbedMain;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** A short demo run: the stack comes up, load flows, the fault lands, the report is printed. */
+class DemoCommandTest {
+  @TempDir Path tmp;
+
+  @Test
+  void runsTheTracedStackAndReportsTheSlowestRequests() throws Exception {
+    Path traces = tmp.resolve("demo.jsonl");
+    StringWriter out = new StringWriter();
+    CommandLine cli = TestbedMain.commandLine();
+    cli.setOut(new PrintWriter(out));
+
+    int exit =
+        cli.execute(
+            "demo", "--duration", "6s", "--concurrency", "4", "--trace-file", traces.toString());
+
+    String text = out.toString();
+    assertThat(exit).as(text).isZero();
+    assertThat(text)
+        .contains("FAULT thermal-throttle on sim-1", "failed", "slowest #1", "llm.decode [worker-")
+        .contains("ingress: time to first token");
+    List<TraceFile.Span> spans = TraceFile.read(traces);
+    long requests =
+        spans.stream()
+            .filter(s -> s.service().equals("infertrace-ingress") && s.kind() == 2)
+            .count();
+    assertThat(requests).isPositive();
+    // Every request has its five spans: ingress SERVER + CLIENT, worker SERVER + two phases.
+    assertThat(spans).hasSize((int) requests * 5);
+    assertThat(spans.stream().map(TraceFile.Span::service).distinct())
+        .containsExactlyInAnyOrder(
+            "infertrace-ingress", "infertrace-worker-0", "infertrace-worker-1");
+  }
+
+  @Test
+  void rejectsADurationTooShortToShowAnything() {
+    StringWriter err = new StringWriter();
+    CommandLine cli = TestbedMain.commandLine();
+    cli.setErr(new PrintWriter(err));
+
+    assertThat(cli.execute("demo", "--duration", "1s")).isEqualTo(2);
+    assertThat(err.toString()).contains("--duration at least 3s");
+  }
+}
