@@ -1,13 +1,13 @@
 package dev.infertrace.proxy.http;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
 /** The client-side pipeline, step by step: HTTP codec, idle detection, the proxy itself. */
-public final class ProxyPipeline extends ChannelInitializer<SocketChannel> {
+public final class ProxyPipeline extends ChannelInitializer<Channel> {
   private static final int MAX_INITIAL_LINE = 8192;
   private static final int MAX_CHUNK = 64 * 1024;
 
@@ -18,7 +18,7 @@ public final class ProxyPipeline extends ChannelInitializer<SocketChannel> {
   }
 
   @Override
-  protected void initChannel(SocketChannel ch) {
+  protected void initChannel(Channel ch) {
     ch.pipeline()
         .addLast(
             "codec", new HttpServerCodec(MAX_INITIAL_LINE, px.config.maxHeaderBytes(), MAX_CHUNK))

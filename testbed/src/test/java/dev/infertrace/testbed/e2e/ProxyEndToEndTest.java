@@ -311,6 +311,47 @@ class ProxyEndToEndTest {
     }
   }
 
+  @Test
+  void aDeadCollectorCostsSpansNeverRequests() throws Exception {
+    try (TracedStack stack = new TracedStack(twin())) {
+      int dead;
+      try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+        dead = s.getLocalPort();
+      }
+      io.opentelemetry.sdk.OpenTelemetrySdk deadSdk =
+          io.opentelemetry.sdk.OpenTelemetrySdk.builder()
+              .setTracerProvider(
+                  io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
+                      .addSpanProcessor(
+                          io.opentelemetry.sdk.trace.export.BatchSpanProcessor.builder(
+                                  io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter
+                                      .builder()
+                                      .setEndpoint("http://127.0.0.1:" + dead)
+                                      .setTimeout(Duration.ofMillis(200))
+                                      .build())
+                              .setScheduleDelay(Duration.ofMillis(10))
+                              .setMaxQueueSize(8)
+                              .build())
+                      .build())
+              .build();
+      ProxyConfig config =
+          ProxyConfig.loopback(Role.INGRESS, List.of(URI.create(stack.worker.baseUrl())));
+      try (var proxy = dev.infertrace.proxy.ProxyServer.start(config, deadSdk)) {
+        for (int i = 0; i < 20; i++) {
+          HttpResponse<String> r =
+              chat(
+                  proxy.baseUrl(),
+                  "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"max_tokens\":3,\"stream\":true}",
+                  Map.of());
+          assertThat(r.statusCode()).as("request %d with the collector down", i).isEqualTo(200);
+          assertThat(r.body()).endsWith("data: [DONE]\n\n");
+        }
+      } finally {
+        deadSdk.shutdown().join(5, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    }
+  }
+
   @SuppressWarnings("unused")
   private static JsonNode json(String s) throws Exception {
     return JSON.readTree(s);

@@ -22,11 +22,11 @@ import java.util.List;
  * client → ingress → worker → twin on loopback, both proxies exporting real OTLP/gRPC to one {@link
  * OtlpSink}. Closing it stops everything in reverse order.
  */
-final class TracedStack implements AutoCloseable {
-  final OtlpSink sink;
-  final Sim sim;
-  final ProxyServer worker;
-  final ProxyServer ingress;
+public final class TracedStack implements AutoCloseable {
+  public final OtlpSink sink;
+  public final Sim sim;
+  public final ProxyServer worker;
+  public final ProxyServer ingress;
   private final List<OpenTelemetrySdk> sdks = new ArrayList<>();
 
   TracedStack(SimConfig simConfig, ProxyConfig ingressTemplate) throws Exception {
@@ -52,11 +52,11 @@ final class TracedStack implements AutoCloseable {
             sdk("infertrace-ingress"));
   }
 
-  TracedStack(SimConfig simConfig) throws Exception {
+  public TracedStack(SimConfig simConfig) throws Exception {
     this(simConfig, ProxyConfig.loopback(Role.INGRESS, List.of(URI.create("http://unused:1"))));
   }
 
-  OpenTelemetrySdk sdk(String service) {
+  public OpenTelemetrySdk sdk(String service) {
     OpenTelemetrySdk sdk =
         OpenTelemetrySdk.builder()
             .setTracerProvider(

@@ -46,4 +46,47 @@ class OpenAiPythonSdkTwinIT {
           .isEqualTo(Tokenizer.count(plain));
     }
   }
+
+  @Test
+  void throughTheTracingProxiesTheSdkGetsExactlyWhatItGetsDirectly(PeerProcesses peers)
+      throws Exception {
+    try (dev.infertrace.testbed.e2e.TracedStack stack =
+        new dev.infertrace.testbed.e2e.TracedStack(SimTestConfigs.fast("twin-model"))) {
+      JsonNode direct = runSdk(peers, stack.sim.baseUrl());
+      JsonNode proxied = runSdk(peers, stack.ingress.baseUrl());
+
+      for (String field :
+          List.of(
+              "/plain/content",
+              "/plain/finish_reason",
+              "/plain/completion_tokens",
+              "/stream/content",
+              "/stream/finish_reasons",
+              "/stream/chunks",
+              "/stream/completion_tokens")) {
+        assertThat(proxied.at(field)).as(field).isEqualTo(direct.at(field));
+      }
+      assertThat(proxied.at("/plain/content").asText()).isNotEmpty();
+      stack.sink.awaitSpans(
+          s -> "infertrace-ingress".equals(s.serviceName()) && s.name().equals("chat twin-model"),
+          4,
+          java.time.Duration.ofSeconds(10));
+    }
+  }
+
+  private static JsonNode runSdk(PeerProcesses peers, String baseUrl) throws Exception {
+    PeerProcess client =
+        peers.start(
+            Peer.OPENAI_PYTHON,
+            List.of(
+                TargetDir.repoRoot()
+                    .resolve("testbed/src/test/resources/peers/openai_smoke.py")
+                    .toString(),
+                baseUrl + "/v1",
+                "twin-model",
+                "why was this request slow"));
+    assertThat(client.waitFor(Duration.ofSeconds(60))).as("log:\n%s", client.logTail(30)).isZero();
+    String output = Files.readString(client.log()).strip();
+    return OpenAiClient.parse(output.substring(output.lastIndexOf('\n') + 1));
+  }
 }
