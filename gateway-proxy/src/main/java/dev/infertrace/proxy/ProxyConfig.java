@@ -1,9 +1,11 @@
 package dev.infertrace.proxy;
 
+import dev.infertrace.core.slo.SloTarget;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One proxy instance. See {@code src/docs/configuration.md} for every option's flag, environment
@@ -17,6 +19,7 @@ import java.util.List;
  * @param requestTimeout for a client to send its whole request (408 after)
  * @param idleTimeout keep-alive connections idle this long are closed
  * @param ioThreads event-loop threads
+ * @param slos latency objectives by model ({@code *}: any model); request headers override them
  */
 public record ProxyConfig(
     Role role,
@@ -28,12 +31,14 @@ public record ProxyConfig(
     Duration requestTimeout,
     Duration idleTimeout,
     int maxHeaderBytes,
-    int ioThreads) {
+    int ioThreads,
+    Map<String, SloTarget> slos) {
 
   public static final int DEFAULT_SNIFF_LIMIT = 1024 * 1024;
 
   public ProxyConfig {
     upstreams = List.copyOf(upstreams);
+    slos = Map.copyOf(slos);
     if (upstreams.isEmpty()) {
       throw new IllegalArgumentException("--upstream is required");
     }
@@ -63,6 +68,55 @@ public record ProxyConfig(
         Duration.ofSeconds(30),
         Duration.ofSeconds(60),
         16 * 1024,
-        1);
+        1,
+        Map.of());
+  }
+
+  /** This configuration with other upstreams. */
+  public ProxyConfig withUpstreams(List<URI> upstreams) {
+    return new ProxyConfig(
+        role,
+        listen,
+        upstreams,
+        sniffLimitBytes,
+        connectTimeout,
+        responseTimeout,
+        requestTimeout,
+        idleTimeout,
+        maxHeaderBytes,
+        ioThreads,
+        slos);
+  }
+
+  /** This configuration with other response and request timeouts. */
+  public ProxyConfig withTimeouts(Duration responseTimeout, Duration requestTimeout) {
+    return new ProxyConfig(
+        role,
+        listen,
+        upstreams,
+        sniffLimitBytes,
+        connectTimeout,
+        responseTimeout,
+        requestTimeout,
+        idleTimeout,
+        maxHeaderBytes,
+        ioThreads,
+        slos);
+  }
+
+  /** This configuration with latency objectives. */
+  public ProxyConfig withSlos(Map<String, SloTarget> slos) {
+    return new ProxyConfig(
+        role,
+        listen,
+        upstreams,
+        sniffLimitBytes,
+        connectTimeout,
+        responseTimeout,
+        requestTimeout,
+        idleTimeout,
+        maxHeaderBytes,
+        ioThreads,
+        slos);
   }
 }

@@ -1,5 +1,6 @@
 package dev.infertrace.proxy;
 
+import dev.infertrace.proxy.admin.ProxyMetrics;
 import dev.infertrace.proxy.http.ProxyContext;
 import dev.infertrace.proxy.http.ProxyPipeline;
 import dev.infertrace.proxy.http.ProxyStats;
@@ -14,6 +15,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.opentelemetry.api.OpenTelemetry;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * A running proxy: one listener, its event loops, its upstream connections. Several can run in one
@@ -24,20 +26,37 @@ public final class ProxyServer implements AutoCloseable {
   private final EventLoopGroup group;
   private final Channel listener;
   private final ProxyStats stats;
+  private final ProxyMetrics metrics;
 
   private ProxyServer(
-      ProxyConfig config, EventLoopGroup group, Channel listener, ProxyStats stats) {
+      ProxyConfig config,
+      EventLoopGroup group,
+      Channel listener,
+      ProxyStats stats,
+      ProxyMetrics metrics) {
     this.config = config;
     this.group = group;
     this.listener = listener;
     this.stats = stats;
+    this.metrics = metrics;
   }
 
   /** Binds and starts serving; throws when the address cannot be bound. */
   public static ProxyServer start(ProxyConfig config, OpenTelemetry otel)
       throws InterruptedException {
+    return start(config, otel, () -> 0, () -> 0);
+  }
+
+  /**
+   * As {@link #start(ProxyConfig, OpenTelemetry)}, reporting the exporter's delivered and failed
+   * span counts in {@link #metrics()}.
+   */
+  public static ProxyServer start(
+      ProxyConfig config, OpenTelemetry otel, LongSupplier spansExported, LongSupplier spansFailed)
+      throws InterruptedException {
     ProxyStats stats = new ProxyStats();
-    ProxyContext context = new ProxyContext(config, otel, stats);
+    ProxyMetrics metrics = new ProxyMetrics(stats, spansExported, spansFailed);
+    ProxyContext context = new ProxyContext(config, otel, stats, metrics);
     EventLoopGroup group =
         new MultiThreadIoEventLoopGroup(
             config.ioThreads(),
@@ -54,7 +73,7 @@ public final class ProxyServer implements AutoCloseable {
               .bind(config.listen())
               .sync()
               .channel();
-      return new ProxyServer(config, group, listener, stats);
+      return new ProxyServer(config, group, listener, stats, metrics);
     } catch (RuntimeException | InterruptedException e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw e;
@@ -77,6 +96,16 @@ public final class ProxyServer implements AutoCloseable {
 
   public ProxyStats stats() {
     return stats;
+  }
+
+  /** The metrics the admin endpoint serves. */
+  public ProxyMetrics metrics() {
+    return metrics;
+  }
+
+  /** True while the listener is open. */
+  public boolean isOpen() {
+    return listener.isActive();
   }
 
   /** Stops listening and closes every connection. */

@@ -1,5 +1,6 @@
 package dev.infertrace.proxy;
 
+import dev.infertrace.proxy.export.CountingSpanExporter;
 import dev.infertrace.proxy.export.OtlpJsonFileExporter;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
@@ -9,6 +10,7 @@ import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -22,31 +24,44 @@ import javax.annotation.Nullable;
 public final class ProxyTelemetry {
   private ProxyTelemetry() {}
 
-  public static OpenTelemetrySdk create(Role role, @Nullable Path traceFile) throws IOException {
+  /** The SDK and the counts of what its exporter delivered. */
+  public record Telemetry(OpenTelemetrySdk sdk, CountingSpanExporter counts) {}
+
+  public static Telemetry create(Role role, @Nullable Path traceFile) throws IOException {
     String service = "infertrace-" + role.wireName();
     if (traceFile != null) {
-      return OpenTelemetrySdk.builder()
-          .setTracerProvider(
-              SdkTracerProvider.builder()
-                  .setResource(
-                      Resource.getDefault()
-                          .merge(Resource.builder().put("service.name", service).build()))
-                  .addSpanProcessor(
-                      BatchSpanProcessor.builder(OtlpJsonFileExporter.open(traceFile)).build())
-                  .build())
-          .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
-          .build();
+      CountingSpanExporter counting =
+          new CountingSpanExporter(OtlpJsonFileExporter.open(traceFile));
+      OpenTelemetrySdk sdk =
+          OpenTelemetrySdk.builder()
+              .setTracerProvider(
+                  SdkTracerProvider.builder()
+                      .setResource(
+                          Resource.getDefault()
+                              .merge(Resource.builder().put("service.name", service).build()))
+                      .addSpanProcessor(BatchSpanProcessor.builder(counting).build())
+                      .build())
+              .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
+              .build();
+      return new Telemetry(sdk, counting);
     }
-    return AutoConfiguredOpenTelemetrySdk.builder()
-        .addPropertiesSupplier(
-            () ->
-                Map.of(
-                    "otel.service.name", service,
-                    "otel.metrics.exporter", "none",
-                    "otel.logs.exporter", "none"))
-        .disableShutdownHook()
-        .build()
-        .getOpenTelemetrySdk();
+    CountingSpanExporter[] counting = new CountingSpanExporter[1];
+    OpenTelemetrySdk sdk =
+        AutoConfiguredOpenTelemetrySdk.builder()
+            .addPropertiesSupplier(
+                () ->
+                    Map.of(
+                        "otel.service.name", service,
+                        "otel.metrics.exporter", "none",
+                        "otel.logs.exporter", "none"))
+            .addSpanExporterCustomizer(
+                (exporter, config) -> counting[0] = new CountingSpanExporter(exporter))
+            .disableShutdownHook()
+            .build()
+            .getOpenTelemetrySdk();
+    return new Telemetry(
+        sdk,
+        counting[0] != null ? counting[0] : new CountingSpanExporter(SpanExporter.composite()));
   }
 
   /** No telemetry: spans are created and dropped. */

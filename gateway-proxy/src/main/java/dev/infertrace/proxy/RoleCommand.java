@@ -1,5 +1,6 @@
 package dev.infertrace.proxy;
 
+import dev.infertrace.proxy.admin.AdminServer;
 import dev.infertrace.proxy.cli.DurationConverter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import java.io.PrintWriter;
@@ -101,6 +102,47 @@ abstract class RoleCommand implements Callable<Integer> {
       description = "Event-loop threads (default: ${DEFAULT-VALUE}).")
   int ioThreads;
 
+  @Option(
+      names = "--admin",
+      paramLabel = "HOST:PORT",
+      converter = Address.class,
+      defaultValue = "${env:INFERTRACE_ADMIN}",
+      description =
+          "Serve /metrics (OpenMetrics with trace exemplars), /health and /ready here"
+              + " (env INFERTRACE_ADMIN; off by default).")
+  InetSocketAddress admin;
+
+  @Option(
+      names = "--slo",
+      paramLabel = "MODEL=ttft:D,tpot:D",
+      description =
+          "Latency objective of a model (* for any), repeatable; x-llm-d-slo-ttft-ms and"
+              + " x-llm-d-slo-tpot-ms request headers override it (env INFERTRACE_SLO, ';'-separated).")
+  List<String> sloSpecs = new java.util.ArrayList<>();
+
+  java.util.Map<String, dev.infertrace.core.slo.SloTarget> slos() {
+    List<String> specs = new java.util.ArrayList<>(sloSpecs);
+    String env = System.getenv("INFERTRACE_SLO");
+    if (specs.isEmpty() && env != null && !env.isBlank()) {
+      specs.addAll(List.of(env.split(";")));
+    }
+    java.util.Map<String, dev.infertrace.core.slo.SloTarget> out = new java.util.HashMap<>();
+    for (String spec : specs) {
+      try {
+        var e = dev.infertrace.core.slo.SloTarget.parse(spec.strip());
+        out.put(e.getKey(), e.getValue());
+      } catch (IllegalArgumentException ex) {
+        throw new ParameterException(
+            spec().commandLine(), "--slo " + spec + ": " + ex.getMessage());
+      }
+    }
+    return out;
+  }
+
+  CommandSpec spec() {
+    return spec;
+  }
+
   abstract Role role();
 
   abstract String defaultListen();
@@ -125,14 +167,21 @@ abstract class RoleCommand implements Callable<Integer> {
               requestTimeout,
               idleTimeout,
               maxHeaderBytes,
-              ioThreads);
+              ioThreads,
+              slos());
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
-    OpenTelemetrySdk otel = ProxyTelemetry.create(role(), traceFile);
+    ProxyTelemetry.Telemetry telemetry = ProxyTelemetry.create(role(), traceFile);
+    OpenTelemetrySdk otel = telemetry.sdk();
     ProxyServer server;
+    AdminServer adminServer = null;
     try {
-      server = ProxyServer.start(config, otel);
+      server =
+          ProxyServer.start(config, otel, telemetry.counts()::exported, telemetry.counts()::failed);
+      if (admin != null) {
+        adminServer = AdminServer.start(admin, server);
+      }
     } catch (InterruptedException e) {
       throw e;
     } catch (Exception e) { // a bind failure arrives as an unchecked-thrown BindException
@@ -141,10 +190,14 @@ abstract class RoleCommand implements Callable<Integer> {
           spec.commandLine(), "cannot listen on " + address + ": " + e.getMessage());
     }
     CountDownLatch stopped = new CountDownLatch(1);
+    AdminServer adminToClose = adminServer;
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
+                  if (adminToClose != null) {
+                    adminToClose.close();
+                  }
                   server.close();
                   otel.getSdkTracerProvider().shutdown().join(10, TimeUnit.SECONDS);
                   stopped.countDown();

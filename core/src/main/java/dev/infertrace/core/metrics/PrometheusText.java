@@ -104,7 +104,12 @@ public final class PrometheusText {
     if (i < n && line.charAt(i) == '{') {
       i = labels(line, i + 1, labels);
     }
-    String[] rest = line.substring(i).strip().split("\\s+");
+    String tail = line.substring(i);
+    int exemplar = tail.indexOf(" # ");
+    if (exemplar >= 0) {
+      tail = tail.substring(0, exemplar); // an OpenMetrics exemplar: not part of the sample
+    }
+    String[] rest = tail.strip().split("\\s+");
     if (rest.length == 0 || rest[0].isEmpty() || rest.length > 2) {
       throw new IllegalArgumentException("expected a value and an optional timestamp");
     }

@@ -40,6 +40,9 @@ public final class LlmAttributes {
   public static final String REQUEST_BODY_SIZE = "http.request.body.size";
   public static final String REQUEST_ID = "llm.request.id";
   public static final String CANCELLED = "llm.cancelled";
+  public static final String SLO_TTFT = "llm.slo.ttft";
+  public static final String SLO_TPOT = "llm.slo.tpot";
+  public static final String SLO_MET = "llm.slo.met";
   public static final String PHASE_SOURCE = "llm.phase.source";
   public static final String UPSTREAM = "llm.upstream";
   public static final String ROLE = "infertrace.role";

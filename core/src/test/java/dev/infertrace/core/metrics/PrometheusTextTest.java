@@ -90,4 +90,15 @@ class PrometheusTextTest {
         .hasMessageStartingWith("expected one sample m with , found 2");
     assertThat(e.value("m", "a", "2")).isEqualTo(2);
   }
+
+  @Test
+  void skipsOpenMetricsExemplarsAndEof() {
+    Exposition e =
+        PrometheusText.parse(
+            "# TYPE h histogram\n# UNIT h seconds\n"
+                + "h_bucket{le=\"0.1\"} 3 # {trace_id=\"abc\"} 0.087 1700000000.5\n# EOF\n");
+
+    assertThat(e.problems()).isEmpty();
+    assertThat(e.value("h_bucket", "le", "0.1")).isEqualTo(3);
+  }
 }

@@ -2,6 +2,7 @@ package dev.infertrace.proxy.http;
 
 import dev.infertrace.core.openai.OpenAiRequest;
 import dev.infertrace.core.openai.OpenAiRequestSniffer;
+import dev.infertrace.core.slo.SloTarget;
 import dev.infertrace.core.stream.JsonBodyReader;
 import dev.infertrace.core.stream.SseObserver;
 import dev.infertrace.core.stream.StreamSummary;
@@ -71,6 +72,8 @@ final class Exchange {
   private byte[] jsonBody = new byte[0];
   private int jsonLength;
   private boolean finished;
+  private String model;
+  private SloTarget slo = SloTarget.NONE;
 
   Exchange(ProxyContext px, FrontendHandler front, ChannelHandlerContext client, HttpRequest head) {
     this.px = px;
@@ -133,6 +136,15 @@ final class Exchange {
       body.getBytes(body.readerIndex(), bytes);
       sniffed = OpenAiRequestSniffer.sniff(operation, bytes, 0, bytes.length);
     }
+    model = sniffed == null ? null : sniffed.model();
+    slo =
+        operation == null
+            ? SloTarget.NONE
+            : SloTarget.resolve(
+                px.config.slos(),
+                model,
+                incomingHeaders.get(SloTarget.TTFT_HEADER),
+                incomingHeaders.get(SloTarget.TPOT_HEADER));
     upstreamUri = px.upstream();
     HttpRequest out =
         new DefaultHttpRequest(
@@ -396,13 +408,28 @@ final class Exchange {
     finished = true;
     cancelResponseTimeout();
     releaseBody();
-    spans.end(
-        receivedNanos,
-        forwardedNanos == 0 ? receivedNanos : forwardedNanos,
-        status,
-        summary,
-        errorType,
-        cancelled);
+    ExchangeSpans.Outcome o =
+        spans.end(
+            receivedNanos,
+            forwardedNanos == 0 ? receivedNanos : forwardedNanos,
+            status,
+            summary,
+            errorType,
+            cancelled,
+            slo);
+    if (o != null && operation != null) {
+      px.metrics.record(
+          model != null ? model : summary != null ? summary.responseModel() : null,
+          upstreamUri == null ? "" : upstreamUri.toString(),
+          status,
+          summary == null ? java.util.List.of() : summary.finishReasons(),
+          o.ttft(),
+          o.tpot(),
+          o.itlMean(),
+          o.e2e(),
+          o.sloMet(),
+          o.traceId());
+    }
   }
 
   private void closeUpstream() {

@@ -3,6 +3,7 @@ package dev.infertrace.proxy.http;
 import static dev.infertrace.core.schema.LlmAttributes.*;
 
 import dev.infertrace.core.openai.OpenAiRequest;
+import dev.infertrace.core.slo.SloTarget;
 import dev.infertrace.core.stream.GapHistogram;
 import dev.infertrace.core.stream.StreamSummary;
 import dev.infertrace.proxy.Role;
@@ -117,15 +118,25 @@ final class ExchangeSpans {
    * @param timeline epoch nanoseconds: [received, forwarded]; summary times are on the same clock
    * @param errorType why the exchange failed, or null
    */
-  void end(
+  /** What the metrics need of an ended exchange; latencies in seconds, NaN when absent. */
+  record Outcome(
+      double ttft,
+      double tpot,
+      double itlMean,
+      double e2e,
+      @Nullable Boolean sloMet,
+      @Nullable String traceId) {}
+
+  Outcome end(
       long receivedNanos,
       long forwardedNanos,
       int status,
       @Nullable StreamSummary s,
       @Nullable String errorType,
-      boolean cancelled) {
+      boolean cancelled,
+      SloTarget slo) {
     if (ended) {
-      return;
+      return null;
     }
     ended = true;
     long endNanos = s != null && s.endNanos() != 0 ? s.endNanos() : EpochClock.now();
@@ -164,8 +175,32 @@ final class ExchangeSpans {
       client.setAttribute(ERROR_TYPE, bodyError != null ? bodyError : Integer.toString(status));
       client.setStatus(StatusCode.ERROR);
     }
+    double ttft =
+        s != null && s.firstTokenNanos() != 0
+            ? seconds(s.firstTokenNanos() - receivedNanos)
+            : Double.NaN;
+    int out = s == null ? 0 : s.outputTokens();
+    double tpot =
+        s != null && s.firstTokenNanos() != 0 && out > 1
+            ? seconds(endNanos - s.firstTokenNanos()) / (out - 1)
+            : Double.NaN;
+    Boolean met = null;
+    if (!slo.isEmpty() && !cancelled) {
+      met = error == null && status < 400 && Boolean.TRUE.equals(slo.met(ttft, tpot));
+      if (slo.ttftSeconds() != null) {
+        server.setAttribute(SLO_TTFT, slo.ttftSeconds());
+      }
+      if (slo.tpotSeconds() != null) {
+        server.setAttribute(SLO_TPOT, slo.tpotSeconds());
+      }
+      server.setAttribute(SLO_MET, met);
+    }
+    double itl = s != null && s.gaps().count() > 0 ? s.gaps().meanNanos() / 1e9 : Double.NaN;
+    String traceId =
+        server.getSpanContext().isValid() ? server.getSpanContext().getTraceId() : null;
     client.end(endNanos, TimeUnit.NANOSECONDS);
     server.end(endNanos, TimeUnit.NANOSECONDS);
+    return new Outcome(ttft, tpot, itl, seconds(endNanos - receivedNanos), met, traceId);
   }
 
   private void phase(String name, long start, long end) {

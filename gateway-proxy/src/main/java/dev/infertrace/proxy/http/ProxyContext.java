@@ -1,9 +1,11 @@
 package dev.infertrace.proxy.http;
 
 import dev.infertrace.proxy.ProxyConfig;
+import dev.infertrace.proxy.admin.ProxyMetrics;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Tracer;
 import java.net.URI;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** What every connection of one proxy shares: config, telemetry, upstream choice, the pool. */
@@ -13,18 +15,21 @@ public final class ProxyContext {
   final Tracer tracer;
   final UpstreamPool pool = new UpstreamPool();
   final ProxyStats stats;
+  final ProxyMetrics metrics;
   private final AtomicInteger next = new AtomicInteger();
 
-  public ProxyContext(ProxyConfig config, OpenTelemetry otel, ProxyStats stats) {
+  public ProxyContext(
+      ProxyConfig config, OpenTelemetry otel, ProxyStats stats, ProxyMetrics metrics) {
     this.config = config;
     this.otel = otel;
     this.tracer = otel.getTracer("dev.infertrace.proxy");
     this.stats = stats;
+    this.metrics = metrics;
   }
 
   /** The next upstream, round-robin. */
   URI upstream() {
-    var all = config.upstreams();
+    List<URI> all = config.upstreams();
     return all.get(Math.floorMod(next.getAndIncrement(), all.size()));
   }
 }

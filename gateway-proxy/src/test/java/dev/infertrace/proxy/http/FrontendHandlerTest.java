@@ -24,7 +24,8 @@ class FrontendHandlerTest {
         new ProxyContext(
             ProxyConfig.loopback(Role.INGRESS, List.of(URI.create("http://127.0.0.1:9"))),
             OpenTelemetry.noop(),
-            stats);
+            stats,
+            new dev.infertrace.proxy.admin.ProxyMetrics(stats, () -> 0, () -> 0));
     EmbeddedChannel ch = new EmbeddedChannel();
     ch.pipeline().addLast(new ProxyPipeline(px));
     return ch;

@@ -192,18 +192,7 @@ class ProxyEndToEndTest {
 
       ProxyConfig base =
           ProxyConfig.loopback(Role.INGRESS, List.of(URI.create(stack.worker.baseUrl())));
-      ProxyConfig impatient =
-          new ProxyConfig(
-              Role.INGRESS,
-              base.listen(),
-              base.upstreams(),
-              base.sniffLimitBytes(),
-              base.connectTimeout(),
-              Duration.ofMillis(300),
-              base.requestTimeout(),
-              base.idleTimeout(),
-              base.maxHeaderBytes(),
-              1);
+      ProxyConfig impatient = base.withTimeouts(Duration.ofMillis(300), base.requestTimeout());
       stack.sim.faults().add(FaultSpec.parse("stall:durationSeconds=2"));
       try (var proxy = dev.infertrace.proxy.ProxyServer.start(impatient, stack.sdk("impatient"))) {
         HttpResponse<String> r =
@@ -284,18 +273,7 @@ class ProxyEndToEndTest {
       }
       ProxyConfig base =
           ProxyConfig.loopback(Role.INGRESS, List.of(URI.create(stack.worker.baseUrl())));
-      ProxyConfig strict =
-          new ProxyConfig(
-              Role.INGRESS,
-              base.listen(),
-              base.upstreams(),
-              base.sniffLimitBytes(),
-              base.connectTimeout(),
-              base.responseTimeout(),
-              Duration.ofMillis(300),
-              base.idleTimeout(),
-              base.maxHeaderBytes(),
-              1);
+      ProxyConfig strict = base.withTimeouts(base.responseTimeout(), Duration.ofMillis(300));
       try (var proxy = dev.infertrace.proxy.ProxyServer.start(strict, stack.sdk("strict"));
           Socket socket = new Socket("127.0.0.1", proxy.address().getPort())) {
         socket.setSoTimeout(5000);
@@ -349,6 +327,76 @@ class ProxyEndToEndTest {
       } finally {
         deadSdk.shutdown().join(5, java.util.concurrent.TimeUnit.SECONDS);
       }
+    }
+  }
+
+  @Test
+  void slosAreJudgedPerRequestAndTheAdminEndpointCountsThemWithExemplars() throws Exception {
+    ProxyConfig withSlo =
+        ProxyConfig.loopback(Role.INGRESS, List.of(URI.create("http://unused:1")))
+            .withSlos(Map.of("m", new dev.infertrace.core.slo.SloTarget(10.0, 10.0)));
+    try (TracedStack stack = new TracedStack(twin(), withSlo);
+        var admin =
+            dev.infertrace.proxy.admin.AdminServer.start(
+                new InetSocketAddress("127.0.0.1", 0), stack.ingress)) {
+      String body =
+          "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"max_tokens\":4,\"stream\":true}";
+      assertThat(chat(stack.ingress.baseUrl(), body, Map.of()).statusCode()).isEqualTo(200);
+      assertThat(
+              chat(stack.ingress.baseUrl(), body, Map.of("x-llm-d-slo-ttft-ms", "0.001"))
+                  .statusCode())
+          .isEqualTo(200);
+
+      List<ReceivedSpan> servers =
+          stack.sink.awaitSpans(
+              s ->
+                  "infertrace-ingress".equals(s.serviceName())
+                      && s.kind() == SpanKind.SPAN_KIND_SERVER,
+              2,
+              Duration.ofSeconds(10));
+      assertThat(servers)
+          .extracting(s -> s.attribute("llm.slo.met"))
+          .containsExactlyInAnyOrder(true, false);
+      assertThat(servers)
+          .extracting(s -> s.attribute("llm.slo.ttft"))
+          .containsExactlyInAnyOrder(10.0, 0.000001);
+
+      String base = "http://127.0.0.1:" + admin.address().getPort();
+      HttpResponse<String> metrics =
+          http.send(
+              HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(metrics.headers().firstValue("content-type"))
+          .hasValueSatisfying(t -> assertThat(t).startsWith("application/openmetrics-text"));
+      assertThat(metrics.body()).endsWith("# EOF\n");
+      var page = dev.infertrace.core.metrics.PrometheusText.parse(metrics.body());
+      assertThat(page.problems()).isEmpty();
+      assertThat(page.value("infertrace_slo_total", "result", "met")).isEqualTo(1);
+      assertThat(page.value("infertrace_slo_total", "result", "missed")).isEqualTo(1);
+      assertThat(page.value("infertrace_requests_total", "status", "200")).isEqualTo(2);
+      assertThat(page.value("infertrace_finish_reasons_total", "reason", "length")).isEqualTo(2);
+      assertThat(page.value("gen_ai_server_time_to_first_token_seconds_count", "model", "m"))
+          .isEqualTo(2);
+      // Each histogram bucket that saw a request links to one of the traces.
+      assertThat(metrics.body())
+          .containsPattern(
+              "gen_ai_server_request_duration_seconds_bucket\\{[^}]*\\} \\d+ # \\{trace_id=\"("
+                  + servers.get(0).traceId()
+                  + "|"
+                  + servers.get(1).traceId()
+                  + ")\"\\}");
+      assertThat(
+              http.send(
+                      HttpRequest.newBuilder(URI.create(base + "/health")).build(),
+                      HttpResponse.BodyHandlers.ofString())
+                  .statusCode())
+          .isEqualTo(200);
+      assertThat(
+              http.send(
+                      HttpRequest.newBuilder(URI.create(base + "/ready")).build(),
+                      HttpResponse.BodyHandlers.ofString())
+                  .statusCode())
+          .isEqualTo(200);
     }
   }
 

@@ -29,7 +29,7 @@ public final class TracedStack implements AutoCloseable {
   public final ProxyServer ingress;
   private final List<OpenTelemetrySdk> sdks = new ArrayList<>();
 
-  TracedStack(SimConfig simConfig, ProxyConfig ingressTemplate) throws Exception {
+  public TracedStack(SimConfig simConfig, ProxyConfig ingressTemplate) throws Exception {
     sink = OtlpSink.start();
     sim = Sim.start(simConfig);
     worker =
@@ -38,17 +38,7 @@ public final class TracedStack implements AutoCloseable {
             sdk("infertrace-worker"));
     ingress =
         ProxyServer.start(
-            new ProxyConfig(
-                Role.INGRESS,
-                ingressTemplate.listen(),
-                List.of(URI.create(worker.baseUrl())),
-                ingressTemplate.sniffLimitBytes(),
-                ingressTemplate.connectTimeout(),
-                ingressTemplate.responseTimeout(),
-                ingressTemplate.requestTimeout(),
-                ingressTemplate.idleTimeout(),
-                ingressTemplate.maxHeaderBytes(),
-                1),
+            ingressTemplate.withUpstreams(List.of(URI.create(worker.baseUrl()))),
             sdk("infertrace-ingress"));
   }
 
