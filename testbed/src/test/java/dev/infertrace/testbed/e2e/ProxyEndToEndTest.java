@@ -296,17 +296,18 @@ class ProxyEndToEndTest {
       try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
         dead = s.getLocalPort();
       }
+      var counting =
+          new dev.infertrace.proxy.export.CountingSpanExporter(
+              io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter.builder()
+                  .setEndpoint("http://127.0.0.1:" + dead)
+                  .setTimeout(Duration.ofMillis(200))
+                  .build());
       io.opentelemetry.sdk.OpenTelemetrySdk deadSdk =
           io.opentelemetry.sdk.OpenTelemetrySdk.builder()
               .setTracerProvider(
                   io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
                       .addSpanProcessor(
-                          io.opentelemetry.sdk.trace.export.BatchSpanProcessor.builder(
-                                  io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter
-                                      .builder()
-                                      .setEndpoint("http://127.0.0.1:" + dead)
-                                      .setTimeout(Duration.ofMillis(200))
-                                      .build())
+                          io.opentelemetry.sdk.trace.export.BatchSpanProcessor.builder(counting)
                               .setScheduleDelay(Duration.ofMillis(10))
                               .setMaxQueueSize(8)
                               .build())
@@ -314,7 +315,9 @@ class ProxyEndToEndTest {
               .build();
       ProxyConfig config =
           ProxyConfig.loopback(Role.INGRESS, List.of(URI.create(stack.worker.baseUrl())));
-      try (var proxy = dev.infertrace.proxy.ProxyServer.start(config, deadSdk)) {
+      try (var proxy =
+          dev.infertrace.proxy.ProxyServer.start(
+              config, deadSdk, counting::exported, counting::failed)) {
         for (int i = 0; i < 20; i++) {
           HttpResponse<String> r =
               chat(
@@ -324,6 +327,15 @@ class ProxyEndToEndTest {
           assertThat(r.statusCode()).as("request %d with the collector down", i).isEqualTo(200);
           assertThat(r.body()).endsWith("data: [DONE]\n\n");
         }
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (counting.failed() == 0 && System.nanoTime() < deadline) {
+          Thread.sleep(20);
+        }
+        var page = dev.infertrace.core.metrics.PrometheusText.parse(proxy.metrics().render());
+        assertThat(page.value("infertrace_spans_total", "outcome", "dropped"))
+            .as("the dropped-span counter rises")
+            .isPositive();
+        assertThat(page.value("infertrace_spans_total", "outcome", "exported")).isZero();
       } finally {
         deadSdk.shutdown().join(5, java.util.concurrent.TimeUnit.SECONDS);
       }
