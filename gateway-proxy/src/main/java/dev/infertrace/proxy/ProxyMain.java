@@ -1,5 +1,6 @@
 package dev.infertrace.proxy;
 
+import dev.infertrace.proxy.cli.ConfigFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -13,7 +14,55 @@ public final class ProxyMain {
   private ProxyMain() {}
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    System.exit(run(args));
+  }
+
+  /**
+   * Runs one command line. A {@code --config FILE} (or {@code INFERTRACE_CONFIG}) is read first so
+   * that its values become the defaults of the command's options.
+   */
+  public static int run(String... args) {
+    CommandLine cli;
+    try {
+      cli = configured(args);
+    } catch (java.io.IOException | RuntimeException e) {
+      commandLine().getErr().println("infertrace: " + e.getMessage());
+      return 2;
+    }
+    return cli.execute(args);
+  }
+
+  /** The command line, with the values of {@code --config FILE} as its commands' defaults. */
+  static CommandLine configured(String... args) throws java.io.IOException {
+    CommandLine cli = commandLine();
+    String config = System.getenv("INFERTRACE_CONFIG");
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--config") && i + 1 < args.length) {
+        config = args[i + 1];
+      } else if (args[i].startsWith("--config=")) {
+        config = args[i].substring("--config=".length());
+      }
+    }
+    if (config != null && !config.isBlank() && args.length > 0) {
+      CommandLine sub = cli.getSubcommands().get(args[0]);
+      if (sub != null) {
+        java.util.Set<String> known = new java.util.HashSet<>();
+        sub.getCommandSpec()
+            .options()
+            .forEach(o -> known.add(o.longestName().replaceFirst("^--", "")));
+        known.remove("config");
+        known.remove("help");
+        known.remove("version");
+        try {
+          sub.setDefaultValueProvider(ConfigFile.read(java.nio.file.Path.of(config), known));
+        } catch (java.nio.file.NoSuchFileException e) {
+          throw new java.io.IOException("--config " + config + ": no such file");
+        } catch (java.io.IOException e) {
+          throw new java.io.IOException("--config " + config + ": " + e.getMessage());
+        }
+      }
+    }
+    return cli;
   }
 
   /** The command line with every proxy command. */

@@ -38,7 +38,6 @@ abstract class RoleCommand implements Callable<Integer> {
       names = "--upstream",
       paramLabel = "URL",
       split = ",",
-      required = true,
       defaultValue = "${env:INFERTRACE_UPSTREAM}",
       description =
           "Where requests go, http://host:port; several (comma-separated or repeated) are used"
@@ -103,6 +102,14 @@ abstract class RoleCommand implements Callable<Integer> {
   int ioThreads;
 
   @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description =
+          "YAML file of option values (keys are the long option names); flags and INFERTRACE_*"
+              + " variables win over it (env INFERTRACE_CONFIG).")
+  Path configFile;
+
+  @Option(
       names = "--admin",
       paramLabel = "HOST:PORT",
       converter = Address.class,
@@ -127,7 +134,11 @@ abstract class RoleCommand implements Callable<Integer> {
       specs.addAll(List.of(env.split(";")));
     }
     java.util.Map<String, dev.infertrace.core.slo.SloTarget> out = new java.util.HashMap<>();
-    for (String spec : specs) {
+    for (String spec :
+        specs.stream()
+            .flatMap(x -> java.util.Arrays.stream(x.split(";")))
+            .filter(x -> !x.isBlank())
+            .toList()) {
       try {
         var e = dev.infertrace.core.slo.SloTarget.parse(spec.strip());
         out.put(e.getKey(), e.getValue());
@@ -153,6 +164,11 @@ abstract class RoleCommand implements Callable<Integer> {
     if (address == null) {
       String env = System.getenv("INFERTRACE_LISTEN");
       address = new Address().convert(env != null && !env.isBlank() ? env : defaultListen());
+    }
+    if (upstreams == null || upstreams.isEmpty()) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--upstream is required (or INFERTRACE_UPSTREAM, or upstream: in --config)");
     }
     ProxyConfig config;
     try {
