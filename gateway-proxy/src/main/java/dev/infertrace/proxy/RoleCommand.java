@@ -50,7 +50,8 @@ abstract class RoleCommand implements Callable<Integer> {
       defaultValue = "${env:INFERTRACE_TRACE_FILE}",
       description =
           "Write spans to this file as OTLP JSON lines instead of exporting them with the OTEL_*"
-              + " settings (env INFERTRACE_TRACE_FILE).")
+              + " settings (env INFERTRACE_TRACE_FILE). The default when no OTEL_EXPORTER_OTLP_*"
+              + " endpoint or OTEL_TRACES_EXPORTER is set: ./infertrace-<role>-traces.jsonl.")
   Path traceFile;
 
   @Option(
@@ -154,6 +155,21 @@ abstract class RoleCommand implements Callable<Integer> {
     return spec;
   }
 
+  /** True when the OTEL_* environment names an exporter or an endpoint. */
+  static boolean collectorConfigured() {
+    for (String name :
+        List.of(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "OTEL_TRACES_EXPORTER")) {
+      String v = System.getenv(name);
+      if (v != null && !v.isBlank()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   abstract Role role();
 
   abstract String defaultListen();
@@ -187,6 +203,10 @@ abstract class RoleCommand implements Callable<Integer> {
               slos());
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
+    if (traceFile == null && !collectorConfigured()) {
+      // No collector configured: the embedded default is a local trace file.
+      traceFile = Path.of("infertrace-" + role().wireName() + "-traces.jsonl");
     }
     ProxyTelemetry.Telemetry telemetry = ProxyTelemetry.create(role(), traceFile);
     OpenTelemetrySdk otel = telemetry.sdk();

@@ -44,6 +44,9 @@ import java.util.concurrent.TimeUnit;
  * upstream connection is on the same loop.
  */
 final class Exchange {
+  /** Non-streaming response bodies are read for usage up to this size (the rest is relayed). */
+  static final int RESPONSE_READ_LIMIT = 1024 * 1024;
+
   private final ProxyContext px;
   private final FrontendHandler front;
   private final ChannelHandlerContext client;
@@ -456,7 +459,7 @@ final class Exchange {
   }
 
   private void appendJson(ByteBuf buf) {
-    int n = Math.min(buf.readableBytes(), px.config.sniffLimitBytes() - jsonLength);
+    int n = Math.min(buf.readableBytes(), RESPONSE_READ_LIMIT - jsonLength);
     if (n <= 0) {
       return;
     }

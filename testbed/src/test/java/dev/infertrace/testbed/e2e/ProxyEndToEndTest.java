@@ -412,6 +412,50 @@ class ProxyEndToEndTest {
     }
   }
 
+  @Test
+  void bodiesOverTheSniffLimitStreamThroughUntouchedAndAreTracedWithoutBodyAttributes()
+      throws Exception {
+    try (TracedStack stack = new TracedStack(twin())) {
+      ProxyConfig base =
+          ProxyConfig.loopback(Role.WORKER, List.of(URI.create(stack.sim.baseUrl())));
+      ProxyConfig tiny =
+          new ProxyConfig(
+              Role.WORKER,
+              base.listen(),
+              base.upstreams(),
+              64,
+              base.connectTimeout(),
+              base.responseTimeout(),
+              base.requestTimeout(),
+              base.idleTimeout(),
+              base.maxHeaderBytes(),
+              1,
+              Map.of());
+      try (var proxy = dev.infertrace.proxy.ProxyServer.start(tiny, stack.sdk("tiny"))) {
+        String big =
+            "{\"model\":\"m\",\"max_tokens\":3,\"messages\":[{\"role\":\"user\",\"content\":\""
+                + "word ".repeat(2000)
+                + "\"}]}";
+        HttpResponse<String> r = chat(proxy.baseUrl(), big, Map.of());
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(r.body()).at("/usage/prompt_tokens").asInt())
+            .as("the twin saw the whole prompt")
+            .isGreaterThan(2000);
+      }
+      ReceivedSpan span =
+          stack
+              .sink
+              .awaitSpans(s -> "tiny".equals(s.serviceName()), 1, Duration.ofSeconds(10))
+              .get(0);
+      assertThat(span.name()).isEqualTo("chat");
+      assertThat(span.attribute("gen_ai.request.model")).isNull();
+      assertThat(span.attribute("gen_ai.usage.input_tokens"))
+          .as("the response is still read")
+          .isNotNull();
+    }
+  }
+
   @SuppressWarnings("unused")
   private static JsonNode json(String s) throws Exception {
     return JSON.readTree(s);
