@@ -106,16 +106,18 @@ final class Exchange {
     if (last) {
       requestComplete = true;
     }
-    if (!forwarding) {
+    if (!forwarding || upstream == null) {
+      // Until the upstream connection is there (one socket read can decode the whole body while
+      // the connect is still pending), keep buffering; send() forwards what was gathered.
       if (c.content().isReadable()) {
         body.addComponent(true, c.content().retain());
       }
       c.release();
-      if (requestComplete || body.readableBytes() > px.config.sniffLimitBytes()) {
+      if (!forwarding && (requestComplete || body.readableBytes() > px.config.sniffLimitBytes())) {
         startForwarding();
         return false; // the read resumes once the upstream has the buffered part
       }
-      return true;
+      return !forwarding;
     }
     HttpContent out =
         last ? new DefaultLastHttpContent(c.content()) : new DefaultHttpContent(c.content());
