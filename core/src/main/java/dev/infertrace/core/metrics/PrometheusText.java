@@ -26,6 +26,21 @@ public final class PrometheusText {
 
   private PrometheusText() {}
 
+  /** {@code value} escaped for a label value: backslash, double quote and newline. */
+  public static String escapeLabelValue(String value) {
+    StringBuilder b = new StringBuilder(value.length() + 8);
+    for (int i = 0; i < value.length(); i++) {
+      char c = value.charAt(i);
+      switch (c) {
+        case '\\' -> b.append("\\\\");
+        case '"' -> b.append("\\\"");
+        case '\n' -> b.append("\\n");
+        default -> b.append(c);
+      }
+    }
+    return b.toString();
+  }
+
   /** Parses {@code text}; never throws on bad input. */
   public static Exposition parse(String text) {
     List<MetricSample> samples = new ArrayList<>();

@@ -14,7 +14,7 @@ final class OpenMetrics {
   }
 
   static String escape(String v) {
-    return v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    return dev.infertrace.core.metrics.PrometheusText.escapeLabelValue(v);
   }
 
   static void family(StringBuilder out, String name, String type, String unit, String help) {

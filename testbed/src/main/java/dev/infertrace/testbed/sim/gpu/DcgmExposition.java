@@ -195,17 +195,7 @@ final class DcgmExposition {
 
   private static void label(StringBuilder l, String name, String value) {
     l.append(',').append(name).append("=\"");
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (c == '\\' || c == '"') {
-        l.append('\\').append(c);
-      } else if (c == '\n') {
-        l.append("\\n");
-      } else {
-        l.append(c);
-      }
-    }
-    l.append('"');
+    l.append(dev.infertrace.core.metrics.PrometheusText.escapeLabelValue(value)).append('"');
   }
 
   private static void header(StringBuilder out, String name, String type, String help) {

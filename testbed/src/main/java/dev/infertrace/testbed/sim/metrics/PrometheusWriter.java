@@ -35,16 +35,6 @@ final class PrometheusWriter {
 
   /** {@code value} escaped for a label value (backslash, quote, newline). */
   static String escape(String value) {
-    StringBuilder b = new StringBuilder(value.length());
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      switch (c) {
-        case '\\' -> b.append("\\\\");
-        case '"' -> b.append("\\\"");
-        case '\n' -> b.append("\\n");
-        default -> b.append(c);
-      }
-    }
-    return b.toString();
+    return dev.infertrace.core.metrics.PrometheusText.escapeLabelValue(value);
   }
 }
