@@ -4,6 +4,7 @@ import dev.infertrace.proxy.admin.ProxyMetrics;
 import dev.infertrace.proxy.http.ProxyContext;
 import dev.infertrace.proxy.http.ProxyPipeline;
 import dev.infertrace.proxy.http.ProxyStats;
+import dev.infertrace.proxy.state.WorkerState;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -54,9 +55,20 @@ public final class ProxyServer implements AutoCloseable {
   public static ProxyServer start(
       ProxyConfig config, OpenTelemetry otel, LongSupplier spansExported, LongSupplier spansFailed)
       throws InterruptedException {
+    return start(config, otel, spansExported, spansFailed, null);
+  }
+
+  /** As above, with the worker's view of its engine and GPUs for its spans (null: none). */
+  public static ProxyServer start(
+      ProxyConfig config,
+      OpenTelemetry otel,
+      LongSupplier spansExported,
+      LongSupplier spansFailed,
+      @javax.annotation.Nullable WorkerState state)
+      throws InterruptedException {
     ProxyStats stats = new ProxyStats();
     ProxyMetrics metrics = new ProxyMetrics(stats, spansExported, spansFailed);
-    ProxyContext context = new ProxyContext(config, otel, stats, metrics);
+    ProxyContext context = new ProxyContext(config, otel, stats, metrics, state);
     EventLoopGroup group =
         new MultiThreadIoEventLoopGroup(
             config.ioThreads(),

@@ -155,6 +155,11 @@ abstract class RoleCommand implements Callable<Integer> {
     return spec;
   }
 
+  /** The worker's engine and GPU scrapers; none for the ingress. */
+  dev.infertrace.proxy.state.WorkerState workerState(ProxyConfig config) {
+    return null;
+  }
+
   /** True when the OTEL_* environment names an exporter or an endpoint. */
   static boolean collectorConfigured() {
     for (String name :
@@ -212,6 +217,7 @@ abstract class RoleCommand implements Callable<Integer> {
     OpenTelemetrySdk otel = telemetry.sdk();
     ProxyServer server;
     AdminServer adminServer = null;
+    dev.infertrace.proxy.state.WorkerState workerState = null;
     try {
       server =
           ProxyServer.start(config, otel, telemetry.counts()::exported, telemetry.counts()::failed);
@@ -282,6 +288,73 @@ abstract class RoleCommand implements Callable<Integer> {
         "stream."
       })
   static final class Worker extends RoleCommand {
+    @Option(
+        names = "--engine-metrics",
+        paramLabel = "URL|off",
+        defaultValue = "${env:INFERTRACE_ENGINE_METRICS}",
+        description =
+            "vLLM's /metrics, scraped for queue and KV-cache state (default: the upstream's"
+                + " /metrics; off to disable; env INFERTRACE_ENGINE_METRICS).")
+    String engineMetrics;
+
+    @Option(
+        names = "--engine-metrics-interval",
+        converter = DurationConverter.class,
+        defaultValue = "${env:INFERTRACE_ENGINE_METRICS_INTERVAL:-100ms}",
+        description = "How often (default: ${DEFAULT-VALUE}).")
+    Duration engineInterval;
+
+    @Option(
+        names = "--dcgm",
+        paramLabel = "URL",
+        defaultValue = "${env:INFERTRACE_DCGM}",
+        description = "The DCGM exporter's /metrics (off by default; env INFERTRACE_DCGM).")
+    URI dcgm;
+
+    @Option(
+        names = "--dcgm-interval",
+        converter = DurationConverter.class,
+        defaultValue = "${env:INFERTRACE_DCGM_INTERVAL:-1s}",
+        description = "How often (default: ${DEFAULT-VALUE}).")
+    Duration dcgmInterval;
+
+    @Option(
+        names = "--pod",
+        defaultValue = "${env:POD_NAME}",
+        description = "Keep the DCGM series of this pod (default: $POD_NAME).")
+    String pod;
+
+    @Option(
+        names = "--namespace",
+        defaultValue = "${env:POD_NAMESPACE}",
+        description = "... in this namespace (default: $POD_NAMESPACE).")
+    String namespace;
+
+    @Option(
+        names = "--gpu-uuids",
+        split = ",",
+        defaultValue = "${env:NVIDIA_VISIBLE_DEVICES}",
+        description =
+            "Keep the DCGM series of these GPU UUIDs (wins over --pod; default:"
+                + " $NVIDIA_VISIBLE_DEVICES when it lists UUIDs).")
+    List<String> gpuUuids;
+
+    @Override
+    dev.infertrace.proxy.state.WorkerState workerState(ProxyConfig config) {
+      URI engine =
+          "off".equals(engineMetrics)
+              ? null
+              : engineMetrics != null && !engineMetrics.isBlank()
+                  ? URI.create(engineMetrics)
+                  : config.upstreams().get(0).resolve("/metrics");
+      java.util.Set<String> uuids = new java.util.HashSet<>();
+      if (gpuUuids != null) {
+        gpuUuids.stream().map(String::strip).filter(u -> u.startsWith("GPU-")).forEach(uuids::add);
+      }
+      return new dev.infertrace.proxy.state.WorkerState(
+          engine, engineInterval, dcgm, dcgmInterval, pod, namespace, uuids);
+    }
+
     @Override
     Role role() {
       return Role.WORKER;

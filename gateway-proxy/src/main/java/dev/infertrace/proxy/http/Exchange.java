@@ -55,7 +55,7 @@ final class Exchange {
   private final String path;
   private final String operation;
   private final boolean clientKeepAlive;
-  private final long receivedNanos = EpochClock.now();
+  private final long receivedNanos = dev.infertrace.proxy.state.Clock.now();
   private final ExchangeSpans spans;
   private final String requestId;
 
@@ -89,7 +89,7 @@ final class Exchange {
     this.clientKeepAlive = HttpUtil.isKeepAlive(head);
     String xrid = head.headers().get("x-request-id");
     this.requestId = xrid != null && !xrid.isBlank() ? xrid : UUID.randomUUID().toString();
-    this.spans = new ExchangeSpans(px.otel, px.tracer, px.config.role());
+    this.spans = new ExchangeSpans(px.otel, px.tracer, px.config.role(), px.state);
     this.body = client.alloc().compositeBuffer(64);
     px.stats.requests.increment();
   }
@@ -226,7 +226,7 @@ final class Exchange {
       HttpUtil.setTransferEncodingChunked(out, false);
     }
     upstream.write(out);
-    forwardedNanos = EpochClock.now();
+    forwardedNanos = dev.infertrace.proxy.state.Clock.now();
     HttpContent first =
         requestComplete ? new DefaultLastHttpContent(body) : new DefaultHttpContent(body);
     body = null;
@@ -258,7 +258,7 @@ final class Exchange {
     cancelResponseTimeout();
     responseStarted = true;
     status = r.status().code();
-    long now = EpochClock.now();
+    long now = dev.infertrace.proxy.state.Clock.now();
     observer.onHeaders(now);
     String type = r.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
     sse = type.startsWith("text/event-stream");
@@ -282,7 +282,7 @@ final class Exchange {
   }
 
   void onResponseContent(HttpContent c) {
-    long now = EpochClock.now();
+    long now = dev.infertrace.proxy.state.Clock.now();
     ByteBuf buf = c.content();
     if (sse) {
       front.feed(observer, buf, now);
@@ -337,7 +337,10 @@ final class Exchange {
     } else {
       // Mid-response: the status line is gone already; cut the client off so it sees the break.
       px.stats.upstreamResets.increment();
-      end(sse ? observer.onEnd(EpochClock.now()) : null, ProxyErrors.UPSTREAM_RESET, false);
+      end(
+          sse ? observer.onEnd(dev.infertrace.proxy.state.Clock.now()) : null,
+          ProxyErrors.UPSTREAM_RESET,
+          false);
       upstream = null;
       client.close();
     }
@@ -364,7 +367,10 @@ final class Exchange {
       return;
     }
     px.stats.cancelled.increment();
-    end(responseStarted && sse ? observer.onEnd(EpochClock.now()) : null, null, true);
+    end(
+        responseStarted && sse ? observer.onEnd(dev.infertrace.proxy.state.Clock.now()) : null,
+        null,
+        true);
     closeUpstream();
   }
 

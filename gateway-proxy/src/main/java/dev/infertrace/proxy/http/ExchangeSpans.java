@@ -7,6 +7,7 @@ import dev.infertrace.core.slo.SloTarget;
 import dev.infertrace.core.stream.GapHistogram;
 import dev.infertrace.core.stream.StreamSummary;
 import dev.infertrace.proxy.Role;
+import dev.infertrace.proxy.state.WorkerState;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -56,10 +57,13 @@ final class ExchangeSpans {
   private Span client = Span.getInvalid();
   private boolean ended;
 
-  ExchangeSpans(OpenTelemetry otel, Tracer tracer, Role role) {
+  @Nullable private final WorkerState state;
+
+  ExchangeSpans(OpenTelemetry otel, Tracer tracer, Role role, @Nullable WorkerState state) {
     this.otel = otel;
     this.tracer = tracer;
     this.role = role;
+    this.state = state;
   }
 
   /**
@@ -93,6 +97,9 @@ final class ExchangeSpans {
             .setAttribute(REQUEST_ID, requestId);
     requestAttributes(b, operation, request);
     server = b.startSpan();
+    if (state != null && role == Role.WORKER) {
+      state.onAdmission(server, receivedEpochNanos);
+    }
     Context outgoing = parent.with(server);
     if (role == Role.INGRESS) {
       SpanBuilder c =
@@ -139,7 +146,8 @@ final class ExchangeSpans {
       return null;
     }
     ended = true;
-    long endNanos = s != null && s.endNanos() != 0 ? s.endNanos() : EpochClock.now();
+    long endNanos =
+        s != null && s.endNanos() != 0 ? s.endNanos() : dev.infertrace.proxy.state.Clock.now();
     for (Span span : new Span[] {server, client}) {
       if (status > 0) {
         span.setAttribute(HTTP_STATUS, (long) status);
@@ -204,14 +212,18 @@ final class ExchangeSpans {
   }
 
   private void phase(String name, long start, long end) {
-    tracer
-        .spanBuilder(name)
-        .setParent(Context.root().with(server))
-        .setSpanKind(SpanKind.INTERNAL)
-        .setStartTimestamp(start, TimeUnit.NANOSECONDS)
-        .setAttribute(PHASE_SOURCE, SOURCE_STREAM)
-        .startSpan()
-        .end(Math.max(start, end), TimeUnit.NANOSECONDS);
+    Span phase =
+        tracer
+            .spanBuilder(name)
+            .setParent(Context.root().with(server))
+            .setSpanKind(SpanKind.INTERNAL)
+            .setStartTimestamp(start, TimeUnit.NANOSECONDS)
+            .setAttribute(PHASE_SOURCE, SOURCE_STREAM)
+            .startSpan();
+    if (state != null) {
+      state.onPhase(phase, start, Math.max(start, end));
+    }
+    phase.end(Math.max(start, end), TimeUnit.NANOSECONDS);
   }
 
   private static void requestAttributes(

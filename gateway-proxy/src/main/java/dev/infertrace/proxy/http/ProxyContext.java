@@ -16,10 +16,21 @@ public final class ProxyContext {
   final UpstreamPool pool = new UpstreamPool();
   final ProxyStats stats;
   final ProxyMetrics metrics;
+  @javax.annotation.Nullable final dev.infertrace.proxy.state.WorkerState state;
   private final AtomicInteger next = new AtomicInteger();
 
   public ProxyContext(
       ProxyConfig config, OpenTelemetry otel, ProxyStats stats, ProxyMetrics metrics) {
+    this(config, otel, stats, metrics, null);
+  }
+
+  public ProxyContext(
+      ProxyConfig config,
+      OpenTelemetry otel,
+      ProxyStats stats,
+      ProxyMetrics metrics,
+      @javax.annotation.Nullable dev.infertrace.proxy.state.WorkerState state) {
+    this.state = state;
     this.config = config;
     this.otel = otel;
     this.tracer = otel.getTracer("dev.infertrace.proxy");

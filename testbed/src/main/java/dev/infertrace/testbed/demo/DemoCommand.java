@@ -5,6 +5,7 @@ import dev.infertrace.proxy.ProxyServer;
 import dev.infertrace.proxy.Role;
 import dev.infertrace.proxy.cli.DurationConverter;
 import dev.infertrace.proxy.export.OtlpJsonFileExporter;
+import dev.infertrace.proxy.state.WorkerState;
 import dev.infertrace.testbed.load.LoadConfig;
 import dev.infertrace.testbed.load.LoadGenerator;
 import dev.infertrace.testbed.load.LoadStats;
@@ -25,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -102,10 +104,23 @@ public final class DemoCommand implements Callable<Integer> {
         Sim sim = Sim.start(SimConfig.loopback("llama-3.1-8b"));
         running.add(0, sim);
         sims.add(sim);
+        WorkerState state =
+            new WorkerState(
+                URI.create(sim.baseUrl() + "/metrics"),
+                Duration.ofMillis(100),
+                URI.create("http://127.0.0.1:" + sim.dcgmAddress().getPort() + "/metrics"),
+                Duration.ofSeconds(1),
+                null,
+                null,
+                Set.of());
+        running.add(0, state);
         ProxyServer worker =
             ProxyServer.start(
                 ProxyConfig.loopback(Role.WORKER, List.of(URI.create(sim.baseUrl()))),
-                sdk("infertrace-worker-" + i, file, running));
+                sdk("infertrace-worker-" + i, file, running),
+                () -> 0,
+                () -> 0,
+                state);
         running.add(0, worker);
         workers.add(URI.create(worker.baseUrl()));
         out.printf(

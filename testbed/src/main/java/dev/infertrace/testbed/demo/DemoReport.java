@@ -148,6 +148,25 @@ final class DemoReport {
     if (!Double.isNaN(out)) {
       b.append(String.format(Locale.ROOT, "tokens=%.0f ", out));
     }
+    double waiting = s.number("vllm.num_requests_waiting");
+    if (!Double.isNaN(waiting)) {
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "queue=%.0f kv=%.1f%% ",
+              waiting,
+              100 * s.number("vllm.kv_cache_usage_perc")));
+    }
+    double clock = s.number("dcgm.sm_clock");
+    if (!Double.isNaN(clock)) {
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "sm_clock=%.0fMHz gpu_util=%.0f%% temp=%.0fC ",
+              clock,
+              100 * s.number("dcgm.gpu_util"),
+              s.number("dcgm.gpu_temp")));
+    }
     String upstream = s.text("llm.upstream");
     if (upstream != null) {
       b.append("→ ").append(upstream);

@@ -1,9 +1,9 @@
-package dev.infertrace.proxy.http;
+package dev.infertrace.proxy.state;
 
 import java.time.Instant;
 
-/** Monotonic nanoseconds since the epoch: safe to subtract, usable as span timestamps. */
-final class EpochClock {
+/** Monotonic epoch nanoseconds, the time base of spans and state samples alike. */
+public final class Clock {
   private static final long OFFSET;
 
   static {
@@ -11,9 +11,9 @@ final class EpochClock {
     OFFSET = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
   }
 
-  private EpochClock() {}
+  private Clock() {}
 
-  static long now() {
+  public static long now() {
     return System.nanoTime() + OFFSET;
   }
 }

@@ -1,0 +1,91 @@
+package dev.infertrace.core.state;
+
+import java.util.function.ToDoubleFunction;
+import javax.annotation.Nullable;
+
+/**
+ * A bounded, time-ordered ring of samples (the newest {@code capacity} kept) with the two questions
+ * spans ask: the state at an instant, and min/avg/max over a window. Thread-safe: one writer (a
+ * scraper), any number of readers.
+ *
+ * @param <T> the sample type
+ */
+public final class Timeline<T> {
+  /** A sample and when it was taken (epoch nanoseconds). */
+  public record Sample<T>(long epochNanos, T value) {}
+
+  /** min/avg/max of a value over a window, with how many samples it saw. */
+  public record Stats(double min, double avg, double max, int samples) {}
+
+  private final Object[] ring;
+  private final long[] times;
+  private int next;
+  private int size;
+
+  public Timeline(int capacity) {
+    if (capacity < 1) {
+      throw new IllegalArgumentException("capacity must be >= 1, got " + capacity);
+    }
+    ring = new Object[capacity];
+    times = new long[capacity];
+  }
+
+  public synchronized void add(long epochNanos, T value) {
+    ring[next] = value;
+    times[next] = epochNanos;
+    next = (next + 1) % ring.length;
+    size = Math.min(size + 1, ring.length);
+  }
+
+  /** The newest sample taken at or before {@code epochNanos}, or null. */
+  @Nullable
+  @SuppressWarnings("unchecked")
+  public synchronized Sample<T> at(long epochNanos) {
+    for (int k = 1; k <= size; k++) {
+      int i = Math.floorMod(next - k, ring.length);
+      if (times[i] <= epochNanos) {
+        return new Sample<>(times[i], (T) ring[i]);
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Statistics of {@code f} over the samples in {@code [from, to]}, plus the sample in force at
+   * {@code from}; null when there is none.
+   */
+  @Nullable
+  @SuppressWarnings("unchecked")
+  public synchronized Stats over(long from, long to, ToDoubleFunction<T> f) {
+    double min = Double.POSITIVE_INFINITY;
+    double max = Double.NEGATIVE_INFINITY;
+    double sum = 0;
+    int n = 0;
+    boolean tookFloor = false;
+    for (int k = 1; k <= size; k++) {
+      int i = Math.floorMod(next - k, ring.length);
+      long t = times[i];
+      if (t > to) {
+        continue;
+      }
+      if (t < from) {
+        if (tookFloor) {
+          break;
+        }
+        tookFloor = true; // the state in force when the window opened
+      }
+      double v = f.applyAsDouble((T) ring[i]);
+      if (Double.isNaN(v)) {
+        continue;
+      }
+      min = Math.min(min, v);
+      max = Math.max(max, v);
+      sum += v;
+      n++;
+      if (tookFloor) {
+        break;
+      }
+    }
+    return n == 0 ? null : new Stats(min, sum / n, max, n);
+  }
+}

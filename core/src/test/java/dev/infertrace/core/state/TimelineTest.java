@@ -1,0 +1,36 @@
+package dev.infertrace.core.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class TimelineTest {
+
+  @Test
+  void answersTheStateAtAnInstantAndOverAWindowIncludingTheOneInForce() {
+    Timeline<Double> t = new Timeline<>(4);
+    t.add(10, 1.0);
+    t.add(20, 5.0);
+    t.add(30, 3.0);
+
+    assertThat(t.at(25).value()).isEqualTo(5.0);
+    assertThat(t.at(5)).isNull();
+    Timeline.Stats s = t.over(25, 35, v -> v);
+    assertThat(s.samples()).as("30, and 20 in force at 25").isEqualTo(2);
+    assertThat(s.min()).isEqualTo(3.0);
+    assertThat(s.max()).isEqualTo(5.0);
+    assertThat(s.avg()).isEqualTo(4.0);
+    assertThat(t.over(0, 5, v -> v)).isNull();
+  }
+
+  @Test
+  void keepsOnlyTheNewestSamples() {
+    Timeline<Double> t = new Timeline<>(2);
+    t.add(1, 1.0);
+    t.add(2, 2.0);
+    t.add(3, 3.0);
+
+    assertThat(t.at(1)).as("evicted").isNull();
+    assertThat(t.over(0, 10, v -> v).samples()).isEqualTo(2);
+  }
+}

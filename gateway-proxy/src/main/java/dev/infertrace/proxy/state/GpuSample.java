@@ -1,0 +1,84 @@
+package dev.infertrace.proxy.state;
+
+import dev.infertrace.core.metrics.Exposition;
+import dev.infertrace.core.metrics.MetricSample;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * The DCGM state of this worker's GPUs at one scrape, in span units: utilisation and activity as
+ * ratios 0–1, clocks in MHz, power in W, temperature in °C, framebuffer in bytes. Keyed by GPU UUID
+ * (the {@code UUID} label). The {@code Hostname}/{@code hostname} spelling does not matter.
+ */
+public record GpuSample(Map<String, Values> byUuid) {
+  /** One GPU. NaN where the exporter did not report a field. */
+  public record Values(
+      double gpuUtil,
+      double smClock,
+      double powerUsage,
+      double gpuTemp,
+      double fbUsedBytes,
+      double tensorActive,
+      double xid) {}
+
+  /**
+   * The GPUs of {@code page} that belong to this worker: those with {@code pod}/{@code namespace}
+   * labels equal to the given ones, or whose UUID is in {@code uuids}; all of them when neither is
+   * given.
+   */
+  public static GpuSample of(Exposition page, String pod, String namespace, Set<String> uuids) {
+    Predicate<MetricSample> mine =
+        s -> {
+          if (!uuids.isEmpty()) {
+            return uuids.contains(s.label("UUID"));
+          }
+          if (pod != null) {
+            return pod.equals(s.label("pod"))
+                && (namespace == null || namespace.equals(s.label("namespace")));
+          }
+          return true;
+        };
+    Map<String, double[]> values = new LinkedHashMap<>();
+    for (MetricSample s : page.samples()) {
+      int field = field(s.name());
+      if (field < 0 || s.label("UUID") == null || !mine.test(s)) {
+        continue;
+      }
+      double[] v = values.computeIfAbsent(s.label("UUID"), k -> nan());
+      v[field] = scale(field, s.value());
+    }
+    Map<String, Values> out = new LinkedHashMap<>();
+    values.forEach(
+        (uuid, v) -> out.put(uuid, new Values(v[0], v[1], v[2], v[3], v[4], v[5], v[6])));
+    return new GpuSample(out);
+  }
+
+  private static int field(String name) {
+    return switch (name) {
+      case "DCGM_FI_DEV_GPU_UTIL" -> 0;
+      case "DCGM_FI_DEV_SM_CLOCK" -> 1;
+      case "DCGM_FI_DEV_POWER_USAGE" -> 2;
+      case "DCGM_FI_DEV_GPU_TEMP" -> 3;
+      case "DCGM_FI_DEV_FB_USED" -> 4;
+      case "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE" -> 5;
+      case "DCGM_FI_DEV_XID_ERRORS" -> 6;
+      default -> -1;
+    };
+  }
+
+  private static double scale(int field, double v) {
+    return switch (field) {
+      case 0 -> v / 100; // % → ratio
+      case 4 -> v * 1024 * 1024; // MiB → bytes
+      default -> v;
+    };
+  }
+
+  private static double[] nan() {
+    double[] v = new double[7];
+    java.util.Arrays.fill(v, Double.NaN);
+    return v;
+  }
+}

@@ -1,0 +1,95 @@
+package dev.infertrace.proxy.state;
+
+import dev.infertrace.core.metrics.Exposition;
+import dev.infertrace.core.metrics.PrometheusText;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BiConsumer;
+
+/**
+ * Scrapes one Prometheus endpoint every interval, off the request path, and hands each parsed page
+ * to a consumer with its time. A scrape that fails — unreachable, bad status, garbage, slower than
+ * the interval — is counted by reason and skipped; the next one is not delayed by it.
+ */
+public final class Scraper implements AutoCloseable {
+  private final URI url;
+  private final Duration interval;
+  private final BiConsumer<Long, Exposition> sink;
+  private final HttpClient http;
+  private final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
+  private final AtomicBoolean inFlight = new AtomicBoolean();
+  private final java.util.concurrent.ScheduledFuture<?> task;
+
+  public Scraper(
+      URI url,
+      Duration interval,
+      ScheduledExecutorService timer,
+      BiConsumer<Long, Exposition> sink) {
+    this.url = url;
+    this.interval = interval;
+    this.sink = sink;
+    this.http = HttpClient.newBuilder().connectTimeout(interval.multipliedBy(2)).build();
+    long ms = Math.max(1, interval.toMillis());
+    this.task = timer.scheduleAtFixedRate(this::scrape, 0, ms, TimeUnit.MILLISECONDS);
+  }
+
+  private void scrape() {
+    if (!inFlight.compareAndSet(false, true)) {
+      fail("slow"); // the previous scrape is still running: longer than the interval
+      return;
+    }
+    HttpRequest request =
+        HttpRequest.newBuilder(url).timeout(interval.multipliedBy(3)).GET().build();
+    http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+        .whenComplete(
+            (response, error) -> {
+              inFlight.set(false);
+              long now = dev.infertrace.proxy.state.Clock.now();
+              if (error != null) {
+                fail("unreachable");
+              } else if (response.statusCode() != 200) {
+                fail("status_" + response.statusCode());
+              } else {
+                Exposition page = PrometheusText.parse(response.body());
+                if (page.samples().isEmpty()) {
+                  fail("garbage");
+                } else {
+                  try {
+                    sink.accept(now, page);
+                  } catch (RuntimeException e) {
+                    fail("garbage");
+                  }
+                }
+              }
+            });
+  }
+
+  private void fail(String reason) {
+    failures.computeIfAbsent(reason, k -> new LongAdder()).increment();
+  }
+
+  /** Failed scrapes by reason: unreachable, status_NNN, garbage, slow. */
+  public Map<String, Long> failures() {
+    Map<String, Long> out = new java.util.TreeMap<>();
+    failures.forEach((k, v) -> out.put(k, v.sum()));
+    return out;
+  }
+
+  public URI url() {
+    return url;
+  }
+
+  @Override
+  public void close() {
+    task.cancel(false);
+  }
+}

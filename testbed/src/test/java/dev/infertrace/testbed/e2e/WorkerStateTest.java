@@ -1,0 +1,149 @@
+package dev.infertrace.testbed.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.infertrace.proxy.ProxyConfig;
+import dev.infertrace.proxy.ProxyServer;
+import dev.infertrace.proxy.Role;
+import dev.infertrace.proxy.state.WorkerState;
+import dev.infertrace.testbed.otlp.ReceivedSpan;
+import dev.infertrace.testbed.sim.SimConfig;
+import dev.infertrace.testbed.sim.engine.EngineConfig;
+import dev.infertrace.testbed.sim.engine.StepTimeModel;
+import dev.infertrace.testbed.sim.fault.FaultSpec;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The worker puts its engine's queue state and its GPU's DCGM state on its spans. */
+class WorkerStateTest {
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  private static SimConfig twin() {
+    return SimConfig.loopback("m")
+        .withEngine(
+            new EngineConfig(16, 2048, 16, 2048, 4096, true, 100, new StepTimeModel(3, 0, 0, 0.01)))
+        .withGpus(1, Duration.ofMillis(50));
+  }
+
+  private int stream(String base) throws Exception {
+    return http.send(
+            HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],"
+                            + "\"max_tokens\":40,\"ignore_eos\":true,\"stream\":true}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString())
+        .statusCode();
+  }
+
+  @Test
+  void aThrottledGpuShowsOnTheDecodeSpanAndTheQueueOnTheServerSpan() throws Exception {
+    try (TracedStack stack = new TracedStack(twin());
+        WorkerState state =
+            new WorkerState(
+                URI.create(stack.sim.baseUrl() + "/metrics"),
+                Duration.ofMillis(20),
+                URI.create("http://127.0.0.1:" + stack.sim.dcgmAddress().getPort() + "/metrics"),
+                Duration.ofMillis(50),
+                null,
+                null,
+                Set.of());
+        ProxyServer worker =
+            ProxyServer.start(
+                ProxyConfig.loopback(Role.WORKER, List.of(URI.create(stack.sim.baseUrl()))),
+                stack.sdk("stateful"),
+                () -> 0,
+                () -> 0,
+                state)) {
+      stack.sim.faults().add(FaultSpec.parse("thermal-throttle:smClockMhz=990"));
+      Thread.sleep(300); // a few DCGM samples with the throttle in force
+
+      assertThat(stream(worker.baseUrl())).isEqualTo(200);
+
+      ReceivedSpan decode =
+          stack
+              .sink
+              .awaitSpans(
+                  s -> "stateful".equals(s.serviceName()) && s.name().equals("llm.decode"),
+                  1,
+                  Duration.ofSeconds(10))
+              .get(0);
+      ReceivedSpan server =
+          stack
+              .sink
+              .awaitSpans(
+                  s -> "stateful".equals(s.serviceName()) && s.name().equals("chat m"),
+                  1,
+                  Duration.ofSeconds(10))
+              .get(0);
+      assertThat(decode.attribute("dcgm.sm_clock")).isEqualTo(990.0);
+      assertThat((Double) decode.attribute("dcgm.gpu_util")).isBetween(0.0, 1.0);
+      assertThat((Double) decode.attribute("dcgm.sample_age")).isBetween(0.0, 0.15);
+      assertThat((List<?>) decode.attribute("hw.id")).singleElement().asString().startsWith("GPU-");
+      assertThat(decode.attribute("dcgm.stale")).isNull();
+      assertThat(server.attribute("vllm.num_requests_running")).isEqualTo(0L);
+      assertThat(server.attribute("vllm.num_requests_waiting")).isEqualTo(0L);
+      assertThat(server.attribute("vllm.kv_cache_usage_perc")).isNotNull();
+    }
+  }
+
+  @Test
+  void aDeadDcgmExporterMarksSpansStaleAndCostsNoRequest() throws Exception {
+    int dead;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      dead = s.getLocalPort();
+    }
+    try (TracedStack stack = new TracedStack(twin());
+        WorkerState state =
+            new WorkerState(
+                URI.create(stack.sim.baseUrl() + "/not-metrics"),
+                Duration.ofMillis(20),
+                URI.create("http://127.0.0.1:" + dead + "/metrics"),
+                Duration.ofMillis(50),
+                null,
+                null,
+                Set.of());
+        ProxyServer worker =
+            ProxyServer.start(
+                ProxyConfig.loopback(Role.WORKER, List.of(URI.create(stack.sim.baseUrl()))),
+                stack.sdk("blind"),
+                () -> 0,
+                () -> 0,
+                state)) {
+      Thread.sleep(200);
+
+      assertThat(stream(worker.baseUrl())).isEqualTo(200);
+
+      ReceivedSpan decode =
+          stack
+              .sink
+              .awaitSpans(
+                  s -> "blind".equals(s.serviceName()) && s.name().equals("llm.decode"),
+                  1,
+                  Duration.ofSeconds(10))
+              .get(0);
+      ReceivedSpan server =
+          stack
+              .sink
+              .awaitSpans(
+                  s -> "blind".equals(s.serviceName()) && s.name().equals("chat m"),
+                  1,
+                  Duration.ofSeconds(10))
+              .get(0);
+      assertThat(decode.attribute("dcgm.stale")).isEqualTo(true);
+      assertThat(decode.attribute("dcgm.sm_clock")).isNull();
+      assertThat(server.attribute("vllm.stale")).as("404 from the metrics URL").isEqualTo(true);
+      assertThat(state.failures().get("http://127.0.0.1:" + dead + "/metrics"))
+          .containsKey("unreachable");
+      assertThat(state.failures().get(stack.sim.baseUrl() + "/not-metrics"))
+          .containsKey("status_404");
+    }
+  }
+}
