@@ -151,19 +151,26 @@ final class DcgmExposition {
         out.append(f.value().apply(samples[g])).append('\n');
       }
     }
-    // XID: the value is the last XID code; err_code/err_msg name it once there is one.
+    // XID: the value is the last XID code, named by err_code/err_msg ("No Error" at 0, as the
+    // exporter prints it). Labels after the driver version are in name order, as the exporter
+    // sorts its extra labels: container, err_code, err_msg, namespace, pod.
     header(out, "DCGM_FI_DEV_XID_ERRORS", "gauge", "Value of the last XID error encountered.");
     for (int g = 0; g < samples.length; g++) {
       int xid = samples[g].xid();
-      out.append("DCGM_FI_DEV_XID_ERRORS{").append(labels[g]);
-      if (xid != 0) {
-        out.append(",err_code=\"")
-            .append(xid)
-            .append("\",err_msg=\"")
-            .append(XID_MESSAGES.getOrDefault(xid, "XID " + xid))
-            .append('"');
+      GpuIdentity id = gpus.get(g).id();
+      StringBuilder l = new StringBuilder(labels(id, hostname, null, null, null));
+      if (container != null) {
+        label(l, "container", container);
       }
-      out.append("} ").append(xid).append('\n');
+      label(l, "err_code", Integer.toString(xid));
+      label(l, "err_msg", xid == 0 ? "No Error" : XID_MESSAGES.getOrDefault(xid, "XID " + xid));
+      if (namespace != null) {
+        label(l, "namespace", namespace);
+      }
+      if (pod != null) {
+        label(l, "pod", pod);
+      }
+      out.append("DCGM_FI_DEV_XID_ERRORS{").append(l).append("} ").append(xid).append('\n');
     }
   }
 

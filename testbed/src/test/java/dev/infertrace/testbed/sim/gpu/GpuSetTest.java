@@ -131,6 +131,25 @@ class GpuSetTest {
     assertThat(e.samples()).isNotEmpty();
     for (MetricSample s : e.samples()) {
       assertThat(e.types()).containsKey(s.name());
+      if (s.name().equals("DCGM_FI_DEV_XID_ERRORS")) {
+        // The exporter sorts the labels after the driver version: err_* fall between.
+        assertThat(s.labels().keySet())
+            .containsExactly(
+                "gpu",
+                "UUID",
+                "pci_bus_id",
+                "device",
+                "modelName",
+                "Hostname",
+                "DCGM_FI_DRIVER_VERSION",
+                "container",
+                "err_code",
+                "err_msg",
+                "namespace",
+                "pod");
+        assertThat(s.label("err_msg")).isEqualTo("No Error");
+        continue;
+      }
       assertThat(s.labels().keySet())
           .startsWith(
               "gpu",
