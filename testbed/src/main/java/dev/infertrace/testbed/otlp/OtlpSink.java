@@ -1,12 +1,7 @@
 package dev.infertrace.testbed.otlp;
 
-import io.grpc.Server;
-import io.grpc.Status;
-import io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.StreamObserver;
+import dev.infertrace.proxy.otlp.OtlpReceiver;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
-import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
-import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
@@ -16,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
@@ -34,22 +28,30 @@ public final class OtlpSink implements AutoCloseable {
   private final AtomicLong rejected = new AtomicLong();
   private final AtomicBoolean rejecting = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final Server grpc;
-  private final OtlpHttpReceiver http;
+  private final OtlpReceiver receiver;
 
   private OtlpSink() throws IOException, InterruptedException {
-    grpc =
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-            .maxInboundMessageSize(OtlpHttpReceiver.MAX_BODY_BYTES)
-            .addService(new TraceService())
-            .build()
-            .start();
-    try {
-      http = OtlpHttpReceiver.start(this);
-    } catch (IOException | InterruptedException | RuntimeException e) {
-      grpc.shutdownNow();
-      throw e;
-    }
+    receiver =
+        OtlpReceiver.start(
+            new InetSocketAddress("127.0.0.1", 0),
+            new InetSocketAddress("127.0.0.1", 0),
+            new OtlpReceiver.Listener() {
+              @Override
+              public boolean accepting() {
+                return !rejecting.get();
+              }
+
+              @Override
+              public void accept(ExportTraceServiceRequest request, String transport) {
+                OtlpSink.this.accept(request, transport);
+              }
+
+              @Override
+              public void countRejected() {
+                rejected.incrementAndGet();
+              }
+            },
+            true);
   }
 
   /** Starts both receivers on 127.0.0.1. */
@@ -59,12 +61,12 @@ public final class OtlpSink implements AutoCloseable {
 
   /** {@code http://127.0.0.1:PORT} of the OTLP/gRPC receiver. */
   public String grpcEndpoint() {
-    return "http://127.0.0.1:" + grpc.getPort();
+    return "http://127.0.0.1:" + receiver.grpcPort();
   }
 
   /** {@code http://127.0.0.1:PORT} of the OTLP/HTTP receiver; traces go to {@code /v1/traces}. */
   public String httpEndpoint() {
-    return "http://127.0.0.1:" + http.port();
+    return "http://127.0.0.1:" + receiver.httpPort();
   }
 
   /** Every span received so far. */
@@ -128,22 +130,8 @@ public final class OtlpSink implements AutoCloseable {
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
-      http.close();
-      grpc.shutdownNow();
-      try {
-        grpc.awaitTermination(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+      receiver.close();
     }
-  }
-
-  boolean rejecting() {
-    return rejecting.get();
-  }
-
-  void countRejected() {
-    rejected.incrementAndGet();
   }
 
   void accept(ExportTraceServiceRequest request, String transport) {
@@ -157,20 +145,5 @@ public final class OtlpSink implements AutoCloseable {
       }
     }
     spans.addAll(batch);
-  }
-
-  private final class TraceService extends TraceServiceGrpc.TraceServiceImplBase {
-    @Override
-    public void export(
-        ExportTraceServiceRequest request, StreamObserver<ExportTraceServiceResponse> response) {
-      if (rejecting()) {
-        countRejected();
-        response.onError(Status.UNAVAILABLE.withDescription("the sink is rejecting").asException());
-        return;
-      }
-      accept(request, "grpc");
-      response.onNext(ExportTraceServiceResponse.getDefaultInstance());
-      response.onCompleted();
-    }
   }
 }

@@ -1,4 +1,4 @@
-package dev.infertrace.testbed.otlp;
+package dev.infertrace.proxy.otlp;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.netty.bootstrap.ServerBootstrap;
@@ -34,7 +34,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
-/** The OTLP/HTTP side of {@link OtlpSink}: {@code POST /v1/traces}, protobuf, gzip or not. */
+/** The OTLP/HTTP side of {@link OtlpReceiver}: {@code POST /v1/traces}, protobuf, gzip or not. */
 final class OtlpHttpReceiver implements AutoCloseable {
   static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
   private static final String PROTOBUF = "application/x-protobuf";
@@ -47,7 +47,9 @@ final class OtlpHttpReceiver implements AutoCloseable {
     this.channel = channel;
   }
 
-  static OtlpHttpReceiver start(OtlpSink sink) throws IOException, InterruptedException {
+  static OtlpHttpReceiver start(
+      InetSocketAddress address, OtlpReceiver.Listener sink, boolean loopbackOnly)
+      throws IOException, InterruptedException {
     EventLoopGroup group =
         new MultiThreadIoEventLoopGroup(
             1, new DefaultThreadFactory("otlp-sink-http", true), NioIoHandler.newFactory());
@@ -65,10 +67,10 @@ final class OtlpHttpReceiver implements AutoCloseable {
                           .addLast(new HttpServerKeepAliveHandler())
                           .addLast(new HttpContentDecompressor(0))
                           .addLast(new HttpObjectAggregator(MAX_BODY_BYTES))
-                          .addLast(new Handler(sink));
+                          .addLast(new Handler(sink, loopbackOnly));
                     }
                   })
-              .bind(new InetSocketAddress("127.0.0.1", 0))
+              .bind(address)
               .sync()
               .channel();
       return new OtlpHttpReceiver(group, channel);
@@ -89,14 +91,21 @@ final class OtlpHttpReceiver implements AutoCloseable {
   }
 
   private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
-    private final OtlpSink sink;
+    private final OtlpReceiver.Listener sink;
+    private final boolean loopbackOnly;
 
-    Handler(OtlpSink sink) {
+    Handler(OtlpReceiver.Listener sink, boolean loopbackOnly) {
       this.sink = sink;
+      this.loopbackOnly = loopbackOnly;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+      if (loopbackOnly && !OtlpReceiver.isLoopback(ctx.channel().remoteAddress())) {
+        sink.countRejected();
+        text(ctx, HttpResponseStatus.FORBIDDEN, "only loopback peers may send spans here");
+        return;
+      }
       if (!request.uri().equals("/v1/traces")) {
         text(ctx, HttpResponseStatus.NOT_FOUND, "only /v1/traces is served here");
         return;
