@@ -58,7 +58,7 @@ public final class ProxyServer implements AutoCloseable {
     return start(config, otel, spansExported, spansFailed, null);
   }
 
-  /** As above, with the worker's view of its engine and GPUs for its spans (null: none). */
+  /** As below, without exact phases. */
   public static ProxyServer start(
       ProxyConfig config,
       OpenTelemetry otel,
@@ -66,9 +66,21 @@ public final class ProxyServer implements AutoCloseable {
       LongSupplier spansFailed,
       @javax.annotation.Nullable WorkerState state)
       throws InterruptedException {
+    return start(config, otel, spansExported, spansFailed, state, null);
+  }
+
+  /** As above, with the worker's view of its engine and GPUs for its spans (null: none). */
+  public static ProxyServer start(
+      ProxyConfig config,
+      OpenTelemetry otel,
+      LongSupplier spansExported,
+      LongSupplier spansFailed,
+      @javax.annotation.Nullable WorkerState state,
+      @javax.annotation.Nullable dev.infertrace.proxy.engine.EnginePhases engine)
+      throws InterruptedException {
     ProxyStats stats = new ProxyStats();
     ProxyMetrics metrics = new ProxyMetrics(stats, spansExported, spansFailed);
-    ProxyContext context = new ProxyContext(config, otel, stats, metrics, state);
+    ProxyContext context = new ProxyContext(config, otel, stats, metrics, state, engine);
     EventLoopGroup group =
         new MultiThreadIoEventLoopGroup(
             config.ioThreads(),

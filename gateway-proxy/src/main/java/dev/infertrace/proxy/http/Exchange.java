@@ -89,7 +89,7 @@ final class Exchange {
     this.clientKeepAlive = HttpUtil.isKeepAlive(head);
     String xrid = head.headers().get("x-request-id");
     this.requestId = xrid != null && !xrid.isBlank() ? xrid : UUID.randomUUID().toString();
-    this.spans = new ExchangeSpans(px.otel, px.tracer, px.config.role(), px.state);
+    this.spans = new ExchangeSpans(px.otel, px.tracer, px.config.role(), px.state, px.engine);
     this.body = client.alloc().compositeBuffer(64);
     px.stats.requests.increment();
   }

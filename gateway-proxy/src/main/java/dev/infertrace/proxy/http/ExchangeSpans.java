@@ -7,6 +7,7 @@ import dev.infertrace.core.slo.SloTarget;
 import dev.infertrace.core.stream.GapHistogram;
 import dev.infertrace.core.stream.StreamSummary;
 import dev.infertrace.proxy.Role;
+import dev.infertrace.proxy.engine.EnginePhases;
 import dev.infertrace.proxy.state.WorkerState;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.opentelemetry.api.OpenTelemetry;
@@ -58,12 +59,20 @@ final class ExchangeSpans {
   private boolean ended;
 
   @Nullable private final WorkerState state;
+  @Nullable private final EnginePhases engine;
+  private String requestId = "";
 
-  ExchangeSpans(OpenTelemetry otel, Tracer tracer, Role role, @Nullable WorkerState state) {
+  ExchangeSpans(
+      OpenTelemetry otel,
+      Tracer tracer,
+      Role role,
+      @Nullable WorkerState state,
+      @Nullable EnginePhases engine) {
     this.otel = otel;
     this.tracer = tracer;
     this.role = role;
     this.state = state;
+    this.engine = engine;
   }
 
   /**
@@ -158,8 +167,12 @@ final class ExchangeSpans {
       if (role == Role.INGRESS) {
         responseAttributes(client, s, forwardedNanos, endNanos);
       } else if (s.firstTokenNanos() != 0) {
-        phase("llm.first_token_wait", forwardedNanos, s.firstTokenNanos());
-        phase("llm.decode", s.firstTokenNanos(), s.lastTokenNanos());
+        if (engine != null) {
+          engine.expect(server, requestId, forwardedNanos, s.firstTokenNanos(), s.lastTokenNanos());
+        } else {
+          phase("llm.first_token_wait", forwardedNanos, s.firstTokenNanos());
+          phase("llm.decode", s.firstTokenNanos(), s.lastTokenNanos());
+        }
       }
     }
     String bodyError = s != null ? s.errorType() : null;

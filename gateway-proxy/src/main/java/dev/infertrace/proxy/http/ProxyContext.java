@@ -17,11 +17,12 @@ public final class ProxyContext {
   final ProxyStats stats;
   final ProxyMetrics metrics;
   @javax.annotation.Nullable final dev.infertrace.proxy.state.WorkerState state;
+  @javax.annotation.Nullable final dev.infertrace.proxy.engine.EnginePhases engine;
   private final AtomicInteger next = new AtomicInteger();
 
   public ProxyContext(
       ProxyConfig config, OpenTelemetry otel, ProxyStats stats, ProxyMetrics metrics) {
-    this(config, otel, stats, metrics, null);
+    this(config, otel, stats, metrics, null, null);
   }
 
   public ProxyContext(
@@ -29,8 +30,10 @@ public final class ProxyContext {
       OpenTelemetry otel,
       ProxyStats stats,
       ProxyMetrics metrics,
-      @javax.annotation.Nullable dev.infertrace.proxy.state.WorkerState state) {
+      @javax.annotation.Nullable dev.infertrace.proxy.state.WorkerState state,
+      @javax.annotation.Nullable dev.infertrace.proxy.engine.EnginePhases engine) {
     this.state = state;
+    this.engine = engine;
     this.config = config;
     this.otel = otel;
     this.tracer = otel.getTracer("dev.infertrace.proxy");

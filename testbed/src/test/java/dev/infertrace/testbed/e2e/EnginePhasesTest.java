@@ -1,0 +1,189 @@
+package dev.infertrace.testbed.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.infertrace.proxy.ProxyConfig;
+import dev.infertrace.proxy.ProxyServer;
+import dev.infertrace.proxy.Role;
+import dev.infertrace.proxy.engine.EnginePhases;
+import dev.infertrace.proxy.otlp.OtlpReceiver;
+import dev.infertrace.testbed.otlp.ReceivedSpan;
+import dev.infertrace.testbed.sim.Sim;
+import dev.infertrace.testbed.sim.SimConfig;
+import dev.infertrace.testbed.sim.engine.EngineConfig;
+import dev.infertrace.testbed.sim.engine.StepTimeModel;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Exact queue/prefill/decode phases from the engine's own span, and the fallback without it. */
+class EnginePhasesTest {
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  @AfterEach
+  void stop() {
+    timer.shutdownNow();
+  }
+
+  private static SimConfig twin() {
+    return SimConfig.loopback("m")
+        .withEngine(
+            new EngineConfig(
+                16, 2048, 16, 2048, 4096, true, 100, new StepTimeModel(3, 0, 0, 0.05)));
+  }
+
+  private void chat(String base, String requestId) throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
+                .header("X-Request-Id", requestId)
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\""
+                            + "a long prompt ".repeat(40)
+                            + "\"}],\"max_tokens\":20,\"ignore_eos\":true,\"stream\":true}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void phasesComeFromTheEnginesSpanWhichIsRelayedUnderTheWorkerSpan() throws Exception {
+    try (TracedStack stack = new TracedStack(twin())) {
+      OpenTelemetrySdk sdk = stack.sdk("exact-worker");
+      OtlpGrpcSpanExporter relay =
+          OtlpGrpcSpanExporter.builder().setEndpoint(stack.sink.grpcEndpoint()).build();
+      EnginePhases engine =
+          new EnginePhases(sdk.getTracer("test"), relay, Duration.ofSeconds(10), 1000, null, timer);
+      try (OtlpReceiver receiver =
+              OtlpReceiver.start(
+                  new InetSocketAddress("127.0.0.1", 0),
+                  new InetSocketAddress("127.0.0.1", 0),
+                  engine,
+                  true);
+          Sim vllm =
+              Sim.start(
+                  twin()
+                      .withTracing(
+                          "http://127.0.0.1:" + receiver.grpcPort(),
+                          "grpc",
+                          Duration.ofMillis(50)));
+          ProxyServer worker =
+              ProxyServer.start(
+                  ProxyConfig.loopback(Role.WORKER, List.of(URI.create(vllm.baseUrl()))),
+                  sdk,
+                  () -> 0,
+                  () -> 0,
+                  null,
+                  engine)) {
+        chat(worker.baseUrl(), "exact-1");
+
+        List<ReceivedSpan> spans =
+            stack.sink.awaitSpans(
+                s -> "exact-worker".equals(s.serviceName()) && s.name().startsWith("llm."),
+                3,
+                Duration.ofSeconds(10));
+        ReceivedSpan vllmSpan =
+            stack
+                .sink
+                .awaitSpans(s -> s.name().equals("llm_request"), 1, Duration.ofSeconds(10))
+                .get(0);
+        ReceivedSpan server =
+            stack
+                .sink
+                .awaitSpans(
+                    s -> "exact-worker".equals(s.serviceName()) && s.name().equals("chat m"),
+                    1,
+                    Duration.ofSeconds(10))
+                .get(0);
+
+        assertThat(spans)
+            .extracting(ReceivedSpan::name)
+            .containsExactlyInAnyOrder("llm.queue", "llm.prefill", "llm.decode");
+        assertThat(spans)
+            .allSatisfy(s -> assertThat(s.attribute("llm.phase.source")).isEqualTo("engine"));
+        assertThat(spans).allSatisfy(s -> assertThat(s.parentSpanId()).isEqualTo(server.spanId()));
+        assertThat(vllmSpan.parentSpanId())
+            .as("vLLM's span, relayed unchanged")
+            .isEqualTo(server.spanId());
+        assertThat(vllmSpan.serviceName()).isEqualTo("vllm");
+        for (String[] pair :
+            new String[][] {
+              {"llm.queue", "gen_ai.latency.time_in_queue"},
+              {"llm.prefill", "gen_ai.latency.time_in_model_prefill"},
+              {"llm.decode", "gen_ai.latency.time_in_model_decode"}
+            }) {
+          ReceivedSpan phase =
+              spans.stream().filter(s -> s.name().equals(pair[0])).findFirst().orElseThrow();
+          double seconds = (phase.endEpochNanos() - phase.startEpochNanos()) / 1e9;
+          assertThat(seconds)
+              .as(pair[0] + " vs the engine's " + pair[1])
+              .isCloseTo(
+                  (Double) vllmSpan.attribute(pair[1]), org.assertj.core.data.Offset.offset(0.001));
+        }
+        ReceivedSpan prefill =
+            spans.stream().filter(s -> s.name().equals("llm.prefill")).findFirst().orElseThrow();
+        assertThat((Double) vllmSpan.attribute("gen_ai.latency.time_in_model_prefill"))
+            .as("a 500-token prompt at 0.05 ms/token")
+            .isGreaterThan(0.01);
+        assertThat(prefill.endEpochNanos())
+            .isEqualTo(
+                vllmSpan.startEpochNanos()
+                    + Math.round(
+                        (Double) vllmSpan.attribute("gen_ai.latency.time_to_first_token") * 1e9));
+        assertThat(engine.matched()).isEqualTo(1);
+        assertThat(engine.fellBack()).isZero();
+      }
+    }
+  }
+
+  @Test
+  void withoutAnEngineSpanTheStreamMeasuredPhasesComeAfterTheWait() throws Exception {
+    try (TracedStack stack = new TracedStack(twin())) {
+      OpenTelemetrySdk sdk = stack.sdk("fallback-worker");
+      EnginePhases engine =
+          new EnginePhases(
+              sdk.getTracer("test"),
+              OtlpGrpcSpanExporter.builder().setEndpoint(stack.sink.grpcEndpoint()).build(),
+              Duration.ofMillis(300),
+              1000,
+              null,
+              timer);
+      try (ProxyServer worker =
+          ProxyServer.start(
+              ProxyConfig.loopback(Role.WORKER, List.of(URI.create(stack.sim.baseUrl()))),
+              sdk,
+              () -> 0,
+              () -> 0,
+              null,
+              engine)) {
+        chat(worker.baseUrl(), "fallback-1");
+
+        List<ReceivedSpan> phases =
+            stack.sink.awaitSpans(
+                s -> "fallback-worker".equals(s.serviceName()) && s.name().startsWith("llm."),
+                2,
+                Duration.ofSeconds(10));
+
+        assertThat(phases)
+            .extracting(ReceivedSpan::name)
+            .containsExactlyInAnyOrder("llm.first_token_wait", "llm.decode");
+        assertThat(phases)
+            .allSatisfy(s -> assertThat(s.attribute("llm.phase.source")).isEqualTo("stream"));
+        assertThat(engine.fellBack()).isEqualTo(1);
+        assertThat(engine.matched()).isZero();
+      }
+    }
+  }
+}
