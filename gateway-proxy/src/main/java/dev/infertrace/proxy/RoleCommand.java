@@ -160,6 +160,15 @@ abstract class RoleCommand implements Callable<Integer> {
     return null;
   }
 
+  /** The worker's exact-phase matcher and its OTLP receiver; none for the ingress. */
+  dev.infertrace.proxy.engine.EnginePhases enginePhases(
+      OpenTelemetrySdk otel,
+      io.opentelemetry.sdk.trace.export.SpanExporter relay,
+      dev.infertrace.proxy.state.WorkerState state)
+      throws Exception {
+    return null;
+  }
+
   /** True when the OTEL_* environment names an exporter or an endpoint. */
   static boolean collectorConfigured() {
     for (String name :
@@ -338,6 +347,72 @@ abstract class RoleCommand implements Callable<Integer> {
             "Keep the DCGM series of these GPU UUIDs (wins over --pod; default:"
                 + " $NVIDIA_VISIBLE_DEVICES when it lists UUIDs).")
     List<String> gpuUuids;
+
+    @Option(
+        names = "--otlp-receiver",
+        paramLabel = "HOST:PORT|off",
+        defaultValue = "${env:INFERTRACE_OTLP_RECEIVER:-127.0.0.1:4317}",
+        description =
+            "OTLP/gRPC receiver for vLLM's --otlp-traces-endpoint: its llm_request spans give exact"
+                + " queue/prefill/decode phases (default: ${DEFAULT-VALUE}; off to disable).")
+    String otlpReceiver;
+
+    @Option(
+        names = "--otlp-receiver-http",
+        paramLabel = "HOST:PORT",
+        defaultValue = "${env:INFERTRACE_OTLP_RECEIVER_HTTP:-127.0.0.1:4318}",
+        description = "OTLP/HTTP receiver, the same for http/protobuf (default: ${DEFAULT-VALUE}).")
+    String otlpReceiverHttp;
+
+    @Option(
+        names = "--otlp-receiver-any-peer",
+        description = "Accept spans from non-loopback peers too (default: loopback only).")
+    boolean anyPeer;
+
+    @Option(
+        names = "--engine-span-wait",
+        converter = DurationConverter.class,
+        defaultValue = "${env:INFERTRACE_ENGINE_SPAN_WAIT:-15s}",
+        description =
+            "How long to wait for vLLM's span before emitting stream-measured phases instead"
+                + " (default: ${DEFAULT-VALUE}).")
+    Duration engineSpanWait;
+
+    private dev.infertrace.proxy.otlp.OtlpReceiver receiver;
+
+    @Override
+    dev.infertrace.proxy.engine.EnginePhases enginePhases(
+        OpenTelemetrySdk otel,
+        io.opentelemetry.sdk.trace.export.SpanExporter relay,
+        dev.infertrace.proxy.state.WorkerState state)
+        throws Exception {
+      if ("off".equals(otlpReceiver)) {
+        return null;
+      }
+      dev.infertrace.proxy.engine.EnginePhases engine =
+          new dev.infertrace.proxy.engine.EnginePhases(
+              otel.getTracer("dev.infertrace.proxy"),
+              relay,
+              engineSpanWait,
+              10_000,
+              state,
+              java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                  r -> {
+                    Thread t = new Thread(r, "engine-phases");
+                    t.setDaemon(true);
+                    return t;
+                  }));
+      Address address = new Address();
+      receiver =
+          dev.infertrace.proxy.otlp.OtlpReceiver.start(
+              address.convert(otlpReceiver), address.convert(otlpReceiverHttp), engine, !anyPeer);
+      spec.commandLine()
+          .getOut()
+          .printf(
+              "worker: OTLP receiver for vLLM's spans on %s (gRPC) and %s (HTTP)%n",
+              otlpReceiver, otlpReceiverHttp);
+      return engine;
+    }
 
     @Override
     dev.infertrace.proxy.state.WorkerState workerState(ProxyConfig config) {

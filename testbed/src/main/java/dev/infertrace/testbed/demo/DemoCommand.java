@@ -4,7 +4,9 @@ import dev.infertrace.proxy.ProxyConfig;
 import dev.infertrace.proxy.ProxyServer;
 import dev.infertrace.proxy.Role;
 import dev.infertrace.proxy.cli.DurationConverter;
+import dev.infertrace.proxy.engine.EnginePhases;
 import dev.infertrace.proxy.export.OtlpJsonFileExporter;
+import dev.infertrace.proxy.otlp.OtlpReceiver;
 import dev.infertrace.proxy.state.WorkerState;
 import dev.infertrace.testbed.load.LoadConfig;
 import dev.infertrace.testbed.load.LoadGenerator;
@@ -101,8 +103,26 @@ public final class DemoCommand implements Callable<Integer> {
       List<Sim> sims = new ArrayList<>();
       List<URI> workers = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
-        Sim sim = Sim.start(SimConfig.loopback("llama-3.1-8b"));
-        running.add(0, sim);
+        // vLLM's own span goes to the worker's OTLP receiver: exact queue/prefill/decode phases.
+        java.util.concurrent.atomic.AtomicReference<EnginePhases> phases =
+            new java.util.concurrent.atomic.AtomicReference<>();
+        OtlpReceiver receiver =
+            OtlpReceiver.start(
+                new java.net.InetSocketAddress("127.0.0.1", 0),
+                new java.net.InetSocketAddress("127.0.0.1", 0),
+                (request, transport) -> {
+                  EnginePhases p = phases.get();
+                  if (p != null) {
+                    p.accept(request, transport);
+                  }
+                },
+                true);
+        running.add(0, receiver);
+        Sim sim =
+            Sim.start(
+                SimConfig.loopback("llama-3.1-8b")
+                    .withTracing(
+                        "http://127.0.0.1:" + receiver.grpcPort(), "grpc", Duration.ofMillis(200)));
         sims.add(sim);
         WorkerState state =
             new WorkerState(
@@ -114,13 +134,27 @@ public final class DemoCommand implements Callable<Integer> {
                 null,
                 Set.of());
         running.add(0, state);
+        OpenTelemetrySdk workerSdk = sdk("infertrace-worker-" + i, file, running);
+        EnginePhases engine =
+            new EnginePhases(
+                workerSdk.getTracer("dev.infertrace.proxy"),
+                new SharedExporter(file),
+                Duration.ofSeconds(5),
+                10_000,
+                state,
+                timer);
+        phases.set(engine);
+        running.add(0, engine);
+        // Closed before the matcher: the twin flushes its last spans while they can still match.
+        running.add(0, sim);
         ProxyServer worker =
             ProxyServer.start(
                 ProxyConfig.loopback(Role.WORKER, List.of(URI.create(sim.baseUrl()))),
-                sdk("infertrace-worker-" + i, file, running),
+                workerSdk,
                 () -> 0,
                 () -> 0,
-                state);
+                state,
+                engine);
         running.add(0, worker);
         workers.add(URI.create(worker.baseUrl()));
         out.printf(
@@ -180,10 +214,10 @@ public final class DemoCommand implements Callable<Integer> {
               });
       out.printf("demo: %d requests ok, %d failed; flushing spans%n", stats.ok(), stats.failed());
     } finally {
-      timer.shutdownNow();
       for (AutoCloseable c : running) {
         c.close();
       }
+      timer.shutdownNow();
       file.shutdown();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
