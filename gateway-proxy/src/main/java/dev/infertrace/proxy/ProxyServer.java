@@ -80,6 +80,9 @@ public final class ProxyServer implements AutoCloseable {
       throws InterruptedException {
     ProxyStats stats = new ProxyStats();
     ProxyMetrics metrics = new ProxyMetrics(stats, spansExported, spansFailed);
+    if (state != null) {
+      metrics.setScrapeFailures(state::failures);
+    }
     ProxyContext context = new ProxyContext(config, otel, stats, metrics, state, engine);
     EventLoopGroup group =
         new MultiThreadIoEventLoopGroup(

@@ -47,6 +47,15 @@ public final class ProxyMetrics {
   private final LongSupplier spansExported;
   private final LongSupplier spansFailed;
 
+  private volatile java.util.function.Supplier<Map<String, Map<String, Long>>> scrapeFailures =
+      Map::of;
+
+  /** Where the worker's failed scrapes are counted (endpoint → reason → count). */
+  public void setScrapeFailures(
+      java.util.function.Supplier<Map<String, Map<String, Long>>> source) {
+    this.scrapeFailures = source;
+  }
+
   public ProxyMetrics(ProxyStats stats, LongSupplier spansExported, LongSupplier spansFailed) {
     this.stats = stats;
     this.spansExported = spansExported;
@@ -145,6 +154,25 @@ public final class ProxyMetrics {
     error(out, "request_timeout", stats.requestTimeouts());
     error(out, "invalid_request", stats.malformedRequests());
     error(out, "cancelled", stats.cancelled());
+    OpenMetrics.family(
+        out,
+        "infertrace_scrape_failures",
+        "counter",
+        "",
+        "Failed scrapes of vLLM and DCGM metrics, by endpoint and reason.");
+    new TreeMap<>(scrapeFailures.get())
+        .forEach(
+            (endpoint, reasons) ->
+                new TreeMap<>(reasons)
+                    .forEach(
+                        (reason, n) ->
+                            out.append("infertrace_scrape_failures_total{endpoint=\"")
+                                .append(OpenMetrics.escape(endpoint))
+                                .append("\",reason=\"")
+                                .append(OpenMetrics.escape(reason))
+                                .append("\"} ")
+                                .append(n)
+                                .append('\n')));
     out.append("# EOF\n");
     return out.toString();
   }
