@@ -58,8 +58,10 @@ class EnginePhasesTest {
     assertThat(r.statusCode()).isEqualTo(200);
   }
 
-  @Test
-  void phasesComeFromTheEnginesSpanWhichIsRelayedUnderTheWorkerSpan() throws Exception {
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"grpc", "http/protobuf"})
+  void phasesComeFromTheEnginesSpanWhichIsRelayedUnderTheWorkerSpan(String protocol)
+      throws Exception {
     try (TracedStack stack = new TracedStack(twin())) {
       OpenTelemetrySdk sdk = stack.sdk("exact-worker");
       OtlpGrpcSpanExporter relay =
@@ -185,5 +187,61 @@ class EnginePhasesTest {
         assertThat(engine.matched()).isZero();
       }
     }
+  }
+
+  @Test
+  void theReceiverRefusesPeersThatAreNotLoopback() throws Exception {
+    java.net.InetAddress external = nonLoopbackAddress();
+    EnginePhases engine =
+        new EnginePhases(
+            io.opentelemetry.api.OpenTelemetry.noop().getTracer("t"),
+            io.opentelemetry.sdk.trace.export.SpanExporter.composite(),
+            Duration.ofSeconds(1),
+            10,
+            null,
+            timer);
+    try (OtlpReceiver receiver =
+        OtlpReceiver.start(
+            new InetSocketAddress("0.0.0.0", 0),
+            new InetSocketAddress("0.0.0.0", 0),
+            engine,
+            true)) {
+      HttpResponse<String> viaExternal =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create(
+                          "http://"
+                              + external.getHostAddress()
+                              + ":"
+                              + receiver.httpPort()
+                              + "/v1/traces"))
+                  .header("Content-Type", "application/x-protobuf")
+                  .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[0]))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> viaLoopback =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + receiver.httpPort() + "/v1/traces"))
+                  .header("Content-Type", "application/x-protobuf")
+                  .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[0]))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+
+      assertThat(viaExternal.statusCode()).isEqualTo(403);
+      assertThat(viaExternal.body()).contains("only loopback peers");
+      assertThat(viaLoopback.statusCode()).as("an empty export is valid").isEqualTo(200);
+    }
+  }
+
+  private static java.net.InetAddress nonLoopbackAddress() throws Exception {
+    for (var nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+      for (var a : java.util.Collections.list(nic.getInetAddresses())) {
+        if (!a.isLoopbackAddress() && a instanceof java.net.Inet4Address && nic.isUp()) {
+          return a;
+        }
+      }
+    }
+    throw new AssertionError("this test needs a non-loopback IPv4 interface; none is up");
   }
 }

@@ -146,4 +146,36 @@ class WorkerStateTest {
           .containsKey("status_404");
     }
   }
+
+  @Test
+  void garbageAndSlowEndpointsAreCountedAndNeverDelayARequest() throws Exception {
+    try (TracedStack stack = new TracedStack(twin())) {
+      // /v1/models answers JSON (garbage for a scraper); under a network-delay fault the twin's
+      // /metrics answers later than the 20 ms interval (slow).
+      stack.sim.faults().add(FaultSpec.parse("network-delay:requestDelayMs=100,responseDelayMs=0"));
+      try (WorkerState state =
+              new WorkerState(
+                  URI.create(stack.sim.baseUrl() + "/metrics"),
+                  Duration.ofMillis(20),
+                  URI.create(stack.sim.baseUrl() + "/v1/models"),
+                  Duration.ofMillis(20),
+                  null,
+                  null,
+                  Set.of());
+          ProxyServer worker =
+              ProxyServer.start(
+                  ProxyConfig.loopback(Role.WORKER, List.of(URI.create(stack.sim.baseUrl()))),
+                  stack.sdk("noisy"),
+                  () -> 0,
+                  () -> 0,
+                  state)) {
+        Thread.sleep(400);
+        stack.sim.faults().clear();
+
+        assertThat(stream(worker.baseUrl())).isEqualTo(200);
+        assertThat(state.failures().get(stack.sim.baseUrl() + "/v1/models")).containsKey("garbage");
+        assertThat(state.failures().get(stack.sim.baseUrl() + "/metrics")).containsKey("slow");
+      }
+    }
+  }
 }
