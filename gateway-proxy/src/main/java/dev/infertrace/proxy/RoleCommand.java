@@ -414,6 +414,14 @@ abstract class RoleCommand implements Callable<Integer> {
       return engine;
     }
 
+    @Option(
+        names = "--dcgm-field",
+        paramLabel = "NEW=KNOWN",
+        description =
+            "Read a DCGM field under another name, e.g. DCGM_FI_DEV_GPU_UTIL_RATIO=DCGM_FI_DEV_GPU_UTIL"
+                + " (repeatable; that one is built in).")
+    java.util.Map<String, String> dcgmFields = new java.util.HashMap<>();
+
     @Override
     dev.infertrace.proxy.state.WorkerState workerState(ProxyConfig config) {
       URI engine =
@@ -426,8 +434,11 @@ abstract class RoleCommand implements Callable<Integer> {
       if (gpuUuids != null) {
         gpuUuids.stream().map(String::strip).filter(u -> u.startsWith("GPU-")).forEach(uuids::add);
       }
+      java.util.Map<String, String> aliases =
+          new java.util.HashMap<>(dev.infertrace.proxy.state.GpuSample.DEFAULT_ALIASES);
+      aliases.putAll(dcgmFields);
       return new dev.infertrace.proxy.state.WorkerState(
-          engine, engineInterval, dcgm, dcgmInterval, pod, namespace, uuids);
+          engine, engineInterval, dcgm, dcgmInterval, pod, namespace, uuids, aliases);
     }
 
     @Override

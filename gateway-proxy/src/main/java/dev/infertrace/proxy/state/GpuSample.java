@@ -28,7 +28,25 @@ public record GpuSample(Map<String, Values> byUuid) {
    * labels equal to the given ones, or whose UUID is in {@code uuids}; all of them when neither is
    * given.
    */
+  /**
+   * Field names of other DCGM versions, mapped to the names read here. DCGM 4.6 renamed several
+   * fields (e.g. utilisation as a ratio, {@code DCGM_FI_DEV_GPU_UTIL_RATIO}); more can be added
+   * with the worker's {@code --dcgm-field NEW=OLD}.
+   */
+  public static final Map<String, String> DEFAULT_ALIASES =
+      Map.of("DCGM_FI_DEV_GPU_UTIL_RATIO", "DCGM_FI_DEV_GPU_UTIL");
+
   public static GpuSample of(Exposition page, String pod, String namespace, Set<String> uuids) {
+    return of(page, pod, namespace, uuids, DEFAULT_ALIASES);
+  }
+
+  /** As above, reading fields under other names through {@code aliases} (name → known name). */
+  public static GpuSample of(
+      Exposition page,
+      String pod,
+      String namespace,
+      Set<String> uuids,
+      Map<String, String> aliases) {
     Predicate<MetricSample> mine =
         s -> {
           if (!uuids.isEmpty()) {
@@ -42,12 +60,14 @@ public record GpuSample(Map<String, Values> byUuid) {
         };
     Map<String, double[]> values = new LinkedHashMap<>();
     for (MetricSample s : page.samples()) {
-      int field = field(s.name());
+      String name = aliases.getOrDefault(s.name(), s.name());
+      int field = field(name);
       if (field < 0 || s.label("UUID") == null || !mine.test(s)) {
         continue;
       }
       double[] v = values.computeIfAbsent(s.label("UUID"), k -> nan());
-      v[field] = scale(field, s.value());
+      // A field already given as a ratio (the _RATIO names) is not scaled from percent.
+      v[field] = s.name().endsWith("_RATIO") ? s.value() : scale(field, s.value());
     }
     Map<String, Values> out = new LinkedHashMap<>();
     values.forEach(

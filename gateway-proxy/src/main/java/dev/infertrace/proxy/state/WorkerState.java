@@ -46,6 +46,27 @@ public final class WorkerState implements AutoCloseable {
       @Nullable String pod,
       @Nullable String namespace,
       Set<String> gpuUuids) {
+    this(
+        engineMetrics,
+        engineInterval,
+        dcgm,
+        dcgmInterval,
+        pod,
+        namespace,
+        gpuUuids,
+        GpuSample.DEFAULT_ALIASES);
+  }
+
+  /** As above, reading DCGM fields under other names through {@code fieldAliases}. */
+  public WorkerState(
+      @Nullable URI engineMetrics,
+      Duration engineInterval,
+      @Nullable URI dcgm,
+      Duration dcgmInterval,
+      @Nullable String pod,
+      @Nullable String namespace,
+      Set<String> gpuUuids,
+      Map<String, String> fieldAliases) {
     this.engineStaleNanos = engineInterval.toNanos() * 3;
     this.gpuStaleNanos = dcgmInterval.toNanos() * 3;
     this.dcgmEnabled = dcgm != null;
@@ -77,7 +98,8 @@ public final class WorkerState implements AutoCloseable {
               dcgm,
               dcgmInterval,
               timer,
-              (now, page) -> gpus.add(now, GpuSample.of(page, pod, namespace, gpuUuids))));
+              (now, page) ->
+                  gpus.add(now, GpuSample.of(page, pod, namespace, gpuUuids, fieldAliases))));
     }
   }
 
