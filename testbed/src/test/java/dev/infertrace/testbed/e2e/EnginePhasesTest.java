@@ -190,6 +190,57 @@ class EnginePhasesTest {
   }
 
   @Test
+  void spansThatMatchNoRequestAreRelayedUntouched() throws Exception {
+    try (var sink = dev.infertrace.testbed.otlp.OtlpSink.start()) {
+      EnginePhases engine =
+          new EnginePhases(
+              io.opentelemetry.api.OpenTelemetry.noop().getTracer("t"),
+              OtlpGrpcSpanExporter.builder().setEndpoint(sink.grpcEndpoint()).build(),
+              Duration.ofSeconds(1),
+              10,
+              null,
+              timer);
+      try (OtlpReceiver receiver =
+          OtlpReceiver.start(
+              new InetSocketAddress("127.0.0.1", 0),
+              new InetSocketAddress("127.0.0.1", 0),
+              engine,
+              true)) {
+        var exporter =
+            OtlpGrpcSpanExporter.builder()
+                .setEndpoint("http://127.0.0.1:" + receiver.grpcPort())
+                .build();
+        var provider =
+            io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
+                .setResource(
+                    io.opentelemetry.sdk.resources.Resource.builder()
+                        .put("service.name", "vllm")
+                        .build())
+                .addSpanProcessor(
+                    io.opentelemetry.sdk.trace.export.SimpleSpanProcessor.create(exporter))
+                .build();
+        provider
+            .get("vllm.llm_engine")
+            .spanBuilder("llm_request")
+            .setAttribute("gen_ai.request.id", "chatcmpl-nobody")
+            .startSpan()
+            .end();
+        provider.forceFlush().join(5, java.util.concurrent.TimeUnit.SECONDS);
+
+        ReceivedSpan relayed =
+            sink.awaitSpans(s -> s.name().equals("llm_request"), 1, Duration.ofSeconds(10)).get(0);
+
+        assertThat(relayed.serviceName()).isEqualTo("vllm");
+        assertThat(relayed.attribute("gen_ai.request.id")).isEqualTo("chatcmpl-nobody");
+        assertThat(relayed.scope().getName()).isEqualTo("vllm.llm_engine");
+        assertThat(engine.relayed()).isEqualTo(1);
+        assertThat(engine.matched()).isZero();
+        provider.shutdown();
+      }
+    }
+  }
+
+  @Test
   void theReceiverRefusesPeersThatAreNotLoopback() throws Exception {
     java.net.InetAddress external = nonLoopbackAddress();
     EnginePhases engine =
