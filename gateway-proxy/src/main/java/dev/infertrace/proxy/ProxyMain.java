@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     name = "infertrace",
     mixinStandardHelpOptions = true,
     description = "The tracing reverse proxy of infertrace.",
-    subcommands = {RoleCommand.Ingress.class, RoleCommand.Worker.class})
+    subcommands = {RoleCommand.Ingress.class, RoleCommand.Worker.class, EppCommand.class})
 public final class ProxyMain {
   private ProxyMain() {}
 

@@ -28,7 +28,11 @@ public final class ProxyTelemetry {
   public record Telemetry(OpenTelemetrySdk sdk, CountingSpanExporter counts) {}
 
   public static Telemetry create(Role role, @Nullable Path traceFile) throws IOException {
-    String service = "infertrace-" + role.wireName();
+    return create("infertrace-" + role.wireName(), traceFile);
+  }
+
+  /** As above, for a process named {@code service} (e.g. {@code infertrace-epp}). */
+  public static Telemetry create(String service, @Nullable Path traceFile) throws IOException {
     if (traceFile != null) {
       CountingSpanExporter counting =
           new CountingSpanExporter(OtlpJsonFileExporter.open(traceFile));

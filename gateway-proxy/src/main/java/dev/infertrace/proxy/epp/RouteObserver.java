@@ -1,0 +1,202 @@
+package dev.infertrace.proxy.epp;
+
+import dev.infertrace.core.openai.OpenAiRequest;
+import dev.infertrace.core.openai.OpenAiRequestSniffer;
+import dev.infertrace.core.schema.LlmAttributes;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.grpc.Status;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.propagation.TextMapGetter;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import javax.annotation.Nullable;
+
+/**
+ * Watches one ext_proc stream go by (copies of the bytes, after they were forwarded) and makes its
+ * {@code llm.route} span: the request's model and size, the endpoint the EPP chose (header mutation
+ * or {@code envoy.lb} metadata), its scores when it emits them, the decision time (request end of
+ * stream → routing answer) and the outcome. A message it cannot parse is ignored: the relay does
+ * not depend on it. Used by one stream; calls are serialized by the relay.
+ */
+final class RouteObserver {
+  static final String DESTINATION = "x-gateway-destination-endpoint";
+  static final String SCORES = "x-gateway-destination-endpoint-scores";
+  private static final int BODY_LIMIT = 1024 * 1024;
+  private static final TextMapGetter<Map<String, String>> GETTER =
+      new TextMapGetter<>() {
+        @Override
+        public Iterable<String> keys(Map<String, String> carrier) {
+          return carrier.keySet();
+        }
+
+        @Override
+        @Nullable
+        public String get(@Nullable Map<String, String> carrier, String key) {
+          return carrier == null ? null : carrier.get(key);
+        }
+      };
+
+  private final OpenTelemetry otel;
+  private final Tracer tracer;
+  private final long startNanos = dev.infertrace.proxy.state.Clock.now();
+  private final Map<String, String> headers = new HashMap<>();
+  private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+  private long requestEndNanos;
+  private long decisionNanos;
+  private String endpoint;
+  private String scores;
+  private String outcome;
+  private int immediateStatus;
+  private boolean ended;
+
+  RouteObserver(OpenTelemetry otel, Tracer tracer) {
+    this.otel = otel;
+    this.tracer = tracer;
+  }
+
+  void onRequest(byte[] bytes) {
+    ProcessingRequest r;
+    try {
+      r = ProcessingRequest.parseFrom(bytes);
+    } catch (Exception e) {
+      return;
+    }
+    if (r.hasRequestHeaders()) {
+      for (HeaderValue h : r.getRequestHeaders().getHeaders().getHeadersList()) {
+        headers.put(h.getKey().toLowerCase(java.util.Locale.ROOT), value(h));
+      }
+      if (r.getRequestHeaders().getEndOfStream()) {
+        requestEndNanos = dev.infertrace.proxy.state.Clock.now();
+      }
+    }
+    if (r.hasRequestBody()) {
+      byte[] chunk = r.getRequestBody().getBody().toByteArray();
+      if (body.size() + chunk.length <= BODY_LIMIT) {
+        body.writeBytes(chunk);
+      }
+      if (r.getRequestBody().getEndOfStream()) {
+        requestEndNanos = dev.infertrace.proxy.state.Clock.now();
+      }
+    }
+  }
+
+  void onResponse(byte[] bytes) {
+    ProcessingResponse r;
+    try {
+      r = ProcessingResponse.parseFrom(bytes);
+    } catch (Exception e) {
+      return;
+    }
+    if (r.hasImmediateResponse()) {
+      immediateStatus = r.getImmediateResponse().getStatus().getCodeValue();
+      outcome =
+          immediateStatus == 429 ? "shed" : immediateStatus == 503 ? "no_capacity" : "rejected";
+      decided();
+      return;
+    }
+    CommonResponse common =
+        r.hasRequestHeaders()
+            ? r.getRequestHeaders().getResponse()
+            : r.hasRequestBody() ? r.getRequestBody().getResponse() : null;
+    if (common != null) {
+      for (HeaderValueOption o : common.getHeaderMutation().getSetHeadersList()) {
+        if (o.getHeader().getKey().equalsIgnoreCase(DESTINATION)) {
+          endpoint = value(o.getHeader());
+          outcome = "routed";
+          decided();
+        }
+      }
+    }
+    if (r.hasDynamicMetadata()) {
+      var lb = r.getDynamicMetadata().getFieldsMap().get("envoy.lb");
+      if (lb != null && lb.hasStructValue()) {
+        var fields = lb.getStructValue().getFieldsMap();
+        if (endpoint == null && fields.containsKey(DESTINATION)) {
+          endpoint = fields.get(DESTINATION).getStringValue();
+          outcome = "routed";
+          decided();
+        }
+        if (fields.containsKey(SCORES)) {
+          var v = fields.get(SCORES);
+          scores = v.hasStringValue() ? v.getStringValue() : v.toString().strip();
+        }
+      }
+    }
+  }
+
+  private void decided() {
+    if (decisionNanos == 0) {
+      decisionNanos = dev.infertrace.proxy.state.Clock.now();
+    }
+  }
+
+  /** The stream ended (normally, with an error, or cancelled): the span ends once. */
+  void onClose(@Nullable Status status) {
+    if (ended) {
+      return;
+    }
+    ended = true;
+    Context parent =
+        otel.getPropagators().getTextMapPropagator().extract(Context.root(), headers, GETTER);
+    var b =
+        tracer
+            .spanBuilder("llm.route")
+            .setParent(parent)
+            .setSpanKind(SpanKind.INTERNAL)
+            .setStartTimestamp(startNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    String path = headers.get(":path");
+    String operation = path == null ? null : OpenAiRequestSniffer.operationOf(path);
+    if (operation != null && body.size() > 0) {
+      byte[] b2 = body.toByteArray();
+      OpenAiRequest req = OpenAiRequestSniffer.sniff(operation, b2, 0, b2.length);
+      if (req != null && req.model() != null) {
+        b.setAttribute(LlmAttributes.REQUEST_MODEL, req.model());
+      }
+      b.setAttribute(LlmAttributes.REQUEST_BODY_SIZE, (long) b2.length);
+    }
+    if (headers.containsKey("x-request-id")) {
+      b.setAttribute(LlmAttributes.REQUEST_ID, headers.get("x-request-id"));
+    }
+    Span span = b.startSpan();
+    if (endpoint != null) {
+      span.setAttribute("llm.route.endpoint", endpoint);
+    }
+    if (scores != null) {
+      span.setAttribute("llm.route.scores", scores);
+    }
+    if (decisionNanos != 0 && requestEndNanos != 0) {
+      span.setAttribute(
+          "llm.route.decision_time", Math.max(0, decisionNanos - requestEndNanos) / 1e9);
+    }
+    if (immediateStatus != 0) {
+      span.setAttribute(LlmAttributes.HTTP_STATUS, (long) immediateStatus);
+    }
+    String result = outcome;
+    if (status != null && !status.isOk() && result == null) {
+      result = status.getCode() == Status.Code.CANCELLED ? "cancelled" : "error";
+      span.setAttribute(
+          LlmAttributes.ERROR_TYPE,
+          "epp_" + status.getCode().name().toLowerCase(java.util.Locale.ROOT));
+      span.setStatus(StatusCode.ERROR);
+    }
+    span.setAttribute("llm.route.outcome", result == null ? "none" : result);
+    span.end(dev.infertrace.proxy.state.Clock.now(), java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  private static String value(HeaderValue h) {
+    return h.getRawValue().isEmpty()
+        ? h.getValue()
+        : h.getRawValue().toString(StandardCharsets.UTF_8);
+  }
+}
