@@ -14,7 +14,8 @@ import picocli.CommandLine.Command;
       PeersCommand.class,
       dev.infertrace.testbed.sim.SimCommand.class,
       dev.infertrace.testbed.load.LoadCommand.class,
-      dev.infertrace.testbed.demo.DemoCommand.class
+      dev.infertrace.testbed.demo.DemoCommand.class,
+      dev.infertrace.testbed.epp.RefEppCommand.class
     })
 public final class TestbedMain {
   private TestbedMain() {}

@@ -1,0 +1,241 @@
+package dev.infertrace.testbed.epp;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Struct;
+import com.google.protobuf.Value;
+import dev.infertrace.core.openai.OpenAiRequestSniffer;
+import dev.infertrace.proxy.state.EngineSample;
+import dev.infertrace.proxy.state.Scraper;
+import io.envoyproxy.envoy.config.core.v3.HeaderValue;
+import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
+import io.envoyproxy.envoy.service.ext_proc.v3.BodyResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
+import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
+import io.envoyproxy.envoy.service.ext_proc.v3.HeadersResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
+import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
+import io.envoyproxy.envoy.type.v3.HttpStatus;
+import io.envoyproxy.envoy.type.v3.StatusCode;
+import io.grpc.Server;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.stub.StreamObserver;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * A reference Endpoint Picker for when the real one is not installed: Envoy ext_proc on the wire
+ * (request body buffered to end of stream, then {@code x-gateway-destination-endpoint} as a header
+ * mutation and in {@code envoy.lb} metadata with the scores, or a 503 immediate response when no
+ * endpoint is known to be up), endpoints from an llm-d file-discovery endpoints file, state scraped
+ * from each endpoint's vLLM {@code /metrics} every 50 ms. {@code misroute} ignores load and sends
+ * everything to the first endpoint, a fault for diagnosis scenarios.
+ */
+public final class RefEpp implements AutoCloseable {
+  private static final long STALE_NANOS = Duration.ofMillis(500).toNanos();
+
+  private final Server server;
+  private final ScheduledExecutorService timer;
+  private final List<Scraper> scrapers = new ArrayList<>();
+
+  private RefEpp(Server server, ScheduledExecutorService timer) {
+    this.server = server;
+    this.timer = timer;
+  }
+
+  public static RefEpp start(
+      InetSocketAddress listen, List<Endpoint> endpoints, Scorer scorer, boolean misroute)
+      throws IOException {
+    ScheduledExecutorService timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "ref-epp-scrapers");
+              t.setDaemon(true);
+              return t;
+            });
+    Map<Endpoint, EngineSample> state = new ConcurrentHashMap<>();
+    Map<Endpoint, Long> seen = new ConcurrentHashMap<>();
+    List<Scraper> scrapers = new ArrayList<>();
+    for (Endpoint e : endpoints) {
+      scrapers.add(
+          new Scraper(
+              URI.create("http://" + e.hostPort() + "/metrics"),
+              Duration.ofMillis(50),
+              timer,
+              (now, page) -> {
+                EngineSample s = EngineSample.of(page);
+                if (s != null) {
+                  state.put(e, s);
+                  seen.put(e, System.nanoTime());
+                }
+              }));
+    }
+    HealthStatusManager health = new HealthStatusManager();
+    Server server =
+        NettyServerBuilder.forAddress(listen)
+            .addService(new Service(endpoints, scorer, misroute, state, seen))
+            .addService(health.getHealthService())
+            .build()
+            .start();
+    RefEpp epp = new RefEpp(server, timer);
+    epp.scrapers.addAll(scrapers);
+    return epp;
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  @Override
+  public void close() {
+    scrapers.forEach(Scraper::close);
+    timer.shutdownNow();
+    server.shutdownNow();
+  }
+
+  private static final class Service extends ExternalProcessorGrpc.ExternalProcessorImplBase {
+    private final List<Endpoint> endpoints;
+    private final Scorer scorer;
+    private final boolean misroute;
+    private final Map<Endpoint, EngineSample> state;
+    private final Map<Endpoint, Long> seen;
+
+    Service(
+        List<Endpoint> endpoints,
+        Scorer scorer,
+        boolean misroute,
+        Map<Endpoint, EngineSample> state,
+        Map<Endpoint, Long> seen) {
+      this.endpoints = endpoints;
+      this.scorer = scorer;
+      this.misroute = misroute;
+      this.state = state;
+      this.seen = seen;
+    }
+
+    @Override
+    public StreamObserver<ProcessingRequest> process(StreamObserver<ProcessingResponse> out) {
+      return new StreamObserver<>() {
+        private final ByteArrayOutputStream body = new ByteArrayOutputStream();
+        private String path = "/v1/chat/completions";
+
+        @Override
+        public synchronized void onNext(ProcessingRequest r) {
+          if (r.hasRequestHeaders()) {
+            for (HeaderValue h : r.getRequestHeaders().getHeaders().getHeadersList()) {
+              if (h.getKey().equals(":path")) {
+                path = h.getRawValue().isEmpty() ? h.getValue() : h.getRawValue().toStringUtf8();
+              }
+            }
+            if (r.getRequestHeaders().getEndOfStream()) {
+              out.onNext(route(null));
+            }
+          } else if (r.hasRequestBody()) {
+            body.writeBytes(r.getRequestBody().getBody().toByteArray());
+            if (r.getRequestBody().getEndOfStream()) {
+              out.onNext(route(body.toByteArray()));
+            }
+          } else if (r.hasResponseHeaders()) {
+            out.onNext(
+                ProcessingResponse.newBuilder()
+                    .setResponseHeaders(HeadersResponse.getDefaultInstance())
+                    .build());
+          } else if (r.hasResponseBody()) {
+            out.onNext(
+                ProcessingResponse.newBuilder()
+                    .setResponseBody(BodyResponse.getDefaultInstance())
+                    .build());
+          }
+        }
+
+        private ProcessingResponse route(byte[] bytes) {
+          long now = System.nanoTime();
+          List<Endpoint> up =
+              endpoints.stream().filter(e -> now - seen.getOrDefault(e, 0L) < STALE_NANOS).toList();
+          if (up.isEmpty()) {
+            return ProcessingResponse.newBuilder()
+                .setImmediateResponse(
+                    ImmediateResponse.newBuilder()
+                        .setStatus(HttpStatus.newBuilder().setCode(StatusCode.ServiceUnavailable))
+                        .setBody(
+                            ByteString.copyFromUtf8(
+                                "{\"error\":{\"message\":\"no endpoint available\",\"type\":\"ServiceUnavailableError\",\"param\":null,\"code\":503}}")))
+                .build();
+          }
+          String prompt = bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
+          if (prompt != null && OpenAiRequestSniffer.operationOf(path) == null) {
+            prompt = null;
+          }
+          List<Scorer.Scored> scored = scorer.score(up, state, prompt);
+          Scorer.Scored chosen = misroute ? scored.get(0) : scorer.pick(scored, prompt);
+          StringBuilder scores = new StringBuilder("{");
+          for (Scorer.Scored s : scored) {
+            if (scores.length() > 1) {
+              scores.append(',');
+            }
+            scores
+                .append('"')
+                .append(s.endpoint().hostPort())
+                .append("\":")
+                .append(String.format(Locale.ROOT, "%.4f", s.total()));
+          }
+          scores.append('}');
+          String dest = chosen.endpoint().hostPort();
+          CommonResponse common =
+              CommonResponse.newBuilder()
+                  .setClearRouteCache(true)
+                  .setHeaderMutation(
+                      HeaderMutation.newBuilder()
+                          .addSetHeaders(
+                              HeaderValueOption.newBuilder()
+                                  .setHeader(
+                                      HeaderValue.newBuilder()
+                                          .setKey("x-gateway-destination-endpoint")
+                                          .setRawValue(ByteString.copyFromUtf8(dest)))))
+                  .build();
+          Struct lb =
+              Struct.newBuilder()
+                  .putFields(
+                      "x-gateway-destination-endpoint",
+                      Value.newBuilder().setStringValue(dest).build())
+                  .putFields(
+                      "x-gateway-destination-endpoint-scores",
+                      Value.newBuilder().setStringValue(scores.toString()).build())
+                  .build();
+          ProcessingResponse.Builder b =
+              ProcessingResponse.newBuilder()
+                  .setDynamicMetadata(
+                      Struct.newBuilder()
+                          .putFields("envoy.lb", Value.newBuilder().setStructValue(lb).build()));
+          if (bytes == null) {
+            b.setRequestHeaders(HeadersResponse.newBuilder().setResponse(common));
+          } else {
+            b.setRequestBody(BodyResponse.newBuilder().setResponse(common));
+          }
+          return b.build();
+        }
+
+        @Override
+        public void onError(Throwable t) {}
+
+        @Override
+        public void onCompleted() {
+          out.onCompleted();
+        }
+      };
+    }
+  }
+}
