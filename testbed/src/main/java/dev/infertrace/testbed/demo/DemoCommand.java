@@ -121,6 +121,17 @@ public final class DemoCommand implements Callable<Integer> {
         Sim sim =
             Sim.start(
                 SimConfig.loopback("llama-3.1-8b")
+                    // A small batch (4 sequences) so that 12 clients queue: llm.queue shows it.
+                    .withEngine(
+                        new dev.infertrace.testbed.sim.engine.EngineConfig(
+                            4,
+                            8192,
+                            16,
+                            25_000,
+                            8192,
+                            true,
+                            1000,
+                            dev.infertrace.testbed.sim.engine.StepTimeModel.H100_8B))
                     .withTracing(
                         "http://127.0.0.1:" + receiver.grpcPort(), "grpc", Duration.ofMillis(200)));
         sims.add(sim);

@@ -54,12 +54,14 @@ final class DemoReport {
         "worker: time to first token",
         workers,
         s -> s.number("gen_ai.latency.time_to_first_token"));
+    row(out, "engine: llm.queue", named(spans, "llm.queue"), TraceFile.Span::seconds);
+    row(out, "engine: llm.prefill", named(spans, "llm.prefill"), TraceFile.Span::seconds);
+    row(out, "llm.decode (engine or stream)", named(spans, "llm.decode"), TraceFile.Span::seconds);
     row(
         out,
-        "worker: llm.first_token_wait",
+        "stream-measured: llm.first_token_wait",
         named(spans, "llm.first_token_wait"),
         TraceFile.Span::seconds);
-    row(out, "worker: llm.decode", named(spans, "llm.decode"), TraceFile.Span::seconds);
 
     List<TraceFile.Span> slowest =
         roots.stream()
