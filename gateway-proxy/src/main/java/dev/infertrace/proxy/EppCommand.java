@@ -1,5 +1,6 @@
 package dev.infertrace.proxy;
 
+import dev.infertrace.proxy.cli.AddressConverter;
 import dev.infertrace.proxy.epp.EppInterposer;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -30,7 +31,7 @@ final class EppCommand implements Callable<Integer> {
   @Option(
       names = "--listen",
       paramLabel = "HOST:PORT",
-      converter = RoleCommand.Address.class,
+      converter = AddressConverter.class,
       defaultValue = "${env:INFERTRACE_LISTEN:-127.0.0.1:9012}",
       description = "Where the gateway connects (default: ${DEFAULT-VALUE}).")
   InetSocketAddress listen;
@@ -38,7 +39,7 @@ final class EppCommand implements Callable<Integer> {
   @Option(
       names = "--upstream",
       paramLabel = "HOST:PORT",
-      converter = RoleCommand.Address.class,
+      converter = AddressConverter.class,
       defaultValue = "${env:INFERTRACE_UPSTREAM}",
       description = "The EPP's ext_proc port, e.g. 127.0.0.1:9002 (env INFERTRACE_UPSTREAM).")
   InetSocketAddress upstream;

@@ -2,7 +2,6 @@ package dev.infertrace.proxy;
 
 import dev.infertrace.proxy.export.CountingSpanExporter;
 import dev.infertrace.proxy.export.OtlpJsonFileExporter;
-import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
@@ -66,10 +65,5 @@ public final class ProxyTelemetry {
     return new Telemetry(
         sdk,
         counting[0] != null ? counting[0] : new CountingSpanExporter(SpanExporter.composite()));
-  }
-
-  /** No telemetry: spans are created and dropped. */
-  public static OpenTelemetry none() {
-    return OpenTelemetry.noop();
   }
 }

@@ -1,6 +1,7 @@
 package dev.infertrace.proxy;
 
 import dev.infertrace.proxy.admin.AdminServer;
+import dev.infertrace.proxy.cli.AddressConverter;
 import dev.infertrace.proxy.cli.DurationConverter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import java.io.PrintWriter;
@@ -13,12 +14,10 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 /**
  * The options every proxy role shares. Each option can also come from an environment variable
@@ -30,7 +29,7 @@ abstract class RoleCommand implements Callable<Integer> {
   @Option(
       names = "--listen",
       paramLabel = "HOST:PORT",
-      converter = Address.class,
+      converter = AddressConverter.class,
       description = "Where to listen (env INFERTRACE_LISTEN).")
   InetSocketAddress listen;
 
@@ -113,7 +112,7 @@ abstract class RoleCommand implements Callable<Integer> {
   @Option(
       names = "--admin",
       paramLabel = "HOST:PORT",
-      converter = Address.class,
+      converter = AddressConverter.class,
       defaultValue = "${env:INFERTRACE_ADMIN}",
       description =
           "Serve /metrics (OpenMetrics with trace exemplars), /health and /ready here"
@@ -193,7 +192,8 @@ abstract class RoleCommand implements Callable<Integer> {
     InetSocketAddress address = listen;
     if (address == null) {
       String env = System.getenv("INFERTRACE_LISTEN");
-      address = new Address().convert(env != null && !env.isBlank() ? env : defaultListen());
+      address =
+          new AddressConverter().convert(env != null && !env.isBlank() ? env : defaultListen());
     }
     if (upstreams == null || upstreams.isEmpty()) {
       throw new ParameterException(
@@ -402,7 +402,7 @@ abstract class RoleCommand implements Callable<Integer> {
                     t.setDaemon(true);
                     return t;
                   }));
-      Address address = new Address();
+      AddressConverter address = new AddressConverter();
       receiver =
           dev.infertrace.proxy.otlp.OtlpReceiver.start(
               address.convert(otlpReceiver), address.convert(otlpReceiverHttp), engine, !anyPeer);
@@ -449,27 +449,6 @@ abstract class RoleCommand implements Callable<Integer> {
     @Override
     String defaultListen() {
       return "127.0.0.1:8081";
-    }
-  }
-
-  /** {@code host:port} or {@code :port} (all interfaces are never the default). */
-  static final class Address implements ITypeConverter<InetSocketAddress> {
-    @Override
-    public InetSocketAddress convert(String value) {
-      int colon = value.lastIndexOf(':');
-      if (colon < 0) {
-        throw new TypeConversionException("'" + value + "' is not HOST:PORT");
-      }
-      String host = colon == 0 ? "0.0.0.0" : value.substring(0, colon);
-      try {
-        int port = Integer.parseInt(value.substring(colon + 1));
-        if (port < 0 || port > 65535) {
-          throw new NumberFormatException();
-        }
-        return new InetSocketAddress(host, port);
-      } catch (NumberFormatException e) {
-        throw new TypeConversionException("'" + value + "' has no valid port (0-65535)");
-      }
     }
   }
 }

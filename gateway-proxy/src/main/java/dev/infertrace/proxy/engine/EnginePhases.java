@@ -4,9 +4,7 @@ import dev.infertrace.core.schema.LlmAttributes;
 import dev.infertrace.proxy.otlp.OtlpReceiver;
 import dev.infertrace.proxy.state.WorkerState;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.context.Context;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
@@ -165,24 +163,11 @@ public final class EnginePhases implements OtlpReceiver.Listener, AutoCloseable 
 
   /** The stream-measured phases, when vLLM's span did not come. */
   public void measured(Span server, long forwarded, long firstToken, long lastToken) {
-    phase(server, "llm.first_token_wait", forwarded, firstToken, LlmAttributes.SOURCE_STREAM);
-    phase(server, "llm.decode", firstToken, lastToken, LlmAttributes.SOURCE_STREAM);
+    PhaseSpans.measured(tracer, server, state, forwarded, firstToken, lastToken);
   }
 
   private void phase(Span server, String name, long start, long end, String source) {
-    long stop = Math.max(start, end);
-    Span phase =
-        tracer
-            .spanBuilder(name)
-            .setParent(Context.root().with(server))
-            .setSpanKind(SpanKind.INTERNAL)
-            .setStartTimestamp(start, TimeUnit.NANOSECONDS)
-            .setAttribute(LlmAttributes.PHASE_SOURCE, source)
-            .startSpan();
-    if (state != null) {
-      state.onPhase(phase, start, stop);
-    }
-    phase.end(stop, TimeUnit.NANOSECONDS);
+    PhaseSpans.emit(tracer, server, state, name, start, end, source);
   }
 
   private static long nanos(double seconds) {

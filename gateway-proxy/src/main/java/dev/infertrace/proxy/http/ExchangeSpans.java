@@ -8,6 +8,7 @@ import dev.infertrace.core.stream.GapHistogram;
 import dev.infertrace.core.stream.StreamSummary;
 import dev.infertrace.proxy.Role;
 import dev.infertrace.proxy.engine.EnginePhases;
+import dev.infertrace.proxy.engine.PhaseSpans;
 import dev.infertrace.proxy.state.WorkerState;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.opentelemetry.api.OpenTelemetry;
@@ -170,8 +171,8 @@ final class ExchangeSpans {
         if (engine != null) {
           engine.expect(server, requestId, forwardedNanos, s.firstTokenNanos(), s.lastTokenNanos());
         } else {
-          phase("llm.first_token_wait", forwardedNanos, s.firstTokenNanos());
-          phase("llm.decode", s.firstTokenNanos(), s.lastTokenNanos());
+          PhaseSpans.measured(
+              tracer, server, state, forwardedNanos, s.firstTokenNanos(), s.lastTokenNanos());
         }
       }
     }
@@ -222,21 +223,6 @@ final class ExchangeSpans {
     client.end(endNanos, TimeUnit.NANOSECONDS);
     server.end(endNanos, TimeUnit.NANOSECONDS);
     return new Outcome(ttft, tpot, itl, seconds(endNanos - receivedNanos), met, traceId);
-  }
-
-  private void phase(String name, long start, long end) {
-    Span phase =
-        tracer
-            .spanBuilder(name)
-            .setParent(Context.root().with(server))
-            .setSpanKind(SpanKind.INTERNAL)
-            .setStartTimestamp(start, TimeUnit.NANOSECONDS)
-            .setAttribute(PHASE_SOURCE, SOURCE_STREAM)
-            .startSpan();
-    if (state != null) {
-      state.onPhase(phase, start, Math.max(start, end));
-    }
-    phase.end(Math.max(start, end), TimeUnit.NANOSECONDS);
   }
 
   private static void requestAttributes(

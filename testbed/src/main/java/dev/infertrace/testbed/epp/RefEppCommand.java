@@ -1,5 +1,6 @@
 package dev.infertrace.testbed.epp;
 
+import dev.infertrace.proxy.cli.AddressConverter;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -27,8 +28,12 @@ import picocli.CommandLine.Spec;
 public final class RefEppCommand implements Callable<Integer> {
   @Spec private CommandSpec spec;
 
-  @Option(names = "--listen", description = "host:port (default: ${DEFAULT-VALUE}).")
-  private String listen = "127.0.0.1:9002";
+  @Option(
+      names = "--listen",
+      paramLabel = "HOST:PORT",
+      converter = AddressConverter.class,
+      description = "ext_proc and gRPC health (default: 127.0.0.1:9002).")
+  private InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 9002);
 
   @Option(
       names = "--endpoints",
@@ -78,10 +83,7 @@ public final class RefEppCommand implements Callable<Integer> {
     } catch (java.io.IOException e) {
       throw new ParameterException(spec.commandLine(), "--endpoints " + e.getMessage());
     }
-    int colon = listen.lastIndexOf(':');
-    InetSocketAddress address =
-        new InetSocketAddress(
-            listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1)));
+    InetSocketAddress address = listen;
     RefEpp epp = RefEpp.start(address, list, new Scorer(q, kv, prefix), misroute);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()

@@ -1,7 +1,5 @@
 package dev.infertrace.testbed.sim;
 
-import java.time.Instant;
-
 /**
  * The twin's one clock: monotonic nanoseconds anchored to the epoch at start, so that a reading is
  * both safe to subtract (it never jumps) and usable as an OpenTelemetry span timestamp.
@@ -10,7 +8,7 @@ import java.time.Instant;
  */
 public abstract class SimClock {
 
-  /** The system clock: {@code System.nanoTime()} offset to the wall clock once, at creation. */
+  /** The system clock: {@code System.nanoTime()} offset to the wall clock once per JVM. */
   public static SimClock system() {
     return new SystemClock();
   }
@@ -23,18 +21,11 @@ public abstract class SimClock {
   /** Now, in nanoseconds since the epoch (monotonic). */
   public abstract long nowNanos();
 
+  /** The proxy's clock: twins and proxies in one JVM (the demo, the tests) share a time base. */
   private static final class SystemClock extends SimClock {
-    private final long offset;
-
-    SystemClock() {
-      Instant now = Instant.now();
-      long epochNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
-      offset = epochNanos - System.nanoTime();
-    }
-
     @Override
     public long nowNanos() {
-      return System.nanoTime() + offset;
+      return dev.infertrace.proxy.state.Clock.now();
     }
   }
 
