@@ -9,15 +9,12 @@ import dev.infertrace.proxy.epp.EppInterposer;
 import dev.infertrace.proxy.epp.RawBytes;
 import dev.infertrace.testbed.otlp.OtlpSink;
 import dev.infertrace.testbed.otlp.ReceivedSpan;
-import io.envoyproxy.envoy.config.core.v3.HeaderMap;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.service.ext_proc.v3.BodyResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
 import io.envoyproxy.envoy.service.ext_proc.v3.HeaderMutation;
-import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
-import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
 import io.envoyproxy.envoy.service.ext_proc.v3.ImmediateResponse;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
@@ -246,67 +243,13 @@ class EppInterposerTest {
                 new InetSocketAddress("127.0.0.1", 0),
                 new InetSocketAddress("127.0.0.1", epp.getPort()),
                 stack.sdk("infertrace-epp"))) {
-      ManagedChannel ch =
-          NettyChannelBuilder.forAddress("127.0.0.1", interposer.port()).usePlaintext().build();
-      List<ProcessingResponse> answers = new CopyOnWriteArrayList<>();
-      CompletableFuture<Void> done = new CompletableFuture<>();
-      StreamObserver<ProcessingRequest> in =
-          ExternalProcessorGrpc.newStub(ch)
-              .process(
-                  new StreamObserver<>() {
-                    @Override
-                    public void onNext(ProcessingResponse r) {
-                      answers.add(r);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                      done.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                      done.complete(null);
-                    }
-                  });
-      in.onNext(
-          ProcessingRequest.newBuilder()
-              .setRequestHeaders(
-                  HttpHeaders.newBuilder()
-                      .setHeaders(
-                          HeaderMap.newBuilder()
-                              .addHeaders(
-                                  HeaderValue.newBuilder()
-                                      .setKey(":path")
-                                      .setRawValue(ByteString.copyFromUtf8("/v1/chat/completions")))
-                              .addHeaders(
-                                  HeaderValue.newBuilder()
-                                      .setKey("traceparent")
-                                      .setRawValue(
-                                          ByteString.copyFromUtf8(
-                                              "00-" + TRACE + "-" + CALLER + "-01")))
-                              .addHeaders(
-                                  HeaderValue.newBuilder()
-                                      .setKey("x-request-id")
-                                      .setRawValue(ByteString.copyFromUtf8("route-1")))))
-              .build());
-      in.onNext(
-          ProcessingRequest.newBuilder()
-              .setRequestBody(
-                  HttpBody.newBuilder()
-                      .setBody(
-                          ByteString.copyFromUtf8(
-                              "{\"model\":\"llama\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
-                      .setEndOfStream(true))
-              .build());
-      long deadline = System.nanoTime() + 5_000_000_000L;
-      while (answers.isEmpty() && System.nanoTime() < deadline) {
-        Thread.sleep(5);
-      }
-      in.onCompleted();
-      done.get(10, TimeUnit.SECONDS);
-      assertThat(answers).hasSize(1);
-      ch.shutdownNow();
+      ExtProcClient.route(
+          interposer.port(),
+          java.util.Map.of(
+              ":path", "/v1/chat/completions",
+              "traceparent", "00-" + TRACE + "-" + CALLER + "-01",
+              "x-request-id", "route-1"),
+          "{\"model\":\"llama\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
       return stack
           .sink
           .awaitSpans(s -> s.name().equals("llm.route"), 1, Duration.ofSeconds(10))

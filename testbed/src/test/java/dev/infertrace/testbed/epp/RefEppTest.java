@@ -2,23 +2,14 @@ package dev.infertrace.testbed.epp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.ByteString;
 import dev.infertrace.proxy.epp.EppInterposer;
+import dev.infertrace.testbed.e2e.ExtProcClient;
 import dev.infertrace.testbed.e2e.TracedStack;
 import dev.infertrace.testbed.otlp.ReceivedSpan;
 import dev.infertrace.testbed.sim.Sim;
 import dev.infertrace.testbed.sim.SimConfig;
 import dev.infertrace.testbed.sim.fault.FaultSpec;
-import io.envoyproxy.envoy.config.core.v3.HeaderMap;
-import io.envoyproxy.envoy.config.core.v3.HeaderValue;
-import io.envoyproxy.envoy.service.ext_proc.v3.ExternalProcessorGrpc;
-import io.envoyproxy.envoy.service.ext_proc.v3.HttpBody;
-import io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders;
-import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
-import io.grpc.ManagedChannel;
-import io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.StreamObserver;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,10 +18,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,60 +26,10 @@ class RefEppTest {
   @TempDir Path tmp;
 
   private static ProcessingResponse ask(int port) throws Exception {
-    ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
-    try {
-      List<ProcessingResponse> answers = new CopyOnWriteArrayList<>();
-      CompletableFuture<Void> done = new CompletableFuture<>();
-      StreamObserver<ProcessingRequest> in =
-          ExternalProcessorGrpc.newStub(ch)
-              .process(
-                  new StreamObserver<>() {
-                    @Override
-                    public void onNext(ProcessingResponse r) {
-                      answers.add(r);
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                      done.completeExceptionally(t);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                      done.complete(null);
-                    }
-                  });
-      in.onNext(
-          ProcessingRequest.newBuilder()
-              .setRequestHeaders(
-                  HttpHeaders.newBuilder()
-                      .setHeaders(
-                          HeaderMap.newBuilder()
-                              .addHeaders(
-                                  HeaderValue.newBuilder()
-                                      .setKey(":path")
-                                      .setRawValue(
-                                          ByteString.copyFromUtf8("/v1/chat/completions")))))
-              .build());
-      in.onNext(
-          ProcessingRequest.newBuilder()
-              .setRequestBody(
-                  HttpBody.newBuilder()
-                      .setBody(
-                          ByteString.copyFromUtf8(
-                              "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}"))
-                      .setEndOfStream(true))
-              .build());
-      long deadline = System.nanoTime() + 5_000_000_000L;
-      while (answers.isEmpty() && System.nanoTime() < deadline) {
-        Thread.sleep(5);
-      }
-      in.onCompleted();
-      done.get(10, TimeUnit.SECONDS);
-      return answers.get(0);
-    } finally {
-      ch.shutdownNow();
-    }
+    return ExtProcClient.route(
+        port,
+        java.util.Map.of(":path", "/v1/chat/completions"),
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}");
   }
 
   private static String destination(ProcessingResponse r) {
