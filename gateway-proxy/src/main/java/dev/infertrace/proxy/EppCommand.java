@@ -1,6 +1,8 @@
 package dev.infertrace.proxy;
 
 import dev.infertrace.proxy.cli.AddressConverter;
+import dev.infertrace.proxy.epp.Endpoint;
+import dev.infertrace.proxy.epp.EndpointView;
 import dev.infertrace.proxy.epp.EppInterposer;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -45,6 +47,26 @@ final class EppCommand implements Callable<Integer> {
   InetSocketAddress upstream;
 
   @Option(
+      names = "--endpoints",
+      paramLabel = "FILE",
+      defaultValue = "${env:INFERTRACE_ENDPOINTS}",
+      description = {
+        "The EPP's endpoints file (llm-d file-discovery format: endpoints: [{name, address,",
+        "port}]). With it, the span gets one llm.route.candidate event per endpoint with its",
+        "engine state at decision time (scraped from each endpoint's /metrics every 50 ms)."
+      })
+  Path endpoints;
+
+  @Option(
+      names = "--dcgm",
+      paramLabel = "NAME=URL",
+      description = {
+        "DCGM exporter metrics URL for the endpoint NAME (repeatable), for dcgm.gpu_util on its",
+        "candidate event; GPUs are narrowed to pod=NAME when the page has that label."
+      })
+  java.util.List<String> dcgm;
+
+  @Option(
       names = "--trace-file",
       paramLabel = "PATH",
       defaultValue = "${env:INFERTRACE_TRACE_FILE}",
@@ -62,12 +84,26 @@ final class EppCommand implements Callable<Integer> {
     if (file == null && !RoleCommand.collectorConfigured()) {
       file = Path.of("infertrace-epp-traces.jsonl");
     }
+    EndpointView view = null;
+    if (endpoints != null) {
+      try {
+        view = new EndpointView(Endpoint.read(endpoints), EndpointView.parseDcgm(dcgm));
+      } catch (java.io.IOException | IllegalArgumentException e) {
+        throw new ParameterException(spec.commandLine(), e.getMessage());
+      }
+    } else if (dcgm != null) {
+      throw new ParameterException(spec.commandLine(), "--dcgm needs --endpoints FILE");
+    }
+    EndpointView candidates = view;
     ProxyTelemetry.Telemetry telemetry = ProxyTelemetry.create("infertrace-epp", file);
     EppInterposer interposer;
     try {
-      interposer = EppInterposer.start(listen, upstream, telemetry.sdk());
+      interposer = EppInterposer.start(listen, upstream, telemetry.sdk(), view);
     } catch (Exception e) {
       telemetry.sdk().close();
+      if (view != null) {
+        view.close();
+      }
       throw new ParameterException(
           spec.commandLine(), "cannot listen on " + listen + ": " + e.getMessage());
     }
@@ -77,6 +113,9 @@ final class EppCommand implements Callable<Integer> {
             new Thread(
                 () -> {
                   interposer.close();
+                  if (candidates != null) {
+                    candidates.close();
+                  }
                   telemetry.sdk().getSdkTracerProvider().shutdown().join(10, TimeUnit.SECONDS);
                   stopped.countDown();
                 },

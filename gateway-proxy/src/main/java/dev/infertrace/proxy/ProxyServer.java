@@ -1,6 +1,7 @@
 package dev.infertrace.proxy;
 
 import dev.infertrace.proxy.admin.ProxyMetrics;
+import dev.infertrace.proxy.epp.EppClient;
 import dev.infertrace.proxy.http.ProxyContext;
 import dev.infertrace.proxy.http.ProxyPipeline;
 import dev.infertrace.proxy.http.ProxyStats;
@@ -28,13 +29,16 @@ public final class ProxyServer implements AutoCloseable {
   private final Channel listener;
   private final ProxyStats stats;
   private final ProxyMetrics metrics;
+  @javax.annotation.Nullable private final EppClient epp;
 
   private ProxyServer(
       ProxyConfig config,
       EventLoopGroup group,
       Channel listener,
       ProxyStats stats,
-      ProxyMetrics metrics) {
+      ProxyMetrics metrics,
+      @javax.annotation.Nullable EppClient epp) {
+    this.epp = epp;
     this.config = config;
     this.group = group;
     this.listener = listener;
@@ -78,12 +82,28 @@ public final class ProxyServer implements AutoCloseable {
       @javax.annotation.Nullable WorkerState state,
       @javax.annotation.Nullable dev.infertrace.proxy.engine.EnginePhases engine)
       throws InterruptedException {
+    return start(config, otel, spansExported, spansFailed, state, engine, null);
+  }
+
+  /**
+   * As above; with {@code epp} the ingress is the gateway and asks that EPP where each request
+   * goes. The server owns {@code epp} and closes it.
+   */
+  public static ProxyServer start(
+      ProxyConfig config,
+      OpenTelemetry otel,
+      LongSupplier spansExported,
+      LongSupplier spansFailed,
+      @javax.annotation.Nullable WorkerState state,
+      @javax.annotation.Nullable dev.infertrace.proxy.engine.EnginePhases engine,
+      @javax.annotation.Nullable EppClient epp)
+      throws InterruptedException {
     ProxyStats stats = new ProxyStats();
     ProxyMetrics metrics = new ProxyMetrics(stats, spansExported, spansFailed);
     if (state != null) {
       metrics.setScrapeFailures(state::failures);
     }
-    ProxyContext context = new ProxyContext(config, otel, stats, metrics, state, engine);
+    ProxyContext context = new ProxyContext(config, otel, stats, metrics, state, engine, epp);
     EventLoopGroup group =
         new MultiThreadIoEventLoopGroup(
             config.ioThreads(),
@@ -100,9 +120,12 @@ public final class ProxyServer implements AutoCloseable {
               .bind(config.listen())
               .sync()
               .channel();
-      return new ProxyServer(config, group, listener, stats, metrics);
+      return new ProxyServer(config, group, listener, stats, metrics, epp);
     } catch (RuntimeException | InterruptedException e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      if (epp != null) {
+        epp.close();
+      }
       throw e;
     }
   }
@@ -140,5 +163,8 @@ public final class ProxyServer implements AutoCloseable {
   public void close() {
     listener.close().syncUninterruptibly();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    if (epp != null) {
+      epp.close();
+    }
   }
 }

@@ -154,6 +154,14 @@ abstract class RoleCommand implements Callable<Integer> {
     return spec;
   }
 
+  /** The ingress's EPP client when it acts as the gateway; none otherwise. */
+  dev.infertrace.proxy.epp.EppClient eppClient() {
+    return null;
+  }
+
+  /** Closes what {@link #enginePhases} opened. */
+  void closeReceivers() {}
+
   /** The worker's engine and GPU scrapers; none for the ingress. */
   dev.infertrace.proxy.state.WorkerState workerState(ProxyConfig config) {
     return null;
@@ -195,6 +203,11 @@ abstract class RoleCommand implements Callable<Integer> {
       address =
           new AddressConverter().convert(env != null && !env.isBlank() ? env : defaultListen());
     }
+    dev.infertrace.proxy.epp.EppClient epp = eppClient();
+    if (epp != null && (upstreams == null || upstreams.isEmpty())) {
+      // As the gateway, the EPP picks; the endpoints file is the configured set of upstreams.
+      upstreams = epp.endpointUris();
+    }
     if (upstreams == null || upstreams.isEmpty()) {
       throw new ParameterException(
           spec.commandLine(),
@@ -227,21 +240,40 @@ abstract class RoleCommand implements Callable<Integer> {
     ProxyServer server;
     AdminServer adminServer = null;
     dev.infertrace.proxy.state.WorkerState workerState = null;
+    dev.infertrace.proxy.engine.EnginePhases engine = null;
     try {
+      workerState = workerState(config);
+      engine = enginePhases(otel, telemetry.counts(), workerState);
       server =
-          ProxyServer.start(config, otel, telemetry.counts()::exported, telemetry.counts()::failed);
+          ProxyServer.start(
+              config,
+              otel,
+              telemetry.counts()::exported,
+              telemetry.counts()::failed,
+              workerState,
+              engine,
+              epp);
       if (admin != null) {
         adminServer = AdminServer.start(admin, server);
       }
     } catch (InterruptedException e) {
       throw e;
     } catch (Exception e) { // a bind failure arrives as an unchecked-thrown BindException
+      if (workerState != null) {
+        workerState.close();
+      }
+      if (engine != null) {
+        engine.close();
+      }
+      closeReceivers();
       otel.close();
       throw new ParameterException(
           spec.commandLine(), "cannot listen on " + address + ": " + e.getMessage());
     }
     CountDownLatch stopped = new CountDownLatch(1);
     AdminServer adminToClose = adminServer;
+    dev.infertrace.proxy.state.WorkerState stateToClose = workerState;
+    dev.infertrace.proxy.engine.EnginePhases engineToClose = engine;
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
@@ -250,16 +282,33 @@ abstract class RoleCommand implements Callable<Integer> {
                     adminToClose.close();
                   }
                   server.close();
+                  closeReceivers();
+                  if (engineToClose != null) {
+                    engineToClose.close();
+                  }
+                  if (stateToClose != null) {
+                    stateToClose.close();
+                  }
                   otel.getSdkTracerProvider().shutdown().join(10, TimeUnit.SECONDS);
                   stopped.countDown();
                 },
                 "proxy-shutdown"));
     PrintWriter out = spec.commandLine().getOut();
     out.printf(
-        "%s: listening on %s, upstream %s, spans to %s%n",
+        "%s: listening on %s, %s, spans to %s%n",
         role().wireName(),
         server.baseUrl(),
-        upstreams,
+        epp != null
+            ? "EPP "
+                + epp.address().getHostString()
+                + ":"
+                + epp.address().getPort()
+                + " picks among "
+                + upstreams
+                + " (fail "
+                + epp.failureMode().name().toLowerCase(java.util.Locale.ROOT)
+                + ")"
+            : "upstream " + upstreams,
         traceFile != null ? traceFile : "OTLP (OTEL_* settings)");
     out.flush();
     stopped.await();
@@ -273,9 +322,86 @@ abstract class RoleCommand implements Callable<Integer> {
       description = {
         "Tracing reverse proxy in front of the inference gateway: a SERVER span per request with",
         "the client's view (time to first token, inter-token latency, tokens, finish reason) and",
-        "a CLIENT span to the gateway, W3C trace context passed on."
+        "a CLIENT span to the gateway, W3C trace context passed on.",
+        "With --epp it is the gateway itself: it asks the Endpoint Picker over Envoy's ext_proc",
+        "protocol where each request goes and sends it there."
       })
   static final class Ingress extends RoleCommand {
+    @Option(
+        names = "--epp",
+        paramLabel = "HOST:PORT",
+        converter = AddressConverter.class,
+        defaultValue = "${env:INFERTRACE_EPP}",
+        description = {
+          "Act as the gateway: an Envoy ext_proc client of this Endpoint Picker (request headers",
+          "and body FULL_DUPLEX_STREAMED, header mutations applied, immediate responses answered,",
+          "response headers and body sent to it), routing to the endpoint it picks",
+          "(x-gateway-destination-endpoint). Needs --endpoints. (env INFERTRACE_EPP)"
+        })
+    InetSocketAddress epp;
+
+    @Option(
+        names = "--endpoints",
+        paramLabel = "FILE",
+        defaultValue = "${env:INFERTRACE_ENDPOINTS}",
+        description = {
+          "The endpoints file in llm-d's file-discovery format (endpoints: [{name, address,",
+          "port}]), the same file the EPP reads; used when the EPP fails open."
+        })
+    Path endpoints;
+
+    @Option(
+        names = "--epp-failure",
+        paramLabel = "open|closed",
+        defaultValue = "${env:INFERTRACE_EPP_FAILURE:-closed}",
+        description = {
+          "When the EPP is down, fails the stream or does not answer in time: 'open' sends the",
+          "request round-robin over the endpoints file (span event epp.fail_open), 'closed'",
+          "answers 503 (default: ${DEFAULT-VALUE}, as Envoy's failure_mode_allow: false)."
+        })
+    String eppFailure;
+
+    @Option(
+        names = "--epp-timeout",
+        paramLabel = "DURATION",
+        converter = dev.infertrace.proxy.cli.DurationConverter.class,
+        defaultValue = "${env:INFERTRACE_EPP_TIMEOUT:-2s}",
+        description = {
+          "How long to wait for each EPP answer (the routing answer, the response-headers",
+          "answer); Envoy's message_timeout (its default is 200ms; EPPs that queue need more)",
+          "(default: ${DEFAULT-VALUE})."
+        })
+    java.time.Duration eppTimeout;
+
+    @Override
+    dev.infertrace.proxy.epp.EppClient eppClient() {
+      if (epp == null) {
+        if (endpoints != null) {
+          throw new ParameterException(spec().commandLine(), "--endpoints needs --epp HOST:PORT");
+        }
+        return null;
+      }
+      if (endpoints == null) {
+        throw new ParameterException(
+            spec().commandLine(), "--epp needs --endpoints FILE (llm-d file-discovery format)");
+      }
+      dev.infertrace.proxy.epp.EppClient.FailureMode mode =
+          switch (eppFailure.strip().toLowerCase(java.util.Locale.ROOT)) {
+            case "open" -> dev.infertrace.proxy.epp.EppClient.FailureMode.OPEN;
+            case "closed" -> dev.infertrace.proxy.epp.EppClient.FailureMode.CLOSED;
+            default ->
+                throw new ParameterException(
+                    spec().commandLine(),
+                    "--epp-failure must be 'open' or 'closed', not '" + eppFailure + "'");
+          };
+      try {
+        return new dev.infertrace.proxy.epp.EppClient(
+            epp, dev.infertrace.proxy.epp.Endpoint.read(endpoints), mode, eppTimeout);
+      } catch (java.io.IOException | IllegalArgumentException e) {
+        throw new ParameterException(spec().commandLine(), e.getMessage());
+      }
+    }
+
     @Override
     Role role() {
       return Role.INGRESS;
@@ -379,6 +505,14 @@ abstract class RoleCommand implements Callable<Integer> {
     Duration engineSpanWait;
 
     private dev.infertrace.proxy.otlp.OtlpReceiver receiver;
+
+    @Override
+    void closeReceivers() {
+      if (receiver != null) {
+        receiver.close();
+        receiver = null;
+      }
+    }
 
     @Override
     dev.infertrace.proxy.engine.EnginePhases enginePhases(

@@ -154,6 +154,7 @@ public final class ProxyMetrics {
     error(out, "request_timeout", stats.requestTimeouts());
     error(out, "invalid_request", stats.malformedRequests());
     error(out, "cancelled", stats.cancelled());
+    error(out, "epp_failure", stats.eppFailures());
     OpenMetrics.family(
         out,
         "infertrace_scrape_failures",

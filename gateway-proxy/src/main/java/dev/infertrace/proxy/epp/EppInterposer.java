@@ -37,12 +37,24 @@ public final class EppInterposer implements AutoCloseable {
 
   public static EppInterposer start(
       InetSocketAddress listen, InetSocketAddress epp, OpenTelemetry otel) throws IOException {
+    return start(listen, epp, otel, null);
+  }
+
+  /**
+   * @param view the candidates' state for the span's {@code llm.route.candidate} events, or null
+   */
+  public static EppInterposer start(
+      InetSocketAddress listen,
+      InetSocketAddress epp,
+      OpenTelemetry otel,
+      @javax.annotation.Nullable EndpointView view)
+      throws IOException {
     ManagedChannel channel = NettyChannelBuilder.forAddress(epp).usePlaintext().build();
     Tracer tracer = otel.getTracer("dev.infertrace.proxy.epp");
     HealthStatusManager health = new HealthStatusManager();
     ServerServiceDefinition relay =
         ServerServiceDefinition.builder("envoy.service.ext_proc.v3.ExternalProcessor")
-            .addMethod(RawBytes.PROCESS, new Relay(channel, otel, tracer))
+            .addMethod(RawBytes.PROCESS, new Relay(channel, otel, tracer, view))
             .build();
     Server server =
         NettyServerBuilder.forAddress(listen)
@@ -69,12 +81,16 @@ public final class EppInterposer implements AutoCloseable {
     }
   }
 
-  private record Relay(ManagedChannel channel, OpenTelemetry otel, Tracer tracer)
+  private record Relay(
+      ManagedChannel channel,
+      OpenTelemetry otel,
+      Tracer tracer,
+      @javax.annotation.Nullable EndpointView view)
       implements ServerCallHandler<byte[], byte[]> {
     @Override
     public ServerCall.Listener<byte[]> startCall(ServerCall<byte[], byte[]> in, Metadata headers) {
       Object lock = new Object(); // gRPC calls are not thread-safe; the two sides run apart
-      RouteObserver route = new RouteObserver(otel, tracer);
+      RouteObserver route = new RouteObserver(otel, tracer, view);
       ClientCall<byte[], byte[]> out = channel.newCall(RawBytes.PROCESS, CallOptions.DEFAULT);
       out.start(
           new ClientCall.Listener<>() {

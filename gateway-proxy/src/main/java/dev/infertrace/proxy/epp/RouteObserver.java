@@ -49,6 +49,8 @@ final class RouteObserver {
 
   private final OpenTelemetry otel;
   private final Tracer tracer;
+  @Nullable private final EndpointView view;
+  private java.util.List<EndpointView.State> candidates = java.util.List.of();
   private final long startNanos = dev.infertrace.proxy.state.Clock.now();
   private final Map<String, String> headers = new HashMap<>();
   private final ByteArrayOutputStream body = new ByteArrayOutputStream();
@@ -60,9 +62,10 @@ final class RouteObserver {
   private int immediateStatus;
   private boolean ended;
 
-  RouteObserver(OpenTelemetry otel, Tracer tracer) {
+  RouteObserver(OpenTelemetry otel, Tracer tracer, @Nullable EndpointView view) {
     this.otel = otel;
     this.tracer = tracer;
+    this.view = view;
   }
 
   void onRequest(byte[] bytes) {
@@ -103,6 +106,7 @@ final class RouteObserver {
       outcome =
           immediateStatus == 429 ? "shed" : immediateStatus == 503 ? "no_capacity" : "rejected";
       decided();
+      onClose(null); // the span covers the routing, not the rest of the stream
       return;
     }
     CommonResponse common =
@@ -129,19 +133,28 @@ final class RouteObserver {
         }
         if (fields.containsKey(SCORES)) {
           var v = fields.get(SCORES);
-          scores = v.hasStringValue() ? v.getStringValue() : v.toString().strip();
+          scores = v.hasStringValue() ? v.getStringValue() : scoresJson(v);
         }
       }
+    }
+    if (decisionNanos != 0) {
+      onClose(null); // routed: the span ends at the answer; the response phases are not routing
     }
   }
 
   private void decided() {
     if (decisionNanos == 0) {
       decisionNanos = dev.infertrace.proxy.state.Clock.now();
+      if (view != null) {
+        candidates = view.snapshot(); // the state the EPP saw, give or take one scrape
+      }
     }
   }
 
-  /** The stream ended (normally, with an error, or cancelled): the span ends once. */
+  /**
+   * The routing answer went by, or the stream ended (normally, with an error, or cancelled) before
+   * one: the span ends once.
+   */
   void onClose(@Nullable Status status) {
     if (ended) {
       return;
@@ -191,7 +204,86 @@ final class RouteObserver {
       span.setStatus(StatusCode.ERROR);
     }
     span.setAttribute("llm.route.outcome", result == null ? "none" : result);
-    span.end(dev.infertrace.proxy.state.Clock.now(), java.util.concurrent.TimeUnit.NANOSECONDS);
+    candidateEvents(span);
+    span.end(
+        decisionNanos != 0 ? decisionNanos : dev.infertrace.proxy.state.Clock.now(),
+        java.util.concurrent.TimeUnit.NANOSECONDS);
+  }
+
+  /** One {@code llm.route.candidate} event per endpoint, at the decision time. */
+  private void candidateEvents(Span span) {
+    Map<String, Double> byEndpoint = parseScores(scores);
+    java.util.Set<String> chosen = new java.util.HashSet<>();
+    if (endpoint != null) {
+      for (String e : endpoint.split(",")) {
+        chosen.add(e.strip());
+      }
+    }
+    for (EndpointView.State c : candidates) {
+      var a =
+          io.opentelemetry.api.common.Attributes.builder()
+              .put("llm.route.candidate", c.hostPort())
+              .put("llm.route.candidate.name", c.name())
+              .put("llm.route.chosen", chosen.contains(c.hostPort()));
+      Double score = byEndpoint.get(c.hostPort());
+      if (score != null) {
+        a.put("llm.route.score", score);
+      }
+      if (!Double.isNaN(c.waiting())) {
+        a.put("vllm.num_requests_waiting", (long) c.waiting());
+      }
+      if (!Double.isNaN(c.running())) {
+        a.put("vllm.num_requests_running", (long) c.running());
+      }
+      if (!Double.isNaN(c.kv())) {
+        a.put("vllm.kv_cache_usage_perc", c.kv());
+      }
+      if (!Double.isNaN(c.gpuUtil())) {
+        a.put("dcgm.gpu_util", c.gpuUtil());
+      }
+      span.addEvent(
+          "llm.route.candidate",
+          a.build(),
+          decisionNanos,
+          java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** A Struct of endpoint → number (or anything else, as its text) in the string form. */
+  private static String scoresJson(com.google.protobuf.Value v) {
+    if (!v.hasStructValue()) {
+      return v.toString().strip();
+    }
+    StringBuilder b = new StringBuilder("{");
+    v.getStructValue()
+        .getFieldsMap()
+        .forEach(
+            (k, n) -> {
+              if (b.length() > 1) {
+                b.append(',');
+              }
+              b.append('"').append(k).append("\":");
+              b.append(n.hasNumberValue() ? Double.toString(n.getNumberValue()) : "null");
+            });
+    return b.append('}').toString();
+  }
+
+  /** {@code {"ip:port": score, ...}} as the EPP emits it; empty when absent or unreadable. */
+  static Map<String, Double> parseScores(@Nullable String json) {
+    Map<String, Double> out = new HashMap<>();
+    if (json == null) {
+      return out;
+    }
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("\"([^\"]+)\"\\s*:\\s*(-?[0-9.eE+-]+)").matcher(json);
+    while (m.find()) {
+      try {
+        out.put(m.group(1), Double.parseDouble(m.group(2)));
+      } catch (NumberFormatException e) {
+        // not a score; skip it
+      }
+    }
+    return out;
   }
 
   private static String value(HeaderValue h) {

@@ -6,6 +6,8 @@ import dev.infertrace.core.slo.SloTarget;
 import dev.infertrace.core.stream.JsonBodyReader;
 import dev.infertrace.core.stream.SseObserver;
 import dev.infertrace.core.stream.StreamSummary;
+import dev.infertrace.proxy.epp.EppClient;
+import dev.infertrace.proxy.epp.ExtProcStream;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
@@ -47,6 +49,9 @@ final class Exchange {
   /** Non-streaming response bodies are read for usage up to this size (the rest is relayed). */
   static final int RESPONSE_READ_LIMIT = 1024 * 1024;
 
+  /** The most request body the ingress buffers for the EPP, which decides on the whole body. */
+  static final int EPP_BODY_LIMIT = 32 * 1024 * 1024;
+
   private final ProxyContext px;
   private final FrontendHandler front;
   private final ChannelHandlerContext client;
@@ -66,6 +71,7 @@ final class Exchange {
   private Channel upstream;
   private long forwardedNanos;
   private ScheduledFuture<?> responseTimeout;
+  @javax.annotation.Nullable private ExtProcStream epp;
 
   private boolean responseStarted;
   private int status;
@@ -113,7 +119,31 @@ final class Exchange {
         body.addComponent(true, c.content().retain());
       }
       c.release();
-      if (!forwarding && (requestComplete || body.readableBytes() > px.config.sniffLimitBytes())) {
+      if (!forwarding
+          && px.epp != null
+          && !requestComplete
+          && body.readableBytes() > EPP_BODY_LIMIT) {
+        // The EPP needs the whole body to decide; a body this large is refused, not buffered.
+        forwarding = true;
+        status = HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE.code();
+        finished = true;
+        releaseBody();
+        px.stats.malformedRequests.increment();
+        client
+            .writeAndFlush(
+                ProxyErrors.response(
+                    client.alloc(),
+                    HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    "request_too_large",
+                    "the request body is over "
+                        + EPP_BODY_LIMIT
+                        + " bytes, the most the gateway buffers for the EPP"))
+            .addListener(ChannelFutureListener.CLOSE);
+        return false;
+      }
+      if (!forwarding
+          && (requestComplete
+              || (px.epp == null && body.readableBytes() > px.config.sniffLimitBytes()))) {
         startForwarding();
         return false; // the read resumes once the upstream has the buffered part
       }
@@ -150,15 +180,12 @@ final class Exchange {
                 model,
                 incomingHeaders.get(SloTarget.TTFT_HEADER),
                 incomingHeaders.get(SloTarget.TPOT_HEADER));
+    if (px.epp != null) {
+      askEpp(sniffed);
+      return;
+    }
     upstreamUri = px.upstream();
-    HttpRequest out =
-        new DefaultHttpRequest(
-            head.protocolVersion(), head.method(), head.uri(), head.headers().copy());
-    HopByHop.strip(out.headers());
-    out.headers().remove(HttpHeaderNames.EXPECT);
-    out.headers()
-        .set(HttpHeaderNames.HOST, upstreamUri.getHost() + ":" + ExchangeSpans.port(upstreamUri));
-    out.headers().set("x-request-id", requestId);
+    HttpRequest out = outgoingHead();
     spans.start(
         head.method().name(),
         path,
@@ -169,6 +196,139 @@ final class Exchange {
         upstreamUri,
         requestId,
         receivedNanos);
+    connect(out);
+  }
+
+  private HttpRequest outgoingHead() {
+    HttpRequest out =
+        new DefaultHttpRequest(
+            head.protocolVersion(), head.method(), head.uri(), head.headers().copy());
+    HopByHop.strip(out.headers());
+    out.headers().remove(HttpHeaderNames.EXPECT);
+    out.headers().set("x-request-id", requestId);
+    return out;
+  }
+
+  // ---- the ingress as gateway: ask the EPP where the request goes ------------------------------
+
+  private void askEpp(OpenAiRequest sniffed) {
+    spans.startServer(
+        head.method().name(), path, incomingHeaders, operation, sniffed, requestId, receivedNanos);
+    HttpHeaders eppHeaders = head.headers().copy();
+    HopByHop.strip(eppHeaders);
+    eppHeaders.remove(HttpHeaderNames.EXPECT);
+    eppHeaders.remove(HttpHeaderNames.TRANSFER_ENCODING);
+    eppHeaders.remove(HttpHeaderNames.HOST); // sent as :authority
+    eppHeaders.set(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+    eppHeaders.set("x-request-id", requestId);
+    java.util.Map<String, String> grpc = new java.util.HashMap<>();
+    spans.startEppCall(px.epp.address(), eppHeaders, grpc);
+    epp = px.epp.open(client.channel().eventLoop(), grpc, new EppAnswer());
+    epp.sendRequest(
+        head.method().name(),
+        head.uri(),
+        head.headers().get(HttpHeaderNames.HOST, ""),
+        eppHeaders,
+        body);
+  }
+
+  private final class EppAnswer implements ExtProcStream.Listener {
+    @Override
+    public void onRoute(ExtProcStream.Route route) {
+      if (finished) {
+        if (route.body() != null) {
+          route.body().release();
+        }
+        return;
+      }
+      spans.endEppCall("routed", route.endpoint(), 0, null, null);
+      routeTo(route.endpoint(), route);
+    }
+
+    @Override
+    public void onImmediate(int code, java.util.Map<String, String> headers, byte[] bytes) {
+      if (finished) {
+        return;
+      }
+      String outcome = code == 429 ? "shed" : code == 503 ? "no_capacity" : "rejected";
+      spans.endEppCall(outcome, null, code, null, null);
+      status = code;
+      HttpResponseStatus s = HttpResponseStatus.valueOf(code);
+      io.netty.handler.codec.http.FullHttpResponse r =
+          new io.netty.handler.codec.http.DefaultFullHttpResponse(
+              head.protocolVersion(), s, io.netty.buffer.Unpooled.wrappedBuffer(bytes));
+      headers.forEach((k, v) -> r.headers().set(k, v));
+      HopByHop.strip(r.headers());
+      if (!r.headers().contains(HttpHeaderNames.CONTENT_TYPE) && bytes.length > 0) {
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+      }
+      HttpUtil.setContentLength(r, bytes.length);
+      HttpUtil.setKeepAlive(r, clientKeepAlive);
+      r.headers().set("x-request-id", requestId);
+      end(null, null, false);
+      client
+          .writeAndFlush(r)
+          .addListener(
+              (ChannelFutureListener)
+                  f -> front.exchangeDone(Exchange.this, clientKeepAlive && requestComplete));
+    }
+
+    @Override
+    public void onFailure(String errorType, String message) {
+      if (finished) {
+        return;
+      }
+      px.epp.onStreamFailed();
+      px.stats.eppFailures.increment();
+      if (px.epp.failureMode() == EppClient.FailureMode.OPEN) {
+        String fallback = px.epp.fallback().hostPort();
+        spans.endEppCall("fail_open", fallback, 0, errorType, message);
+        routeTo(fallback, null);
+      } else {
+        spans.endEppCall("error", null, 0, errorType, message);
+        fail(HttpResponseStatus.SERVICE_UNAVAILABLE, errorType, message);
+      }
+    }
+  }
+
+  /** Sends the request to the endpoint the EPP picked (or the fail-open fallback). */
+  private void routeTo(String endpoint, @javax.annotation.Nullable ExtProcStream.Route route) {
+    URI target;
+    try {
+      target = new URI("http://" + endpoint);
+      if (target.getHost() == null || target.getPort() <= 0) {
+        throw new java.net.URISyntaxException(endpoint, "not host:port");
+      }
+    } catch (java.net.URISyntaxException e) {
+      if (route != null && route.body() != null) {
+        route.body().release();
+      }
+      fail(
+          HttpResponseStatus.BAD_GATEWAY,
+          "epp_bad_destination",
+          "the EPP named '" + endpoint + "', not an ip:port");
+      return;
+    }
+    upstreamUri = target;
+    HttpRequest out = outgoingHead();
+    if (route != null) {
+      route.apply(out.headers());
+      if (route.body() != null) {
+        releaseBody();
+        body = client.alloc().compositeBuffer(64);
+        body.addComponent(true, route.body());
+      }
+    }
+    spans.startUpstream(
+        upstreamUri, out.headers(), dev.infertrace.proxy.state.Clock.now(), endpoint);
+    connect(out);
+  }
+
+  // ---- to the upstream ------------------------------------------------------------------------
+
+  private void connect(HttpRequest out) {
+    out.headers()
+        .set(HttpHeaderNames.HOST, upstreamUri.getHost() + ":" + ExchangeSpans.port(upstreamUri));
     String authority = authority(upstreamUri);
     Channel pooled = px.pool.take(authority);
     if (pooled != null) {
@@ -270,15 +430,26 @@ final class Exchange {
     }
     HttpUtil.setKeepAlive(out, clientKeepAlive);
     out.headers().set("x-request-id", requestId);
-    client
-        .writeAndFlush(out)
-        .addListener(
-            (ChannelFutureListener)
-                f -> {
-                  if (f.isSuccess() && upstream != null && upstream.isActive()) {
-                    upstream.read();
-                  }
-                });
+    Runnable write =
+        () -> {
+          if (finished) {
+            return;
+          }
+          client
+              .writeAndFlush(out)
+              .addListener(
+                  (ChannelFutureListener)
+                      f -> {
+                        if (f.isSuccess() && upstream != null && upstream.isActive()) {
+                          upstream.read();
+                        }
+                      });
+        };
+    if (epp != null) {
+      epp.sendResponseHeaders(status, out.headers(), write); // as Envoy: the EPP may mutate them
+    } else {
+      write.run();
+    }
   }
 
   void onResponseContent(HttpContent c) {
@@ -290,6 +461,9 @@ final class Exchange {
       appendJson(buf);
     }
     boolean last = c instanceof LastHttpContent;
+    if (epp != null) {
+      epp.sendResponseBody(buf, last);
+    }
     HttpContent out =
         last ? new DefaultLastHttpContent(buf.retain()) : new DefaultHttpContent(buf.retain());
     c.release();
@@ -419,6 +593,10 @@ final class Exchange {
     finished = true;
     cancelResponseTimeout();
     releaseBody();
+    if (epp != null) {
+      epp.cancel(cancelled ? "the client went away" : "the exchange ended");
+      epp = null;
+    }
     ExchangeSpans.Outcome o =
         spans.end(
             receivedNanos,

@@ -55,8 +55,18 @@ final class ExchangeSpans {
   private final OpenTelemetry otel;
   private final Tracer tracer;
   private final Role role;
+  static final String EPP_SPAN = "envoy.service.ext_proc.v3.ExternalProcessor/Process";
+  private static final String ROUTE_ENDPOINT = "llm.route.endpoint";
+  private static final String ROUTE_OUTCOME = "llm.route.outcome";
+
   private Span server = Span.getInvalid();
   private Span client = Span.getInvalid();
+  private Span eppCall = Span.getInvalid();
+  private Context serverContext = Context.root();
+  private String name = "";
+  private String method = "";
+  @Nullable private String operation;
+  @Nullable private OpenAiRequest request;
   private boolean ended;
 
   @Nullable private final WorkerState state;
@@ -92,9 +102,26 @@ final class ExchangeSpans {
       URI upstream,
       String requestId,
       long receivedEpochNanos) {
+    startServer(method, path, incoming, operation, request, requestId, receivedEpochNanos);
+    startUpstream(upstream, upstreamHeaders, receivedEpochNanos, null);
+  }
+
+  /** Starts the SERVER span alone (the ingress as gateway asks the EPP before it knows where). */
+  void startServer(
+      String method,
+      String path,
+      HttpHeaders incoming,
+      @Nullable String operation,
+      @Nullable OpenAiRequest request,
+      String requestId,
+      long receivedEpochNanos) {
     Context parent =
         otel.getPropagators().getTextMapPropagator().extract(Context.root(), incoming, GETTER);
-    String name = spanName(method, operation, request);
+    this.name = spanName(method, operation, request);
+    this.method = method;
+    this.operation = operation;
+    this.request = request;
+    this.requestId = requestId;
     SpanBuilder b =
         tracer
             .spanBuilder(name)
@@ -110,23 +137,98 @@ final class ExchangeSpans {
     if (state != null && role == Role.WORKER) {
       state.onAdmission(server, receivedEpochNanos);
     }
-    Context outgoing = parent.with(server);
+    serverContext = parent.with(server);
+  }
+
+  /**
+   * Starts the ingress's CLIENT span to the chosen upstream and writes the outgoing trace context
+   * into {@code upstreamHeaders} (the worker passes its SERVER context on).
+   *
+   * @param routedBy the endpoint as the EPP named it, or null when not routed by an EPP
+   */
+  void startUpstream(
+      URI upstream, HttpHeaders upstreamHeaders, long startEpochNanos, @Nullable String routedBy) {
+    Context outgoing = serverContext;
     if (role == Role.INGRESS) {
       SpanBuilder c =
           tracer
               .spanBuilder(name)
               .setParent(outgoing)
               .setSpanKind(SpanKind.CLIENT)
-              .setStartTimestamp(receivedEpochNanos, TimeUnit.NANOSECONDS)
+              .setStartTimestamp(startEpochNanos, TimeUnit.NANOSECONDS)
               .setAttribute(HTTP_METHOD, method)
               .setAttribute(SERVER_ADDRESS, upstream.getHost())
               .setAttribute(SERVER_PORT, (long) port(upstream))
               .setAttribute(UPSTREAM, upstream.toString());
+      if (routedBy != null) {
+        c.setAttribute(ROUTE_ENDPOINT, routedBy);
+      }
       requestAttributes(c, operation, request);
       client = c.startSpan();
       outgoing = outgoing.with(client);
     }
     otel.getPropagators().getTextMapPropagator().inject(outgoing, upstreamHeaders, SETTER);
+  }
+
+  /**
+   * Starts the CLIENT span of the ext_proc stream to the EPP (named as OpenTelemetry names gRPC
+   * calls) and writes its context into {@code eppHeaders} and {@code grpcHeaders}, so the EPP's own
+   * spans (and the interposer's {@code llm.route}) are its children.
+   */
+  void startEppCall(
+      java.net.InetSocketAddress epp,
+      HttpHeaders eppHeaders,
+      java.util.Map<String, String> grpcHeaders) {
+    eppCall =
+        tracer
+            .spanBuilder(EPP_SPAN)
+            .setParent(serverContext)
+            .setSpanKind(SpanKind.CLIENT)
+            .setAttribute("rpc.system", "grpc")
+            .setAttribute("rpc.service", "envoy.service.ext_proc.v3.ExternalProcessor")
+            .setAttribute("rpc.method", "Process")
+            .setAttribute(SERVER_ADDRESS, epp.getHostString())
+            .setAttribute(SERVER_PORT, (long) epp.getPort())
+            .startSpan();
+    Context ctx = serverContext.with(eppCall);
+    otel.getPropagators().getTextMapPropagator().inject(ctx, eppHeaders, SETTER);
+    otel.getPropagators().getTextMapPropagator().inject(ctx, grpcHeaders, java.util.Map::put);
+  }
+
+  /**
+   * Ends the ext_proc span at the EPP's answer (or failure).
+   *
+   * @param outcome routed, shed, no_capacity, rejected, fail_open or error
+   */
+  void endEppCall(
+      String outcome,
+      @Nullable String endpoint,
+      int immediateStatus,
+      @Nullable String errorType,
+      @Nullable String message) {
+    Span span = eppCall;
+    eppCall = Span.getInvalid();
+    span.setAttribute(ROUTE_OUTCOME, outcome);
+    if (endpoint != null) {
+      span.setAttribute(ROUTE_ENDPOINT, endpoint);
+    }
+    if (immediateStatus > 0) {
+      span.setAttribute(HTTP_STATUS, (long) immediateStatus);
+    }
+    if (errorType != null) {
+      span.setAttribute(ERROR_TYPE, errorType);
+      span.setStatus(StatusCode.ERROR, message == null ? "" : message);
+    }
+    span.end();
+    if ("fail_open".equals(outcome)) {
+      server.addEvent(
+          "epp.fail_open",
+          io.opentelemetry.api.common.Attributes.of(
+              AttributeKey.stringKey(ERROR_TYPE),
+              errorType == null ? "" : errorType,
+              AttributeKey.stringKey("llm.route.endpoint"),
+              endpoint == null ? "" : endpoint));
+    }
   }
 
   /**
@@ -220,6 +322,9 @@ final class ExchangeSpans {
     double itl = s != null && s.gaps().count() > 0 ? s.gaps().meanNanos() / 1e9 : Double.NaN;
     String traceId =
         server.getSpanContext().isValid() ? server.getSpanContext().getTraceId() : null;
+    if (eppCall.getSpanContext().isValid()) {
+      endEppCall(cancelled ? "cancelled" : "error", null, 0, cancelled ? null : error, null);
+    }
     client.end(endNanos, TimeUnit.NANOSECONDS);
     server.end(endNanos, TimeUnit.NANOSECONDS);
     return new Outcome(ttft, tpot, itl, seconds(endNanos - receivedNanos), met, traceId);

@@ -20,9 +20,12 @@ public final class ProxyContext {
   @javax.annotation.Nullable final dev.infertrace.proxy.engine.EnginePhases engine;
   private final AtomicInteger next = new AtomicInteger();
 
+  /** The EPP the ingress asks for each request's endpoint (as the gateway), or null. */
+  @javax.annotation.Nullable final dev.infertrace.proxy.epp.EppClient epp;
+
   public ProxyContext(
       ProxyConfig config, OpenTelemetry otel, ProxyStats stats, ProxyMetrics metrics) {
-    this(config, otel, stats, metrics, null, null);
+    this(config, otel, stats, metrics, null, null, null);
   }
 
   public ProxyContext(
@@ -31,7 +34,9 @@ public final class ProxyContext {
       ProxyStats stats,
       ProxyMetrics metrics,
       @javax.annotation.Nullable dev.infertrace.proxy.state.WorkerState state,
-      @javax.annotation.Nullable dev.infertrace.proxy.engine.EnginePhases engine) {
+      @javax.annotation.Nullable dev.infertrace.proxy.engine.EnginePhases engine,
+      @javax.annotation.Nullable dev.infertrace.proxy.epp.EppClient epp) {
+    this.epp = epp;
     this.state = state;
     this.engine = engine;
     this.config = config;

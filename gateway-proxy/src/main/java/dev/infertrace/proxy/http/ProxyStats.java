@@ -11,6 +11,7 @@ public final class ProxyStats {
   final LongAdder requestTimeouts = new LongAdder();
   final LongAdder malformedRequests = new LongAdder();
   final LongAdder cancelled = new LongAdder();
+  final LongAdder eppFailures = new LongAdder();
 
   public long requests() {
     return requests.sum();
@@ -34,6 +35,11 @@ public final class ProxyStats {
 
   public long malformedRequests() {
     return malformedRequests.sum();
+  }
+
+  /** Requests the EPP gave no routing answer for (sent round-robin or refused, by policy). */
+  public long eppFailures() {
+    return eppFailures.sum();
   }
 
   public long cancelled() {

@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import dev.infertrace.core.openai.OpenAiRequestSniffer;
+import dev.infertrace.proxy.epp.Endpoint;
 import dev.infertrace.proxy.state.EngineSample;
 import dev.infertrace.proxy.state.Scraper;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
@@ -146,7 +147,16 @@ public final class RefEpp implements AutoCloseable {
           } else if (r.hasRequestBody()) {
             body.writeBytes(r.getRequestBody().getBody().toByteArray());
             if (r.getRequestBody().getEndOfStream()) {
-              out.onNext(route(body.toByteArray()));
+              byte[] bytes = body.toByteArray();
+              ProcessingResponse answer = route(bytes);
+              out.onNext(answer);
+              if (!answer.hasImmediateResponse()) {
+                // FULL_DUPLEX_STREAMED: the body the gateway sends on is the one echoed here.
+                out.onNext(
+                    ProcessingResponse.newBuilder()
+                        .setRequestBody(echo(ByteString.copyFrom(bytes), true))
+                        .build());
+              }
             }
           } else if (r.hasResponseHeaders()) {
             out.onNext(
@@ -156,7 +166,8 @@ public final class RefEpp implements AutoCloseable {
           } else if (r.hasResponseBody()) {
             out.onNext(
                 ProcessingResponse.newBuilder()
-                    .setResponseBody(BodyResponse.getDefaultInstance())
+                    .setResponseBody(
+                        echo(r.getResponseBody().getBody(), r.getResponseBody().getEndOfStream()))
                     .build());
           }
         }
@@ -220,12 +231,24 @@ public final class RefEpp implements AutoCloseable {
                   .setDynamicMetadata(
                       Struct.newBuilder()
                           .putFields("envoy.lb", Value.newBuilder().setStructValue(lb).build()));
-          if (bytes == null) {
-            b.setRequestHeaders(HeadersResponse.newBuilder().setResponse(common));
-          } else {
-            b.setRequestBody(BodyResponse.newBuilder().setResponse(common));
-          }
+          // As the llm-d EPP: the routing answer is the request-headers response, sent once the
+          // body has been read to its end; the body follows as a streamed echo.
+          b.setRequestHeaders(HeadersResponse.newBuilder().setResponse(common));
           return b.build();
+        }
+
+        private BodyResponse echo(ByteString chunk, boolean end) {
+          return BodyResponse.newBuilder()
+              .setResponse(
+                  CommonResponse.newBuilder()
+                      .setBodyMutation(
+                          io.envoyproxy.envoy.service.ext_proc.v3.BodyMutation.newBuilder()
+                              .setStreamedResponse(
+                                  io.envoyproxy.envoy.service.ext_proc.v3.StreamedBodyResponse
+                                      .newBuilder()
+                                      .setBody(chunk)
+                                      .setEndOfStream(end))))
+              .build();
         }
 
         @Override

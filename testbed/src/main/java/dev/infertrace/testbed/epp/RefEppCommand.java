@@ -1,6 +1,7 @@
 package dev.infertrace.testbed.epp;
 
 import dev.infertrace.proxy.cli.AddressConverter;
+import dev.infertrace.proxy.epp.Endpoint;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;

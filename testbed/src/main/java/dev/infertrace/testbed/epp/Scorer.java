@@ -1,5 +1,6 @@
 package dev.infertrace.testbed.epp;
 
+import dev.infertrace.proxy.epp.Endpoint;
 import dev.infertrace.proxy.state.EngineSample;
 import java.util.ArrayDeque;
 import java.util.Deque;

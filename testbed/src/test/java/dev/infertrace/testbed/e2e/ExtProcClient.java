@@ -23,6 +23,11 @@ import java.util.concurrent.TimeUnit;
 public final class ExtProcClient {
   private ExtProcClient() {}
 
+  private static boolean answered(List<ProcessingResponse> answers) {
+    return answers.stream().anyMatch(ProcessingResponse::hasImmediateResponse)
+        || answers.stream().anyMatch(ProcessingResponse::hasRequestBody);
+  }
+
   /**
    * Sends request headers and a body (end of stream), waits for the one routing answer, closes the
    * stream and returns that answer.
@@ -67,13 +72,32 @@ public final class ExtProcClient {
                   HttpBody.newBuilder().setBody(ByteString.copyFromUtf8(body)).setEndOfStream(true))
               .build());
       long deadline = System.nanoTime() + 5_000_000_000L;
-      while (answers.isEmpty() && System.nanoTime() < deadline) {
+      while (!answered(answers) && System.nanoTime() < deadline) {
         Thread.sleep(5);
       }
       in.onCompleted();
       done.get(10, TimeUnit.SECONDS);
-      assertThat(answers).as("one routing answer").hasSize(1);
-      return answers.get(0);
+      // The routing answer comes first: a request-headers response (the llm-d EPP's full-duplex
+      // style, the body echoed after it), a request-body response (buffered style), or an
+      // immediate response.
+      assertThat(answers).as("a routing answer").isNotEmpty();
+      ProcessingResponse first = answers.get(0);
+      if (first.hasRequestHeaders()) {
+        assertThat(answers).as("the body echoed after the routing answer").hasSize(2);
+        assertThat(
+                answers
+                    .get(1)
+                    .getRequestBody()
+                    .getResponse()
+                    .getBodyMutation()
+                    .getStreamedResponse()
+                    .getBody()
+                    .toStringUtf8())
+            .isEqualTo(body);
+      } else {
+        assertThat(answers).as("one answer: %s", answers).hasSize(1);
+      }
+      return first;
     } finally {
       ch.shutdownNow();
     }

@@ -2,6 +2,7 @@ package dev.infertrace.testbed.epp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.infertrace.proxy.epp.Endpoint;
 import dev.infertrace.proxy.epp.EppInterposer;
 import dev.infertrace.testbed.e2e.ExtProcClient;
 import dev.infertrace.testbed.e2e.TracedStack;
@@ -33,7 +34,7 @@ class RefEppTest {
   }
 
   private static String destination(ProcessingResponse r) {
-    return r.getRequestBody()
+    return r.getRequestHeaders()
         .getResponse()
         .getHeaderMutation()
         .getSetHeaders(0)

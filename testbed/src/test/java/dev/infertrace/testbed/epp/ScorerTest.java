@@ -2,6 +2,7 @@ package dev.infertrace.testbed.epp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.infertrace.proxy.epp.Endpoint;
 import dev.infertrace.proxy.state.EngineSample;
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.infertrace.testbed.epp;
+package dev.infertrace.proxy.epp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,0 +1,99 @@
+package dev.infertrace.proxy.epp;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.EventLoop;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The ingress's connection to an Endpoint Picker when it acts as the gateway ({@code --epp}): one
+ * gRPC channel, the endpoints file for the fail-open fallback, the failure policy and the per
+ * message timeout. Shared by all connections; thread-safe.
+ */
+public final class EppClient implements AutoCloseable {
+  /** What happens to a request the EPP cannot route. */
+  public enum FailureMode {
+    /** Round-robin over the endpoints file (Envoy's {@code failure_mode_allow: true}). */
+    OPEN,
+    /** Answer 503 (Envoy's default). */
+    CLOSED
+  }
+
+  private static final long RECONNECT_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private final InetSocketAddress address;
+  private final ManagedChannel channel;
+  private final List<Endpoint> endpoints;
+  private final FailureMode failure;
+  private final Duration timeout;
+  private final AtomicInteger next = new AtomicInteger();
+  private final AtomicLong lastReconnect = new AtomicLong();
+
+  public EppClient(
+      InetSocketAddress address, List<Endpoint> endpoints, FailureMode failure, Duration timeout) {
+    if (endpoints.isEmpty()) {
+      throw new IllegalArgumentException("the endpoints file lists no endpoint");
+    }
+    this.address = address;
+    this.channel = NettyChannelBuilder.forAddress(address).usePlaintext().build();
+    this.endpoints = List.copyOf(endpoints);
+    this.failure = failure;
+    this.timeout = timeout;
+  }
+
+  /** Opens one ext_proc stream whose callbacks run on {@code loop}. */
+  public ExtProcStream open(
+      EventLoop loop, Map<String, String> grpcHeaders, ExtProcStream.Listener listener) {
+    return new ExtProcStream(channel, loop, timeout, grpcHeaders, listener);
+  }
+
+  /**
+   * After a failed stream: lets the channel try to connect again at once (at most once a second)
+   * rather than after gRPC's growing backoff, so a restarted EPP is used within a second.
+   */
+  public void onStreamFailed() {
+    long now = System.nanoTime();
+    long last = lastReconnect.get();
+    if (now - last > RECONNECT_NANOS && lastReconnect.compareAndSet(last, now)) {
+      channel.resetConnectBackoff();
+    }
+  }
+
+  /** The next endpoint of the file, round-robin: where a request goes when the EPP fails open. */
+  public Endpoint fallback() {
+    return endpoints.get(Math.floorMod(next.getAndIncrement(), endpoints.size()));
+  }
+
+  /** The endpoints as {@code http://address:port} URLs. */
+  public List<java.net.URI> endpointUris() {
+    return endpoints.stream().map(e -> java.net.URI.create("http://" + e.hostPort())).toList();
+  }
+
+  public FailureMode failureMode() {
+    return failure;
+  }
+
+  public InetSocketAddress address() {
+    return address;
+  }
+
+  public Duration timeout() {
+    return timeout;
+  }
+
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    try {
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
