@@ -49,6 +49,13 @@ final class Exchange {
   /** Non-streaming response bodies are read for usage up to this size (the rest is relayed). */
   static final int RESPONSE_READ_LIMIT = 1024 * 1024;
 
+  /**
+   * Monitoring paths relayed without spans: an EPP or Prometheus scraping vLLM's metrics through
+   * the sidecar every 50 ms would otherwise fill the traces with scrapes.
+   */
+  static final java.util.Set<String> UNTRACED =
+      java.util.Set.of("/metrics", "/health", "/healthz", "/ready", "/readyz", "/livez", "/ping");
+
   /** The most request body the ingress buffers for the EPP, which decides on the whole body. */
   static final int EPP_BODY_LIMIT = 32 * 1024 * 1024;
 
@@ -95,7 +102,15 @@ final class Exchange {
     this.clientKeepAlive = HttpUtil.isKeepAlive(head);
     String xrid = head.headers().get("x-request-id");
     this.requestId = xrid != null && !xrid.isBlank() ? xrid : UUID.randomUUID().toString();
-    this.spans = new ExchangeSpans(px.otel, px.tracer, px.config.role(), px.state, px.engine);
+    this.spans =
+        operation == null && UNTRACED.contains(path)
+            ? new ExchangeSpans(
+                io.opentelemetry.api.OpenTelemetry.noop(),
+                io.opentelemetry.api.OpenTelemetry.noop().getTracer("none"),
+                px.config.role(),
+                null,
+                null)
+            : new ExchangeSpans(px.otel, px.tracer, px.config.role(), px.state, px.engine);
     this.body = client.alloc().compositeBuffer(64);
     px.stats.requests.increment();
   }

@@ -5,9 +5,15 @@ import dev.infertrace.proxy.ProxyServer;
 import dev.infertrace.proxy.Role;
 import dev.infertrace.proxy.cli.DurationConverter;
 import dev.infertrace.proxy.engine.EnginePhases;
+import dev.infertrace.proxy.epp.Endpoint;
+import dev.infertrace.proxy.epp.EndpointView;
+import dev.infertrace.proxy.epp.EppClient;
+import dev.infertrace.proxy.epp.EppInterposer;
 import dev.infertrace.proxy.export.OtlpJsonFileExporter;
 import dev.infertrace.proxy.otlp.OtlpReceiver;
 import dev.infertrace.proxy.state.WorkerState;
+import dev.infertrace.testbed.epp.RefEpp;
+import dev.infertrace.testbed.epp.Scorer;
 import dev.infertrace.testbed.load.LoadConfig;
 import dev.infertrace.testbed.load.LoadGenerator;
 import dev.infertrace.testbed.load.LoadStats;
@@ -99,7 +105,8 @@ public final class DemoCommand implements Callable<Integer> {
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     try {
       out.println(
-          "demo: starting 2 simulated vLLM workers (H100 twins), 2 worker sidecars, 1 ingress");
+          "demo: starting 2 simulated vLLM workers (H100 twins), 2 worker sidecars, a reference"
+              + " EPP behind the epp interposer, 1 ingress as the gateway");
       List<Sim> sims = new ArrayList<>();
       List<URI> workers = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
@@ -172,12 +179,49 @@ public final class DemoCommand implements Callable<Integer> {
             "  sim-%d %s (DCGM :%d)  ←  worker-%d %s%n",
             i, sim.baseUrl(), sim.dcgmAddress().getPort(), i, worker.baseUrl());
       }
+      // Routing: the ingress is the gateway; it asks the reference EPP (through the epp
+      // interposer, which makes the llm.route span) which worker takes each request.
+      List<Endpoint> endpoints = new ArrayList<>();
+      java.util.Map<String, URI> dcgm = new java.util.HashMap<>();
+      for (int i = 0; i < workers.size(); i++) {
+        endpoints.add(new Endpoint("worker-" + i, "127.0.0.1", workers.get(i).getPort()));
+        dcgm.put(
+            "worker-" + i,
+            URI.create("http://127.0.0.1:" + sims.get(i).dcgmAddress().getPort() + "/metrics"));
+      }
+      java.net.InetSocketAddress loopback = new java.net.InetSocketAddress("127.0.0.1", 0);
+      RefEpp refEpp = RefEpp.start(loopback, endpoints, new Scorer(1, 1, 1), false);
+      running.add(0, refEpp);
+      EndpointView view = new EndpointView(endpoints, dcgm);
+      running.add(0, view);
+      EppInterposer interposer =
+          EppInterposer.start(
+              loopback,
+              new java.net.InetSocketAddress("127.0.0.1", refEpp.port()),
+              sdk("infertrace-epp", file, running),
+              view);
+      running.add(0, interposer);
       ProxyServer ingress =
           ProxyServer.start(
               ProxyConfig.loopback(Role.INGRESS, workers),
-              sdk("infertrace-ingress", file, running));
+              sdk("infertrace-ingress", file, running),
+              () -> 0,
+              () -> 0,
+              null,
+              null,
+              new EppClient(
+                  new java.net.InetSocketAddress("127.0.0.1", interposer.port()),
+                  endpoints,
+                  EppClient.FailureMode.OPEN,
+                  Duration.ofSeconds(2)));
       running.add(0, ingress);
-      out.printf("  ingress %s  →  worker-0, worker-1 (round-robin)%n", ingress.baseUrl());
+      out.printf(
+          "  ref-epp 127.0.0.1:%d (queue + KV + prefix scorers)  ←  epp interposer 127.0.0.1:%d%n",
+          refEpp.port(), interposer.port());
+      out.printf(
+          "  ingress %s  (gateway: asks the EPP, routes to worker-0 or worker-1)%n",
+          ingress.baseUrl());
+      Thread.sleep(200); // the EPP's first scrapes of the workers' metrics (every 50 ms)
       out.printf(
           "demo: %d streaming clients for %d s; spans to %s%n",
           concurrency, duration.toSeconds(), traceFile);

@@ -134,14 +134,54 @@ final class DemoReport {
         "  ".repeat(depth) + s.name() + " [" + s.service().replace("infertrace-", "") + "]";
     out.printf(
         Locale.ROOT, "  %-46s |%s| %8.3fs %s%n", truncate(label, 46), bar, s.seconds(), details(s));
+    for (TraceFile.Event e : s.events()) {
+      if (e.name().equals("llm.route.candidate")) {
+        out.printf(Locale.ROOT, "  %-46s  %s%n", "", candidate(e));
+      }
+    }
     List<TraceFile.Span> kids = children.getOrDefault(s.spanId(), List.of());
     kids.stream()
         .sorted(Comparator.comparingLong(TraceFile.Span::startNanos))
         .forEach(k -> walk(out, k, children, t0, total, depth + 1));
   }
 
+  /** One line per endpoint the EPP could have picked, with its state at the decision. */
+  private static String candidate(TraceFile.Event e) {
+    StringBuilder b = new StringBuilder(e.flag("llm.route.chosen") ? "▶ " : "  ");
+    b.append(e.text("llm.route.candidate.name")).append(' ');
+    double score = e.number("llm.route.score");
+    if (!Double.isNaN(score)) {
+      b.append(String.format(Locale.ROOT, "score=%.2f ", score));
+    }
+    double waiting = e.number("vllm.num_requests_waiting");
+    if (!Double.isNaN(waiting)) {
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "queue=%.0f running=%.0f kv=%.1f%% ",
+              waiting,
+              e.number("vllm.num_requests_running"),
+              100 * e.number("vllm.kv_cache_usage_perc")));
+    }
+    double gpu = e.number("dcgm.gpu_util");
+    if (!Double.isNaN(gpu)) {
+      b.append(String.format(Locale.ROOT, "gpu_util=%.0f%%", 100 * gpu));
+    }
+    return b.toString().strip();
+  }
+
   private static String details(TraceFile.Span s) {
     StringBuilder b = new StringBuilder();
+    String outcome = s.text("llm.route.outcome");
+    if (outcome != null && s.name().equals("llm.route")) {
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "%s in %.1fms → %s ",
+              outcome,
+              1000 * s.number("llm.route.decision_time"),
+              s.text("llm.route.endpoint")));
+    }
     double ttft = s.number("gen_ai.latency.time_to_first_token");
     if (!Double.isNaN(ttft)) {
       b.append(String.format(Locale.ROOT, "ttft=%.3fs ", ttft));

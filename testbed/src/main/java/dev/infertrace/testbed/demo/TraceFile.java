@@ -28,24 +28,53 @@ final class TraceFile {
       int kind,
       long startNanos,
       long endNanos,
-      Map<String, JsonNode> attributes) {
+      Map<String, JsonNode> attributes,
+      List<Event> events) {
     double seconds() {
       return (endNanos - startNanos) / 1e9;
     }
 
     double number(String key) {
-      JsonNode v = attributes.get(key);
-      if (v == null) {
-        return Double.NaN;
-      }
-      JsonNode n = v.has("doubleValue") ? v.get("doubleValue") : v.get("intValue");
-      return n == null ? Double.NaN : n.asDouble();
+      return TraceFile.number(attributes.get(key));
     }
 
     String text(String key) {
       JsonNode v = attributes.get(key);
       return v == null || !v.has("stringValue") ? null : v.get("stringValue").asText();
     }
+  }
+
+  /** A span event: its name and attributes. */
+  record Event(String name, Map<String, JsonNode> attributes) {
+    double number(String key) {
+      return TraceFile.number(attributes.get(key));
+    }
+
+    String text(String key) {
+      JsonNode v = attributes.get(key);
+      return v == null || !v.has("stringValue") ? null : v.get("stringValue").asText();
+    }
+
+    boolean flag(String key) {
+      JsonNode v = attributes.get(key);
+      return v != null && v.path("boolValue").asBoolean(false);
+    }
+  }
+
+  private static double number(JsonNode v) {
+    if (v == null) {
+      return Double.NaN;
+    }
+    JsonNode n = v.has("doubleValue") ? v.get("doubleValue") : v.get("intValue");
+    return n == null ? Double.NaN : n.asDouble();
+  }
+
+  private static Map<String, JsonNode> attributes(JsonNode list) {
+    Map<String, JsonNode> attrs = new HashMap<>();
+    for (JsonNode a : list) {
+      attrs.put(a.path("key").asText(), a.path("value"));
+    }
+    return attrs;
   }
 
   static List<Span> read(Path file) throws IOException {
@@ -65,9 +94,10 @@ final class TraceFile {
           }
           for (JsonNode ss : rs.path("scopeSpans")) {
             for (JsonNode s : ss.path("spans")) {
-              Map<String, JsonNode> attrs = new HashMap<>();
-              for (JsonNode a : s.path("attributes")) {
-                attrs.put(a.path("key").asText(), a.path("value"));
+              Map<String, JsonNode> attrs = attributes(s.path("attributes"));
+              List<Event> events = new ArrayList<>();
+              for (JsonNode e : s.path("events")) {
+                events.add(new Event(e.path("name").asText(), attributes(e.path("attributes"))));
               }
               spans.add(
                   new Span(
@@ -79,7 +109,8 @@ final class TraceFile {
                       s.path("kind").asInt(),
                       Long.parseLong(s.path("startTimeUnixNano").asText("0")),
                       Long.parseLong(s.path("endTimeUnixNano").asText("0")),
-                      attrs));
+                      attrs,
+                      events));
             }
           }
         }

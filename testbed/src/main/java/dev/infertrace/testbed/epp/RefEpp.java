@@ -27,7 +27,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,6 +104,39 @@ public final class RefEpp implements AutoCloseable {
     scrapers.forEach(Scraper::close);
     timer.shutdownNow();
     server.shutdownNow();
+  }
+
+  /**
+   * The text the prefix scorer hashes: the chat messages' roles and contents in order, or the
+   * completion prompt; not the JSON around them, whose identical start would look like a shared
+   * prefix.
+   */
+  @javax.annotation.Nullable
+  static String promptText(byte[] body) {
+    com.fasterxml.jackson.databind.JsonNode root;
+    try {
+      root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
+    } catch (IOException e) {
+      return null;
+    }
+    if (root == null) {
+      return null;
+    }
+    if (root.path("messages").isArray()) {
+      StringBuilder b = new StringBuilder();
+      for (com.fasterxml.jackson.databind.JsonNode m : root.path("messages")) {
+        b.append(m.path("role").asText()).append(": ");
+        com.fasterxml.jackson.databind.JsonNode c = m.path("content");
+        if (c.isTextual()) {
+          b.append(c.asText());
+        } else if (c.isArray()) {
+          c.forEach(part -> b.append(part.path("text").asText()));
+        }
+        b.append('\n');
+      }
+      return b.toString();
+    }
+    return root.path("prompt").isTextual() ? root.path("prompt").asText() : null;
   }
 
   private static final class Service extends ExternalProcessorGrpc.ExternalProcessorImplBase {
@@ -186,10 +218,10 @@ public final class RefEpp implements AutoCloseable {
                                 "{\"error\":{\"message\":\"no endpoint available\",\"type\":\"ServiceUnavailableError\",\"param\":null,\"code\":503}}")))
                 .build();
           }
-          String prompt = bytes == null ? null : new String(bytes, StandardCharsets.UTF_8);
-          if (prompt != null && OpenAiRequestSniffer.operationOf(path) == null) {
-            prompt = null;
-          }
+          String prompt =
+              bytes == null || OpenAiRequestSniffer.operationOf(path) == null
+                  ? null
+                  : promptText(bytes);
           List<Scorer.Scored> scored = scorer.score(up, state, prompt);
           Scorer.Scored chosen = misroute ? scored.get(0) : scorer.pick(scored, prompt);
           StringBuilder scores = new StringBuilder("{");

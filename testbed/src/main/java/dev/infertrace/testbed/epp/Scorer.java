@@ -29,6 +29,8 @@ public final class Scorer {
   private final Map<String, Set<Long>> blocksByEndpoint = new HashMap<>();
   private final Deque<Map.Entry<String, Long>> order = new ArrayDeque<>();
 
+  private final java.util.Random ties = new java.util.Random(42);
+
   public Scorer(double queueWeight, double kvWeight, double prefixWeight) {
     this.queueWeight = queueWeight;
     this.kvWeight = kvWeight;
@@ -74,16 +76,16 @@ public final class Scorer {
     return out;
   }
 
-  /** The max-score candidate (ties: the earlier one), remembered for prefix affinity. */
+  /**
+   * The max-score candidate, remembered for prefix affinity. Ties are broken at random, as llm-d's
+   * max-score-picker does (the first of equals would send all of an idle pool's work to one pod).
+   */
   public synchronized Scored pick(List<Scored> scored, @Nullable String prompt) {
-    Scored best = scored.get(0);
-    for (Scored s : scored) {
-      if (s.total() > best.total()) {
-        best = s;
-      }
-    }
-    remember(best.endpoint(), blocks(prompt));
-    return best;
+    double max = scored.stream().mapToDouble(Scored::total).max().orElseThrow();
+    List<Scored> best = scored.stream().filter(s -> s.total() >= max - 1e-9).toList();
+    Scored chosen = best.get(ties.nextInt(best.size()));
+    remember(chosen.endpoint(), blocks(prompt));
+    return chosen;
   }
 
   private double prefixShare(Endpoint e, long[] blocks) {

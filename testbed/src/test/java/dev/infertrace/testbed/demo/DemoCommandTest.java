@@ -24,7 +24,7 @@ class DemoCommandTest {
 
     int exit =
         cli.execute(
-            "demo", "--duration", "6s", "--concurrency", "4", "--trace-file", traces.toString());
+            "demo", "--duration", "6s", "--concurrency", "10", "--trace-file", traces.toString());
 
     String text = out.toString();
     assertThat(exit).as(text).isZero();
@@ -37,18 +37,33 @@ class DemoCommandTest {
             .filter(s -> s.service().equals("infertrace-ingress") && s.kind() == 2)
             .count();
     assertThat(requests).isPositive();
-    // Every request: ingress SERVER + CLIENT and worker SERVER, then either vLLM's own span with
-    // the exact queue/prefill/decode phases (7 spans) or, if it did not come, the two
-    // stream-measured phases (5 spans) - never both, never neither.
+    // Every request: ingress SERVER, its ext_proc CLIENT span and the interposer's llm.route
+    // under it, the ingress CLIENT span and the worker SERVER, then either vLLM's own span with
+    // the exact queue/prefill/decode phases (9 spans) or, if it did not come, the two
+    // stream-measured phases (7 spans) - never both, never neither. The EPP's 50 ms scrapes of
+    // the workers' /metrics make no traces.
     java.util.Map<String, Long> perTrace =
         spans.stream()
             .collect(
                 java.util.stream.Collectors.groupingBy(
                     TraceFile.Span::traceId, java.util.stream.Collectors.counting()));
     assertThat(perTrace).hasSize((int) requests);
-    assertThat(perTrace.values()).allSatisfy(n -> assertThat(n).isIn(5L, 7L));
+    assertThat(perTrace.values()).allSatisfy(n -> assertThat(n).isIn(7L, 9L));
     assertThat(spans.stream().map(TraceFile.Span::service).distinct())
-        .contains("infertrace-ingress", "infertrace-worker-0", "infertrace-worker-1", "vllm");
+        .contains(
+            "infertrace-ingress",
+            "infertrace-epp",
+            "infertrace-worker-0",
+            "infertrace-worker-1",
+            "vllm");
+    // The waterfalls show the routing span and one line per candidate, the chosen one marked.
+    assertThat(text).contains("llm.route [epp]", "▶ worker-", "queue=");
+    assertThat(
+            spans.stream()
+                .filter(s -> s.name().equals("llm.route"))
+                .filter(s -> "routed".equals(s.text("llm.route.outcome")))
+                .allMatch(s -> s.events().size() == 2))
+        .isTrue();
     assertThat(spans).anySatisfy(s -> assertThat(s.name()).isEqualTo("llm.prefill"));
   }
 

@@ -58,11 +58,28 @@ class ScorerTest {
   }
 
   @Test
-  void tiesGoToTheFirstAndUnknownStateScoresZero() {
-    Scorer scorer = new Scorer(1, 1, 1);
+  void tiesAreBrokenAtRandomAndUnknownStateScoresZero() {
+    Scorer scorer = new Scorer(1, 1, 0);
     var scored = scorer.score(List.of(a, b), Map.of(), "hi");
 
     assertThat(scored).allSatisfy(s -> assertThat(s.total()).isZero());
-    assertThat(scorer.pick(scored, "hi").endpoint()).isEqualTo(a);
+    java.util.Set<Endpoint> picked = new java.util.HashSet<>();
+    for (int i = 0; i < 50; i++) {
+      picked.add(scorer.pick(scored, "hi").endpoint());
+    }
+    assertThat(picked).as("an idle pool spreads over both").containsExactlyInAnyOrder(a, b);
+  }
+
+  @Test
+  void thePrefixScorerHashesThePromptNotTheJsonAroundIt() {
+    String one = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"alpha\"}]}";
+    String two = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"beta\"}]}";
+    assertThat(dev.infertrace.testbed.epp.RefEpp.promptText(one.getBytes()))
+        .isEqualTo("user: alpha\n");
+    assertThat(dev.infertrace.testbed.epp.RefEpp.promptText(two.getBytes()))
+        .isEqualTo("user: beta\n");
+    assertThat(dev.infertrace.testbed.epp.RefEpp.promptText("{\"prompt\":\"p\"}".getBytes()))
+        .isEqualTo("p");
+    assertThat(dev.infertrace.testbed.epp.RefEpp.promptText("not json".getBytes())).isNull();
   }
 }
