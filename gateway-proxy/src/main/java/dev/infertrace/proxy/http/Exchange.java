@@ -79,6 +79,7 @@ final class Exchange {
   private long forwardedNanos;
   private ScheduledFuture<?> responseTimeout;
   @javax.annotation.Nullable private ExtProcStream epp;
+  @javax.annotation.Nullable private java.util.ArrayDeque<Held> held;
 
   private boolean responseStarted;
   private int status;
@@ -447,6 +448,7 @@ final class Exchange {
     out.headers().set("x-request-id", requestId);
     Runnable write =
         () -> {
+          held = null;
           if (finished) {
             return;
           }
@@ -461,7 +463,22 @@ final class Exchange {
                       });
         };
     if (epp != null) {
-      epp.sendResponseHeaders(status, out.headers(), write); // as Envoy: the EPP may mutate them
+      held = new java.util.ArrayDeque<>();
+      epp.sendResponseHeaders(
+          status,
+          out.headers(),
+          () -> {
+            java.util.ArrayDeque<Held> waiting = held;
+            write.run();
+            Held h;
+            while (waiting != null && (h = waiting.poll()) != null) {
+              if (finished) {
+                h.content().release();
+              } else {
+                relay(h.content(), h.nanos());
+              }
+            }
+          }); // as Envoy: the head goes out after the EPP's answer, which may mutate it
     } else {
       write.run();
     }
@@ -469,6 +486,17 @@ final class Exchange {
 
   void onResponseContent(HttpContent c) {
     long now = dev.infertrace.proxy.state.Clock.now();
+    if (held != null) {
+      // The head waits for the EPP's answer; a body decoded in the same read waits behind it.
+      held.add(new Held(c, now));
+      return;
+    }
+    relay(c, now);
+  }
+
+  private record Held(HttpContent content, long nanos) {}
+
+  private void relay(HttpContent c, long now) {
     ByteBuf buf = c.content();
     if (sse) {
       front.feed(observer, buf, now);
@@ -611,6 +639,10 @@ final class Exchange {
     if (epp != null) {
       epp.cancel(cancelled ? "the client went away" : "the exchange ended");
       epp = null;
+    }
+    if (held != null) {
+      held.forEach(h -> h.content().release());
+      held = null;
     }
     ExchangeSpans.Outcome o =
         spans.end(

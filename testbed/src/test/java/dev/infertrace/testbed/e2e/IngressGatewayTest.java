@@ -328,6 +328,13 @@ class IngressGatewayTest {
       assertThat(worker.parentSpanId()).isEqualTo(client.spanId());
       assertThat(worker.traceId()).isEqualTo(server.traceId());
       assertThat(worker.attribute("llm.slo.ttft")).isEqualTo(1.234);
+
+      // Non-streaming: the head and the whole body arrive in one read; the body must wait for
+      // the head, which waits for the EPP's answer to the response headers.
+      HttpResponse<String> whole = chat(g.ingress, "alias", false);
+      assertThat(whole.statusCode()).as(whole.body()).isEqualTo(200);
+      assertThat(whole.body()).startsWith("{").contains("\"model\":\"m\"");
+      assertThat(whole.headers().firstValue("x-epp-saw-response")).hasValue("yes");
     }
   }
 

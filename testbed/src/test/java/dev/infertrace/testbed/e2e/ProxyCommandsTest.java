@@ -1,0 +1,241 @@
+package dev.infertrace.testbed.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.infertrace.proxy.ProxyMain;
+import dev.infertrace.proxy.epp.Endpoint;
+import dev.infertrace.testbed.epp.RefEpp;
+import dev.infertrace.testbed.epp.Scorer;
+import dev.infertrace.testbed.sim.Sim;
+import dev.infertrace.testbed.sim.SimConfig;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The proxy commands as an operator runs them: {@code worker} and {@code ingress --epp} as child
+ * JVMs with their flags, stopped with SIGTERM, their trace files read back.
+ */
+class ProxyCommandsTest {
+  @TempDir Path tmp;
+
+  private static int freePort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** Starts {@code ProxyMain args} in a child JVM and waits for its "listening" line. */
+  private static Process start(List<String> args) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add(ProxyMain.class.getName());
+    cmd.addAll(args);
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    BufferedReader out =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    StringBuilder seen = new StringBuilder();
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    String line;
+    while (System.nanoTime() < deadline && (line = out.readLine()) != null) {
+      seen.append(line).append('\n');
+      if (line.contains("listening on")) {
+        Thread drain =
+            new Thread(
+                () -> {
+                  try {
+                    while (out.readLine() != null) {}
+                  } catch (java.io.IOException ignored) {
+                    // the child ended
+                  }
+                });
+        drain.setDaemon(true);
+        drain.start();
+        return p;
+      }
+    }
+    p.destroyForcibly();
+    throw new AssertionError("no 'listening on' line from " + args + ":\n" + seen);
+  }
+
+  private static List<Map<String, JsonNode>> spans(Path file) throws Exception {
+    List<Map<String, JsonNode>> out = new ArrayList<>();
+    ObjectMapper json = new ObjectMapper();
+    for (String line : Files.readAllLines(file)) {
+      for (JsonNode rs : json.readTree(line).path("resourceSpans")) {
+        for (JsonNode ss : rs.path("scopeSpans")) {
+          for (JsonNode s : ss.path("spans")) {
+            Map<String, JsonNode> m = new HashMap<>();
+            m.put("name", s.path("name"));
+            for (JsonNode a : s.path("attributes")) {
+              m.put(a.path("key").asText(), a.path("value"));
+            }
+            out.add(m);
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void workerScrapesItsEngineAndGpuAndTheIngressRoutesThroughTheEpp() throws Exception {
+    try (Sim sim = Sim.start(SimConfig.loopback("m"))) {
+      int workerPort = freePort();
+      Path endpoints =
+          Files.writeString(
+              tmp.resolve("endpoints.yaml"),
+              "endpoints:\n  - {name: w0, address: 127.0.0.1, port: \"" + workerPort + "\"}\n");
+      try (RefEpp epp =
+          RefEpp.start(
+              new InetSocketAddress("127.0.0.1", 0),
+              List.of(new Endpoint("w0", "127.0.0.1", workerPort)),
+              new Scorer(1, 1, 1),
+              false)) {
+        Path workerTraces = tmp.resolve("worker.jsonl");
+        Path ingressTraces = tmp.resolve("ingress.jsonl");
+        Process worker =
+            start(
+                List.of(
+                    "worker",
+                    "--listen",
+                    "127.0.0.1:" + workerPort,
+                    "--upstream",
+                    sim.baseUrl(),
+                    "--dcgm",
+                    "http://127.0.0.1:" + sim.dcgmAddress().getPort() + "/metrics",
+                    "--otlp-receiver",
+                    "127.0.0.1:" + freePort(),
+                    "--otlp-receiver-http",
+                    "127.0.0.1:" + freePort(),
+                    "--engine-span-wait",
+                    "200ms",
+                    "--trace-file",
+                    workerTraces.toString()));
+        int ingressPort = freePort();
+        Process ingress =
+            start(
+                List.of(
+                    "ingress",
+                    "--listen",
+                    "127.0.0.1:" + ingressPort,
+                    "--epp",
+                    "127.0.0.1:" + epp.port(),
+                    "--endpoints",
+                    endpoints.toString(),
+                    "--epp-failure",
+                    "closed",
+                    "--trace-file",
+                    ingressTraces.toString()));
+        try {
+          Thread.sleep(1500); // the worker's first DCGM scrape and the EPP's /metrics scrapes
+          HttpResponse<String> r =
+              HttpClient.newHttpClient()
+                  .send(
+                      HttpRequest.newBuilder(
+                              URI.create(
+                                  "http://127.0.0.1:" + ingressPort + "/v1/chat/completions"))
+                          .timeout(Duration.ofSeconds(20))
+                          .POST(
+                              HttpRequest.BodyPublishers.ofString(
+                                  "{\"model\":\"m\",\"max_tokens\":4,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                          .build(),
+                      HttpResponse.BodyHandlers.ofString());
+          assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+          Thread.sleep(500); // the stream-measured phases after --engine-span-wait
+        } finally {
+          worker.destroy(); // SIGTERM: the shutdown hook flushes the spans
+          ingress.destroy();
+          assertThat(worker.waitFor(20, TimeUnit.SECONDS)).isTrue();
+          assertThat(ingress.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        }
+        Map<String, JsonNode> server =
+            spans(workerTraces).stream()
+                .filter(s -> s.get("name").path("stringValue").asText().isEmpty())
+                .filter(s -> s.get("name").asText().startsWith("chat"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no worker chat span"));
+        assertThat(server).containsKeys("vllm.num_requests_waiting", "vllm.kv_cache_usage_perc");
+        assertThat(spans(workerTraces))
+            .as("the stream-measured decode phase carries the GPU's state")
+            .anySatisfy(
+                s -> {
+                  assertThat(s.get("name").asText()).isEqualTo("llm.decode");
+                  assertThat(s).containsKeys("dcgm.gpu_util", "dcgm.sm_clock");
+                });
+        Map<String, JsonNode> ext =
+            spans(ingressTraces).stream()
+                .filter(s -> s.get("name").asText().startsWith("envoy.service.ext_proc"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no ext_proc span"));
+        assertThat(ext.get("llm.route.outcome").path("stringValue").asText()).isEqualTo("routed");
+        assertThat(ext.get("llm.route.endpoint").path("stringValue").asText())
+            .isEqualTo("127.0.0.1:" + workerPort);
+      }
+    }
+  }
+
+  @Test
+  void theGatewayFlagsExplainWhatIsMissingOrWrong() {
+    String[][] cases = {
+      {"ingress", "--epp", "127.0.0.1:9002"},
+      {"ingress", "--endpoints", "x.yaml", "--upstream", "http://127.0.0.1:1"},
+      {"ingress", "--epp", "127.0.0.1:9002", "--endpoints", "/nonexistent/endpoints.yaml"},
+    };
+    String[] expected = {
+      "--epp needs --endpoints FILE", "--endpoints needs --epp", "/nonexistent/endpoints.yaml"
+    };
+    for (int i = 0; i < cases.length; i++) {
+      StringWriter err = new StringWriter();
+      CommandLine cli = ProxyMain.commandLine();
+      cli.setErr(new PrintWriter(err));
+      assertThat(cli.execute(cases[i])).as(String.join(" ", cases[i])).isEqualTo(2);
+      assertThat(err.toString()).contains(expected[i]);
+    }
+  }
+
+  @Test
+  void aBadFailurePolicyIsRefused() throws Exception {
+    Path endpoints =
+        Files.writeString(
+            tmp.resolve("e.yaml"), "endpoints:\n  - {name: w0, address: 127.0.0.1, port: \"1\"}\n");
+    StringWriter err = new StringWriter();
+    CommandLine cli = ProxyMain.commandLine();
+    cli.setErr(new PrintWriter(err));
+    int exit =
+        cli.execute(
+            "ingress",
+            "--epp",
+            "127.0.0.1:9002",
+            "--endpoints",
+            endpoints.toString(),
+            "--epp-failure",
+            "sometimes");
+    assertThat(exit).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("--epp-failure must be 'open' or 'closed', not 'sometimes'");
+  }
+}
