@@ -27,6 +27,7 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Files;
@@ -80,6 +81,43 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--no-fault", description = "Do not throttle a GPU mid-run.")
   private boolean noFault;
 
+  @Option(
+      names = "--otlp-endpoint",
+      paramLabel = "URL",
+      defaultValue = "${env:OTEL_EXPORTER_OTLP_ENDPOINT}",
+      description = {
+        "Also export every span over OTLP to this collector or Jaeger, e.g. http://localhost:4317",
+        "(default: OTEL_EXPORTER_OTLP_ENDPOINT; OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf for",
+        "OTLP/HTTP, then the URL is the base, e.g. http://localhost:4318)."
+      })
+  private String otlpEndpoint;
+
+  @Option(
+      names = "--jaeger",
+      paramLabel = "URL",
+      description = {
+        "Jaeger's query URL, e.g. http://localhost:16686: the report links the slowest traces",
+        "there. Without --otlp-endpoint, spans go to OTLP gRPC on the same host, port 4317."
+      })
+  private URI jaeger;
+
+  @Option(
+      names = "--slo",
+      paramLabel = "MODEL=ttft:D,tpot:D",
+      defaultValue = "llama-3.1-8b=ttft:1s,tpot:10ms",
+      description = {
+        "The ingress's latency objective (default: ${DEFAULT-VALUE}); spans get llm.slo.met,",
+        "which the collector's tail sampling keeps. The throttled GPU misses the TPOT."
+      })
+  private String slo;
+
+  @Option(
+      names = "--admin",
+      paramLabel = "HOST:PORT",
+      converter = dev.infertrace.proxy.cli.AddressConverter.class,
+      description = "Serve the ingress's /metrics (OpenMetrics, exemplars) here, for Prometheus.")
+  private java.net.InetSocketAddress admin;
+
   @Override
   public Integer call() throws Exception {
     if (concurrency < 1 || duration.toMillis() < 3000) {
@@ -87,8 +125,34 @@ public final class DemoCommand implements Callable<Integer> {
           spec.commandLine(), "--concurrency must be >= 1 and --duration at least 3s");
     }
     PrintWriter out = spec.commandLine().getOut();
+    java.util.Map<String, dev.infertrace.core.slo.SloTarget> slos;
+    try {
+      var entry = dev.infertrace.core.slo.SloTarget.parse(slo);
+      slos = java.util.Map.of(entry.getKey(), entry.getValue());
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), "--slo: " + e.getMessage());
+    }
+    String endpoint = otlpEndpoint;
+    if ((endpoint == null || endpoint.isBlank()) && jaeger != null) {
+      endpoint = "http://" + jaeger.getHost() + ":4317";
+    }
     Files.deleteIfExists(traceFile);
-    OtlpJsonFileExporter file = OtlpJsonFileExporter.open(traceFile);
+    SpanExporter file = OtlpJsonFileExporter.open(traceFile);
+    if (endpoint != null && !endpoint.isBlank()) {
+      boolean http =
+          "http/protobuf".equals(System.getenv("OTEL_EXPORTER_OTLP_PROTOCOL"))
+              || endpoint.endsWith(":4318");
+      SpanExporter otlp =
+          http
+              ? io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter.builder()
+                  .setEndpoint(endpoint.replaceAll("/+$", "") + "/v1/traces")
+                  .build()
+              : io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter.builder()
+                  .setEndpoint(endpoint)
+                  .build();
+      file = SpanExporter.composite(file, otlp);
+      out.printf("demo: spans also go to %s (OTLP %s)%n", endpoint, http ? "HTTP" : "gRPC");
+    }
     List<AutoCloseable> running = new ArrayList<>();
     AtomicBoolean stopped = new AtomicBoolean();
     LoadGenerator[] load = new LoadGenerator[1];
@@ -203,7 +267,7 @@ public final class DemoCommand implements Callable<Integer> {
       running.add(0, interposer);
       ProxyServer ingress =
           ProxyServer.start(
-              ProxyConfig.loopback(Role.INGRESS, workers),
+              ProxyConfig.loopback(Role.INGRESS, workers).withSlos(slos),
               sdk("infertrace-ingress", file, running),
               () -> 0,
               () -> 0,
@@ -215,6 +279,11 @@ public final class DemoCommand implements Callable<Integer> {
                   EppClient.FailureMode.OPEN,
                   Duration.ofSeconds(2)));
       running.add(0, ingress);
+      if (admin != null) {
+        running.add(0, dev.infertrace.proxy.admin.AdminServer.start(admin, ingress));
+        out.printf(
+            "  ingress /metrics on http://%s:%d/metrics%n", admin.getHostString(), admin.getPort());
+      }
       out.printf(
           "  ref-epp 127.0.0.1:%d (queue + KV + prefix scorers)  ←  epp interposer 127.0.0.1:%d%n",
           refEpp.port(), interposer.port());
@@ -273,14 +342,14 @@ public final class DemoCommand implements Callable<Integer> {
         c.close();
       }
       timer.shutdownNow();
-      file.shutdown();
+      file.shutdown().join(10, TimeUnit.SECONDS);
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException shuttingDown) {
         // Ctrl-C: the hook ran
       }
     }
-    DemoReport.print(TraceFile.read(traceFile), out);
+    DemoReport.print(TraceFile.read(traceFile), out, jaeger);
     out.printf(
         "%nAll spans: %s (OTLP JSON lines; load them into a collector's otlpjsonfile receiver or read them with jq)%n",
         traceFile.toAbsolutePath());
@@ -289,7 +358,7 @@ public final class DemoCommand implements Callable<Integer> {
   }
 
   private static OpenTelemetrySdk sdk(
-      String service, OtlpJsonFileExporter file, List<AutoCloseable> running) {
+      String service, SpanExporter file, List<AutoCloseable> running) {
     OpenTelemetrySdk sdk =
         OpenTelemetrySdk.builder()
             .setTracerProvider(

@@ -17,7 +17,8 @@ final class DemoReport {
 
   private DemoReport() {}
 
-  static void print(List<TraceFile.Span> spans, PrintWriter out) {
+  static void print(
+      List<TraceFile.Span> spans, PrintWriter out, @javax.annotation.Nullable java.net.URI jaeger) {
     Map<String, List<TraceFile.Span>> traces = new HashMap<>();
     for (TraceFile.Span s : spans) {
       traces.computeIfAbsent(s.traceId(), k -> new ArrayList<>()).add(s);
@@ -71,6 +72,9 @@ final class DemoReport {
     int n = 1;
     for (TraceFile.Span root : slowest) {
       out.printf("%nslowest #%d — trace %s, %.3f s%n", n++, root.traceId(), root.seconds());
+      if (jaeger != null) {
+        out.printf("  %s/trace/%s%n", jaeger.toString().replaceAll("/+$", ""), root.traceId());
+      }
       waterfall(out, root, traces.get(root.traceId()));
     }
     out.flush();
