@@ -223,6 +223,24 @@ class CollectorPipelineIT {
       assertThat(stored).as("trace %s: all its spans", id).hasSize(truth.get(id).size());
     }
 
+    // The search explore.md documents finds exactly the SLO misses.
+    Set<String> missed = new HashSet<>();
+    for (var e : truth.entrySet()) {
+      JsonNode root = ingressServer(e.getValue());
+      if (root != null && "false".equals(String.valueOf(bool(attributes(root), "llm.slo.met")))) {
+        missed.add(e.getKey());
+      }
+    }
+    JsonNode found =
+        JSON.readTree(
+            get(jaegerApi
+                    + "/api/traces?service=infertrace-ingress&lookback=1h&limit=1000&tags="
+                    + enc("{\"llm.slo.met\":\"false\"}"))
+                .body());
+    Set<String> foundIds = new HashSet<>();
+    found.path("data").forEach(t -> foundIds.add(t.path("traceID").asText()));
+    assertThat(foundIds).as("Jaeger search llm.slo.met=false").isEqualTo(missed);
+
     // (b) About the configured share of the healthy traces.
     int kept = 0;
     for (String id : healthy) {
@@ -359,6 +377,11 @@ class CollectorPipelineIT {
       }
     }
     return null;
+  }
+
+  private static Boolean bool(Map<String, JsonNode> a, String key) {
+    JsonNode v = a.get(key);
+    return v == null || !v.has("boolValue") ? null : v.get("boolValue").asBoolean();
   }
 
   private static String text(Map<String, JsonNode> a, String key) {
