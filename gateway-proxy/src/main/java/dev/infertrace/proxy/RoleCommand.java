@@ -569,7 +569,7 @@ abstract class RoleCommand implements Callable<Integer> {
         gpuUuids.stream().map(String::strip).filter(u -> u.startsWith("GPU-")).forEach(uuids::add);
       }
       java.util.Map<String, String> aliases =
-          new java.util.HashMap<>(dev.infertrace.proxy.state.GpuSample.DEFAULT_ALIASES);
+          new java.util.HashMap<>(dev.infertrace.core.gpu.DcgmSample.DEFAULT_ALIASES);
       aliases.putAll(dcgmFields);
       return new dev.infertrace.proxy.state.WorkerState(
           engine, engineInterval, dcgm, dcgmInterval, pod, namespace, uuids, aliases);

@@ -1,8 +1,8 @@
 package dev.infertrace.proxy.epp;
 
+import dev.infertrace.core.gpu.DcgmSample;
 import dev.infertrace.core.metrics.Exposition;
 import dev.infertrace.proxy.state.EngineSample;
-import dev.infertrace.proxy.state.GpuSample;
 import dev.infertrace.proxy.state.Scraper;
 import java.net.URI;
 import java.time.Duration;
@@ -69,10 +69,10 @@ public final class EndpointView implements AutoCloseable {
 
   private void gpuUtil(Endpoint e, Exposition page) {
     boolean podLabelled = page.samples().stream().anyMatch(s -> e.name().equals(s.label("pod")));
-    GpuSample g = GpuSample.of(page, podLabelled ? e.name() : null, null, Set.of());
+    DcgmSample g = DcgmSample.of(page, podLabelled ? e.name() : null, null, Set.of());
     double sum = 0;
     int n = 0;
-    for (GpuSample.Values v : g.byUuid().values()) {
+    for (DcgmSample.Values v : g.byUuid().values()) {
       if (!Double.isNaN(v.gpuUtil())) {
         sum += v.gpuUtil();
         n++;

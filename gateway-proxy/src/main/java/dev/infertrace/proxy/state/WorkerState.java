@@ -1,5 +1,6 @@
 package dev.infertrace.proxy.state;
 
+import dev.infertrace.core.gpu.DcgmSample;
 import dev.infertrace.core.state.Timeline;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -24,7 +25,7 @@ public final class WorkerState implements AutoCloseable {
   private static final int CAPACITY = 4096;
 
   private final Timeline<EngineSample> engine = new Timeline<>(CAPACITY);
-  private final Timeline<GpuSample> gpus = new Timeline<>(CAPACITY);
+  private final Timeline<DcgmSample> gpus = new Timeline<>(CAPACITY);
   private final long engineStaleNanos;
   private final long gpuStaleNanos;
   private final ScheduledExecutorService timer;
@@ -54,7 +55,7 @@ public final class WorkerState implements AutoCloseable {
         pod,
         namespace,
         gpuUuids,
-        GpuSample.DEFAULT_ALIASES);
+        DcgmSample.DEFAULT_ALIASES);
   }
 
   /** As above, reading DCGM fields under other names through {@code fieldAliases}. */
@@ -99,7 +100,7 @@ public final class WorkerState implements AutoCloseable {
               dcgmInterval,
               timer,
               (now, page) ->
-                  gpus.add(now, GpuSample.of(page, pod, namespace, gpuUuids, fieldAliases))));
+                  gpus.add(now, DcgmSample.of(page, pod, namespace, gpuUuids, fieldAliases))));
     }
   }
 
@@ -113,7 +114,7 @@ public final class WorkerState implements AutoCloseable {
     } else {
       engineAttributes(span, e.value(), nowNanos - e.epochNanos());
     }
-    Timeline.Sample<GpuSample> g = gpus.at(nowNanos);
+    Timeline.Sample<DcgmSample> g = gpus.at(nowNanos);
     if (g != null && !g.value().byUuid().isEmpty()) {
       span.setAttribute(
           AttributeKey.stringArrayKey("hw.id"), List.copyOf(g.value().byUuid().keySet()));
@@ -126,7 +127,7 @@ public final class WorkerState implements AutoCloseable {
     if (e != null && from - e.epochNanos() <= engineStaleNanos) {
       engineAttributes(span, e.value(), from - e.epochNanos());
     }
-    Timeline.Sample<GpuSample> latest = gpus.at(to);
+    Timeline.Sample<DcgmSample> latest = gpus.at(to);
     if (latest == null || to - latest.epochNanos() > gpuStaleNanos) {
       if (hasDcgm()) {
         span.setAttribute("dcgm.stale", true);
@@ -136,14 +137,14 @@ public final class WorkerState implements AutoCloseable {
     span.setAttribute("dcgm.sample_age", (to - latest.epochNanos()) / 1e9);
     span.setAttribute(
         AttributeKey.stringArrayKey("hw.id"), List.copyOf(latest.value().byUuid().keySet()));
-    gpu(span, from, to, "dcgm.gpu_util", GpuSample.Values::gpuUtil, Agg.AVG);
-    gpu(span, from, to, "dcgm.sm_clock", GpuSample.Values::smClock, Agg.MIN);
-    gpu(span, from, to, "dcgm.sm_clock.max", GpuSample.Values::smClock, Agg.MAX);
-    gpu(span, from, to, "dcgm.power_usage", GpuSample.Values::powerUsage, Agg.AVG);
-    gpu(span, from, to, "dcgm.gpu_temp", GpuSample.Values::gpuTemp, Agg.MAX);
-    gpu(span, from, to, "dcgm.fb_used", GpuSample.Values::fbUsedBytes, Agg.MAX);
-    gpu(span, from, to, "dcgm.tensor_active", GpuSample.Values::tensorActive, Agg.AVG);
-    gpu(span, from, to, "dcgm.xid_errors", GpuSample.Values::xid, Agg.MAX);
+    gpu(span, from, to, "dcgm.gpu_util", DcgmSample.Values::gpuUtil, Agg.AVG);
+    gpu(span, from, to, "dcgm.sm_clock", DcgmSample.Values::smClock, Agg.MIN);
+    gpu(span, from, to, "dcgm.sm_clock.max", DcgmSample.Values::smClock, Agg.MAX);
+    gpu(span, from, to, "dcgm.power_usage", DcgmSample.Values::powerUsage, Agg.AVG);
+    gpu(span, from, to, "dcgm.gpu_temp", DcgmSample.Values::gpuTemp, Agg.MAX);
+    gpu(span, from, to, "dcgm.fb_used", DcgmSample.Values::fbUsedBytes, Agg.MAX);
+    gpu(span, from, to, "dcgm.tensor_active", DcgmSample.Values::tensorActive, Agg.AVG);
+    gpu(span, from, to, "dcgm.xid_errors", DcgmSample.Values::xid, Agg.MAX);
   }
 
   private enum Agg {
@@ -153,7 +154,7 @@ public final class WorkerState implements AutoCloseable {
   }
 
   private void gpu(
-      Span span, long from, long to, String key, ToDoubleFunction<GpuSample.Values> f, Agg agg) {
+      Span span, long from, long to, String key, ToDoubleFunction<DcgmSample.Values> f, Agg agg) {
     // Across the worker's GPUs: the worst one (min clock, max temp) or the mean, per the field.
     Timeline.Stats s =
         gpus.over(
@@ -165,7 +166,7 @@ public final class WorkerState implements AutoCloseable {
                       ? Double.POSITIVE_INFINITY
                       : agg == Agg.MAX ? Double.NEGATIVE_INFINITY : 0;
               int n = 0;
-              for (GpuSample.Values v : sample.byUuid().values()) {
+              for (DcgmSample.Values v : sample.byUuid().values()) {
                 double x = f.applyAsDouble(v);
                 if (Double.isNaN(x)) {
                   continue;

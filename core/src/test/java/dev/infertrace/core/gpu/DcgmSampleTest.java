@@ -1,4 +1,4 @@
-package dev.infertrace.proxy.state;
+package dev.infertrace.core.gpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -17,10 +17,10 @@ class GpuSampleTest {
 
   @Test
   void keepsThisPodsGpusInSpanUnits() {
-    GpuSample s = GpuSample.of(PrometheusText.parse(PAGE), "vllm-0", "llm", Set.of());
+    DcgmSample s = DcgmSample.of(PrometheusText.parse(PAGE), "vllm-0", "llm", Set.of());
 
     assertThat(s.byUuid()).containsOnlyKeys("GPU-a");
-    GpuSample.Values a = s.byUuid().get("GPU-a");
+    DcgmSample.Values a = s.byUuid().get("GPU-a");
     assertThat(a.gpuUtil()).as("percent to ratio").isEqualTo(0.4);
     assertThat(a.smClock()).isEqualTo(1980);
     assertThat(a.fbUsedBytes()).as("MiB to bytes").isEqualTo(2 * 1024 * 1024);
@@ -29,7 +29,7 @@ class GpuSampleTest {
 
   @Test
   void uuidsWinOverThePodAndHostnameSpellingDoesNotMatter() {
-    GpuSample s = GpuSample.of(PrometheusText.parse(PAGE), "vllm-0", null, Set.of("GPU-b"));
+    DcgmSample s = DcgmSample.of(PrometheusText.parse(PAGE), "vllm-0", null, Set.of("GPU-b"));
 
     assertThat(s.byUuid()).containsOnlyKeys("GPU-b");
     assertThat(s.byUuid().get("GPU-b").gpuUtil()).isEqualTo(0.9);
@@ -44,8 +44,8 @@ class GpuSampleTest {
         "DCGM_FI_DEV_GPU_UTIL_RATIO{gpu=\"0\",UUID=\"GPU-a\"} 0.25\n"
             + "DCGM_FI_DEV_SM_CLOCK_MHZ{gpu=\"0\",UUID=\"GPU-a\"} 1100\n";
 
-    GpuSample s =
-        GpuSample.of(
+    DcgmSample s =
+        DcgmSample.of(
             PrometheusText.parse(newNames),
             null,
             null,

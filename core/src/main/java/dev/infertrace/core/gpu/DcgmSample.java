@@ -1,4 +1,4 @@
-package dev.infertrace.proxy.state;
+package dev.infertrace.core.gpu;
 
 import dev.infertrace.core.metrics.Exposition;
 import dev.infertrace.core.metrics.MetricSample;
@@ -12,7 +12,7 @@ import java.util.function.Predicate;
  * ratios 0–1, clocks in MHz, power in W, temperature in °C, framebuffer in bytes. Keyed by GPU UUID
  * (the {@code UUID} label). The {@code Hostname}/{@code hostname} spelling does not matter.
  */
-public record GpuSample(Map<String, Values> byUuid) {
+public record DcgmSample(Map<String, Values> byUuid) {
   /** One GPU. NaN where the exporter did not report a field. */
   public record Values(
       double gpuUtil,
@@ -36,12 +36,12 @@ public record GpuSample(Map<String, Values> byUuid) {
   public static final Map<String, String> DEFAULT_ALIASES =
       Map.of("DCGM_FI_DEV_GPU_UTIL_RATIO", "DCGM_FI_DEV_GPU_UTIL");
 
-  public static GpuSample of(Exposition page, String pod, String namespace, Set<String> uuids) {
+  public static DcgmSample of(Exposition page, String pod, String namespace, Set<String> uuids) {
     return of(page, pod, namespace, uuids, DEFAULT_ALIASES);
   }
 
   /** As above, reading fields under other names through {@code aliases} (name → known name). */
-  public static GpuSample of(
+  public static DcgmSample of(
       Exposition page,
       String pod,
       String namespace,
@@ -72,7 +72,7 @@ public record GpuSample(Map<String, Values> byUuid) {
     Map<String, Values> out = new LinkedHashMap<>();
     values.forEach(
         (uuid, v) -> out.put(uuid, new Values(v[0], v[1], v[2], v[3], v[4], v[5], v[6])));
-    return new GpuSample(out);
+    return new DcgmSample(out);
   }
 
   private static int field(String name) {
