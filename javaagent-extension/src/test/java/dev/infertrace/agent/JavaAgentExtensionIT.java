@@ -285,6 +285,22 @@ class JavaAgentExtensionIT {
   }
 
   @Test
+  void aCallThatFailsEndsItsSpanWithTheError() throws Exception {
+    int closed;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      closed = s.getLocalPort(); // nothing listens there once this closes
+    }
+    for (Class<?> app : List.of(JdkApp.class, OkApp.class)) {
+      Run r = run(app, "http://127.0.0.1:" + closed, "stream", STREAM, true, Map.of());
+      assertThat(r.exit()).as("the app sees its own ConnectException").isNotZero();
+      assertThat(r.output()).contains("ConnectException");
+      ReceivedSpan llm = llmSpan(r);
+      assertThat((String) llm.attribute("error.type")).contains("ConnectException");
+      assertThat(llm.span().getStatus().getCode().getNumber()).as("status ERROR").isEqualTo(2);
+    }
+  }
+
+  @Test
   void theBytesTheAppReadsAreTheSameWithAndWithoutTheAgent() throws Exception {
     // A deterministic upstream: the same SSE bytes every time, in several writes.
     byte[] canned = canned();
