@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
       dev.infertrace.testbed.sim.SimCommand.class,
       dev.infertrace.testbed.load.LoadCommand.class,
       dev.infertrace.testbed.demo.DemoCommand.class,
-      dev.infertrace.testbed.epp.RefEppCommand.class
+      dev.infertrace.testbed.epp.RefEppCommand.class,
+      dev.infertrace.testbed.bench.BenchCommand.class
     })
 public final class TestbedMain {
   private TestbedMain() {}

@@ -1,0 +1,319 @@
+package dev.infertrace.testbed.bench;
+
+import dev.infertrace.testbed.load.LoadConfig;
+import dev.infertrace.testbed.load.LoadGenerator;
+import dev.infertrace.testbed.load.LoadStats;
+import dev.infertrace.testbed.otlp.OtlpSink;
+import dev.infertrace.testbed.sim.Sim;
+import dev.infertrace.testbed.sim.SimConfig;
+import java.io.PrintWriter;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code ./infertrace bench}: infertrace against direct, nginx and HAProxy, side by side. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    usageHelpWidth = 100,
+    description = {
+      "Runs the same load against a fast deterministic upstream directly and through each proxy",
+      "(nginx, HAProxy, infertrace ingress and worker with every request traced to a local OTLP",
+      "sink), one worker thread or process each, and reports the latency each adds (HdrHistogram",
+      "percentiles, variant minus direct), throughput, CPU per request and per stream frame (from",
+      "/proc), peak RSS, and each as a ratio to nginx. Scenarios: one request at a time; saturation",
+      "at 64 connections; streams of --frames frames at --frame-gap with 1, 100 and 1000 streams.",
+      "--quick runs a reduced set (about 2 minutes) and ends with one line of ratios."
+    })
+public final class BenchCommand implements Callable<Integer> {
+  @Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Option(names = "--quick", description = "Reduced set, about 2 minutes, ending in one line.")
+  boolean quick;
+
+  @Option(
+      names = "--variants",
+      split = ",",
+      description = "Which to run (default: direct,nginx,haproxy,ingress,worker).")
+  List<String> variants = List.of("direct", "nginx", "haproxy", "ingress", "worker");
+
+  @Option(names = "--seconds", description = "Seconds per scenario (default: 15; --quick: 4).")
+  Integer seconds;
+
+  @Option(names = "--frames", description = "Frames per stream (default: ${DEFAULT-VALUE}).")
+  int frames = 200;
+
+  @Option(
+      names = "--frame-gap-us",
+      description = "Microseconds between frames (default: ${DEFAULT-VALUE}).")
+  long frameGapMicros = 20_000;
+
+  @Option(
+      names = "--streams",
+      split = ",",
+      description =
+          "Concurrent streams per streaming scenario (default: 1,100,1000; --quick: 1000).")
+  List<Integer> streams;
+
+  @Option(
+      names = "--out",
+      description = "Also write the tables here, as Markdown (default: ${DEFAULT-VALUE}).")
+  Path out = Path.of("bench-results.md");
+
+  /** What one variant did. */
+  static final class Result {
+    Histogram serial;
+    double satReqPerSec;
+    double satCpuPerReq = Double.NaN;
+    final Map<Integer, Histogram> firstFrame = new LinkedHashMap<>();
+    final Map<Integer, Histogram> gap = new LinkedHashMap<>();
+    final Map<Integer, Double> frameCpu = new LinkedHashMap<>();
+    final Map<Integer, Double> rssMb = new LinkedHashMap<>();
+    long failed;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    int secs = seconds != null ? seconds : quick ? 4 : 15;
+    List<Integer> streamCounts =
+        streams != null ? streams : quick ? List.of(1000) : List.of(1, 100, 1000);
+    for (String v : variants) {
+      if (!List.of("direct", "nginx", "haproxy", "ingress", "worker").contains(v)) {
+        throw new ParameterException(
+            spec.commandLine(),
+            "unknown variant '" + v + "' (direct, nginx, haproxy, ingress, worker)");
+      }
+    }
+    String home =
+        System.getenv().getOrDefault("INFERTRACE_HOME", System.getProperty("infertrace.home", "."));
+    Path jar = Path.of(home, "gateway-proxy/target/infertrace-gateway-proxy.jar");
+    if ((variants.contains("ingress") || variants.contains("worker")) && !Files.exists(jar)) {
+      throw new ParameterException(
+          spec.commandLine(),
+          jar
+              + " is missing: build it (./mvnw -q -DskipTests package) or run through ./infertrace");
+    }
+    PrintWriter o = spec.commandLine().getOut();
+    Path dir = Files.createTempDirectory("infertrace-bench");
+    Map<String, Result> results = new LinkedHashMap<>();
+    try (BenchUpstream upstream = BenchUpstream.start(1, frames, frameGapMicros);
+        OtlpSink sink = OtlpSink.start();
+        Sim twin = Sim.start(SimConfig.loopback("bench"))) {
+      o.printf(
+          "bench: upstream 127.0.0.1:%d (JSON; SSE %d frames every %d µs), %d s per scenario, work dir %s%n",
+          upstream.port(), frames, frameGapMicros, secs, dir);
+      o.flush();
+      load(URI.create("http://127.0.0.1:" + upstream.port()), 8, 3, false); // warm the load tool
+      load(URI.create("http://127.0.0.1:" + upstream.port()), 100, 2, true);
+      for (String name : variants) {
+        Variant v =
+            switch (name) {
+              case "direct" -> Variant.direct(upstream.port());
+              case "nginx" -> Variant.nginx(dir, upstream.port());
+              case "haproxy" -> Variant.haproxy(dir, upstream.port());
+              case "ingress" ->
+                  Variant.infertrace(
+                      "ingress", dir, jar, upstream.port(), sink.grpcEndpoint(), null, null);
+              default ->
+                  Variant.infertrace(
+                      "worker",
+                      dir,
+                      jar,
+                      upstream.port(),
+                      sink.grpcEndpoint(),
+                      twin.baseUrl() + "/metrics",
+                      "http://127.0.0.1:" + twin.dcgmAddress().getPort() + "/metrics");
+            };
+        try (v) {
+          results.put(name, measure(v, secs, streamCounts, o));
+        }
+      }
+      o.printf("bench: the OTLP sink received %d spans%n", sink.spans().size());
+    }
+    String report = report(results, streamCounts);
+    o.print(report);
+    Files.writeString(out, report);
+    o.printf("bench: tables written to %s%n", out.toAbsolutePath());
+    if (quick) {
+      o.println(summaryLine(results, streamCounts));
+    }
+    o.flush();
+    return 0;
+  }
+
+  private Result measure(Variant v, int secs, List<Integer> streamCounts, PrintWriter o)
+      throws Exception {
+    Result r = new Result();
+    URI url = URI.create("http://127.0.0.1:" + v.port);
+    // Warm-up, unmeasured: the proxy's JIT and pools (and, the first time, the load tool's).
+    load(url, 8, 2, false);
+    load(url, Math.min(100, streamCounts.get(streamCounts.size() - 1)), 1, true);
+    progress(o, v, "one request at a time", secs);
+    r.serial = load(url, 1, secs, false).totals().e2e();
+    progress(o, v, "saturation, 64 connections", secs);
+    double cpu0 = v.pid() > 0 ? ProcTree.cpuMicros(v.pid()) : 0;
+    long t0 = System.nanoTime();
+    LoadStats sat = load(url, 64, secs, false);
+    double elapsed = (System.nanoTime() - t0) / 1e9;
+    r.satReqPerSec = sat.ok() / elapsed;
+    if (v.pid() > 0 && sat.ok() > 0) {
+      r.satCpuPerReq = (ProcTree.cpuMicros(v.pid()) - cpu0) / sat.ok();
+    }
+    r.failed += sat.failed();
+    for (int n : streamCounts) {
+      progress(o, v, n + " concurrent streams", secs);
+      double c0 = v.pid() > 0 ? ProcTree.cpuMicros(v.pid()) : 0;
+      LoadStats s = load(url, n, secs, true);
+      LoadStats.Interval t = s.totals();
+      r.firstFrame.put(n, t.ttft());
+      r.gap.put(n, t.itl());
+      r.failed += s.failed();
+      if (v.pid() > 0 && s.chunks() > 0) {
+        r.frameCpu.put(n, (ProcTree.cpuMicros(v.pid()) - c0) / s.chunks());
+        r.rssMb.put(n, ProcTree.peakRssMb(v.pid()));
+      }
+    }
+    return r;
+  }
+
+  private static void progress(PrintWriter o, Variant v, String what, int secs) {
+    o.printf("bench: %-18s %s, %d s%n", v.name, what, secs);
+    o.flush();
+  }
+
+  private LoadStats load(URI url, int concurrency, int secs, boolean stream)
+      throws InterruptedException {
+    LoadGenerator g =
+        new LoadGenerator(
+            new LoadConfig(
+                url,
+                "bench",
+                concurrency,
+                Duration.ofSeconds(secs),
+                0,
+                20,
+                0,
+                frames,
+                frames,
+                stream,
+                7),
+            1);
+    LoadStats s = g.run(elapsed -> {});
+    s.interval();
+    return s;
+  }
+
+  // ---- report ---------------------------------------------------------------------------------
+
+  private static double pct(Histogram h, double p) {
+    return h == null || h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(p);
+  }
+
+  private static String f(double v) {
+    return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.0f", v);
+  }
+
+  private static String r(double v) {
+    return Double.isNaN(v) || Double.isInfinite(v) ? "-" : String.format(Locale.ROOT, "%.2f", v);
+  }
+
+  private static double added(Map<String, Result> rs, String v, double p) {
+    Result d = rs.get("direct");
+    Result x = rs.get(v);
+    return d == null || x == null ? Double.NaN : pct(x.serial, p) - pct(d.serial, p);
+  }
+
+  String report(Map<String, Result> rs, List<Integer> streamCounts) {
+    StringBuilder b = new StringBuilder();
+    Result nginx = rs.get("nginx");
+    b.append("\n### One request at a time: added latency (variant − direct), µs\n\n");
+    b.append(
+        "| variant | p50 | p99 | p99.9 | p50 ÷ nginx | p99 ÷ nginx |\n|---|---|---|---|---|---|\n");
+    for (String v : rs.keySet()) {
+      double a50 = added(rs, v, 50);
+      double a99 = added(rs, v, 99);
+      b.append(
+          String.format(
+              "| %s | %s | %s | %s | %s | %s |%n",
+              v,
+              f(a50),
+              f(a99),
+              f(added(rs, v, 99.9)),
+              r(a50 / added(rs, "nginx", 50)),
+              r(a99 / added(rs, "nginx", 99))));
+    }
+    b.append("\n### Saturation, 64 connections\n\n");
+    b.append(
+        "| variant | req/s | ÷ nginx | CPU µs/request | ÷ nginx | failed |\n|---|---|---|---|---|---|\n");
+    for (var e : rs.entrySet()) {
+      Result x = e.getValue();
+      b.append(
+          String.format(
+              "| %s | %s | %s | %s | %s | %d |%n",
+              e.getKey(),
+              f(x.satReqPerSec),
+              r(nginx == null ? Double.NaN : x.satReqPerSec / nginx.satReqPerSec),
+              r(x.satCpuPerReq),
+              r(nginx == null ? Double.NaN : x.satCpuPerReq / nginx.satCpuPerReq),
+              x.failed));
+    }
+    for (int n : streamCounts) {
+      b.append("\n### ").append(n).append(" concurrent streams\n\n");
+      b.append(
+          "| variant | first frame p50 / p99 µs | added p50 / p99 | frame gap p50 / p99 µs | CPU µs/frame | peak RSS MB |\n|---|---|---|---|---|---|\n");
+      Result d = rs.get("direct");
+      for (var e : rs.entrySet()) {
+        Result x = e.getValue();
+        Histogram ff = x.firstFrame.get(n);
+        Histogram g = x.gap.get(n);
+        Histogram dff = d == null ? null : d.firstFrame.get(n);
+        b.append(
+            String.format(
+                "| %s | %s / %s | %s / %s | %s / %s | %s | %s |%n",
+                e.getKey(),
+                f(pct(ff, 50)),
+                f(pct(ff, 99)),
+                f(pct(ff, 50) - pct(dff, 50)),
+                f(pct(ff, 99) - pct(dff, 99)),
+                f(pct(g, 50)),
+                f(pct(g, 99)),
+                r(x.frameCpu.getOrDefault(n, Double.NaN)),
+                r(x.rssMb.getOrDefault(n, Double.NaN))));
+      }
+    }
+    return b.append('\n').toString();
+  }
+
+  static String summaryLine(Map<String, Result> rs, List<Integer> streamCounts) {
+    Result in = rs.get("ingress");
+    Result ng = rs.get("nginx");
+    int big = streamCounts.get(streamCounts.size() - 1);
+    List<String> parts = new ArrayList<>();
+    parts.add("added_p50_ratio=" + r(added(rs, "ingress", 50) / added(rs, "nginx", 50)));
+    parts.add("added_p99_ratio=" + r(added(rs, "ingress", 99) / added(rs, "nginx", 99)));
+    parts.add(
+        "throughput_ratio="
+            + r(in == null || ng == null ? Double.NaN : in.satReqPerSec / ng.satReqPerSec));
+    parts.add(
+        "frame_cpu_us=" + r(in == null ? Double.NaN : in.frameCpu.getOrDefault(big, Double.NaN)));
+    parts.add(
+        "rss_mb_"
+            + big
+            + "="
+            + r(in == null ? Double.NaN : in.rssMb.getOrDefault(big, Double.NaN)));
+    return String.join(" ", parts);
+  }
+}

@@ -1,0 +1,56 @@
+package dev.infertrace.testbed.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * CPU time and peak memory of a process and its descendants, from {@code /proc} (Linux): utime +
+ * stime in clock ticks ({@code CLK_TCK}, 100 on Linux), {@code VmHWM} in kB.
+ */
+final class ProcTree {
+  private static final double TICK_MICROS = 1_000_000.0 / 100;
+
+  private ProcTree() {}
+
+  private static List<Long> pids(long root) {
+    List<Long> out = new ArrayList<>();
+    out.add(root);
+    ProcessHandle.of(root).ifPresent(h -> h.descendants().forEach(d -> out.add(d.pid())));
+    return out;
+  }
+
+  /** CPU time (user + system) of the tree so far, in microseconds. */
+  static double cpuMicros(long root) {
+    double total = 0;
+    for (long pid : pids(root)) {
+      try {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        total += (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_MICROS; // fields 14, 15
+      } catch (IOException | RuntimeException gone) {
+        // a process that ended between listing and reading
+      }
+    }
+    return total;
+  }
+
+  /** Sum over the tree of each process's peak resident set, in MB. */
+  static double peakRssMb(long root) {
+    double kb = 0;
+    for (long pid : pids(root)) {
+      try {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+          if (line.startsWith("VmHWM:")) {
+            kb += Long.parseLong(line.replaceAll("[^0-9]", ""));
+          }
+        }
+      } catch (IOException | RuntimeException gone) {
+        // ended
+      }
+    }
+    return kb / 1024;
+  }
+}

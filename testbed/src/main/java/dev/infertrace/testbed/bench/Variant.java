@@ -1,0 +1,203 @@
+package dev.infertrace.testbed.bench;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import javax.annotation.Nullable;
+
+/**
+ * One thing the benchmark measures, between the load and the upstream: nothing ({@code direct}), or
+ * a proxy in its own process on a free loopback port, each with one worker thread or process so
+ * that the comparison is per core.
+ */
+final class Variant implements AutoCloseable {
+  final String name;
+  final int port;
+  @Nullable private final Process process;
+  private final Path log;
+
+  private Variant(String name, int port, @Nullable Process process, Path log) {
+    this.name = name;
+    this.port = port;
+    this.process = process;
+    this.log = log;
+  }
+
+  /** The process to account CPU and memory to (its descendants included), or -1 for direct. */
+  long pid() {
+    return process == null ? -1 : process.pid();
+  }
+
+  static Variant direct(int upstream) {
+    return new Variant("direct", upstream, null, Path.of("/dev/null"));
+  }
+
+  static Variant nginx(Path dir, int upstream) throws Exception {
+    int port = freePort();
+    Path conf = dir.resolve("nginx.conf");
+    Files.createDirectories(dir.resolve("nginx-tmp"));
+    Files.writeString(
+        conf,
+        String.join(
+            "\n",
+            "worker_processes 1;",
+            "daemon off;",
+            "pid " + dir.resolve("nginx.pid") + ";",
+            "error_log " + dir.resolve("nginx-error.log") + " warn;",
+            "events { worker_connections 8192; }",
+            "http {",
+            "  access_log off;",
+            "  client_body_temp_path " + dir.resolve("nginx-tmp") + ";",
+            "  proxy_temp_path " + dir.resolve("nginx-tmp") + ";",
+            "  upstream up { server 127.0.0.1:" + upstream + "; keepalive 256; }",
+            "  server {",
+            "    listen 127.0.0.1:" + port + ";",
+            "    keepalive_requests 1000000;",
+            "    location / {",
+            "      proxy_pass http://up;",
+            "      proxy_http_version 1.1;",
+            "      proxy_set_header Connection \"\";",
+            "      proxy_buffering off;",
+            "      proxy_request_buffering off;",
+            "    }",
+            "  }",
+            "}",
+            ""));
+    return start(
+        "nginx",
+        port,
+        dir,
+        List.of("nginx", "-e", "stderr", "-p", dir + "/", "-c", conf.toString()),
+        Map.of());
+  }
+
+  static Variant haproxy(Path dir, int upstream) throws Exception {
+    int port = freePort();
+    Path conf = dir.resolve("haproxy.cfg");
+    Files.writeString(
+        conf,
+        String.join(
+            "\n",
+            "global",
+            "  nbthread 1",
+            "  maxconn 8000",
+            "defaults",
+            "  mode http",
+            "  timeout connect 5s",
+            "  timeout client 120s",
+            "  timeout server 120s",
+            "  option http-keep-alive",
+            "frontend fe",
+            "  bind 127.0.0.1:" + port,
+            "  default_backend be",
+            "backend be",
+            "  http-reuse always",
+            "  server s1 127.0.0.1:" + upstream + " maxconn 8000",
+            ""));
+    return start("haproxy", port, dir, List.of("haproxy", "-db", "-f", conf.toString()), Map.of());
+  }
+
+  /**
+   * {@code infertrace ingress} or {@code worker} (the gateway-proxy jar), tracing every request and
+   * exporting OTLP to {@code otlp}; the worker also scrapes {@code engineMetrics} and {@code dcgm}.
+   */
+  static Variant infertrace(
+      String role,
+      Path dir,
+      Path jar,
+      int upstream,
+      String otlp,
+      @Nullable String engineMetrics,
+      @Nullable String dcgm)
+      throws Exception {
+    int port = freePort();
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(List.of("-Xmx512m", "-XX:+UseSerialGC", "-jar", jar.toString(), role));
+    cmd.addAll(
+        List.of("--listen", "127.0.0.1:" + port, "--upstream", "http://127.0.0.1:" + upstream));
+    if (role.equals("worker")) {
+      cmd.addAll(
+          List.of(
+              "--engine-metrics",
+              engineMetrics,
+              "--dcgm",
+              dcgm,
+              "--otlp-receiver",
+              "off",
+              "--otlp-receiver-http",
+              "127.0.0.1:" + freePort()));
+    }
+    return start(
+        "infertrace-" + role,
+        port,
+        dir,
+        cmd,
+        Map.of(
+            "OTEL_EXPORTER_OTLP_ENDPOINT", otlp,
+            "OTEL_TRACES_SAMPLER", "always_on",
+            "OTEL_BSP_MAX_QUEUE_SIZE", "65536",
+            "OTEL_BSP_SCHEDULE_DELAY", "200"));
+  }
+
+  private static Variant start(
+      String name, int port, Path dir, List<String> cmd, Map<String, String> env) throws Exception {
+    Path log = dir.resolve(name + ".log");
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      if (!p.isAlive()) {
+        throw new IOException(name + " exited at start; its log " + log + ":\n" + tail(log));
+      }
+      try (Socket s = new Socket()) {
+        s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+        return new Variant(name, port, p, log);
+      } catch (IOException notYet) {
+        Thread.sleep(50);
+      }
+    }
+    p.destroyForcibly();
+    throw new IOException(name + " did not listen on " + port + " within 30 s; log " + log);
+  }
+
+  private static String tail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+    } catch (IOException e) {
+      return "(no log)";
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Override
+  public void close() {
+    if (process != null) {
+      process.descendants().forEach(ProcessHandle::destroy);
+      process.destroy();
+      try {
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        process.destroyForcibly();
+      }
+    }
+  }
+}
