@@ -1,0 +1,148 @@
+package dev.infertrace.jmh;
+
+import dev.infertrace.core.openai.OpenAiRequest;
+import dev.infertrace.core.openai.OpenAiRequestSniffer;
+import dev.infertrace.core.stream.SseObserver;
+import dev.infertrace.core.stream.StreamSummary;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * The per-request and per-chunk work the proxy adds: observing one SSE chunk as vLLM sends it,
+ * sniffing a chat request body, and building an ended span with the proxy's attributes (exported to
+ * a no-op exporter, so SDK span creation and attribute storage are counted, not OTLP encoding).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class HotPathBenchmarks {
+  private static final byte[] CHUNK =
+      ("data: {\"id\":\"chatcmpl-7f1c\",\"object\":\"chat.completion.chunk\",\"created\":1732900000,"
+              + "\"model\":\"llama-3.1-8b\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" token\"},"
+              + "\"logprobs\":null,\"finish_reason\":null}]}\n\n")
+          .getBytes(StandardCharsets.UTF_8);
+  private static final byte[] REQUEST =
+      ("{\"model\":\"llama-3.1-8b\",\"stream\":true,\"max_tokens\":256,\"stream_options\":"
+              + "{\"include_usage\":true},\"messages\":[{\"role\":\"system\",\"content\":\"You are"
+              + " a helpful assistant for cluster operators.\"},{\"role\":\"user\",\"content\":\""
+              + "Why is the p99 time to first token of the llama pool three times higher since"
+              + " Tuesday, and which pods are involved?\"}]}")
+          .getBytes(StandardCharsets.UTF_8);
+
+  private SseObserver observer;
+  private long now;
+  private SdkTracerProvider provider;
+  private Tracer tracer;
+
+  @Setup(Level.Iteration)
+  public void setUp() {
+    observer = new SseObserver();
+    observer.onHeaders(System.nanoTime());
+    provider =
+        SdkTracerProvider.builder()
+            .addSpanProcessor(SimpleSpanProcessor.create(new Discard()))
+            .build();
+    tracer = provider.get("bench");
+  }
+
+  @TearDown(Level.Iteration)
+  public void tearDown() {
+    provider.close();
+  }
+
+  /** One token chunk through the SSE observer (framing, JSON scan, gap histogram). */
+  @Benchmark
+  public void sseChunk() {
+    now += 20_000_000L;
+    observer.onBytes(CHUNK, 0, CHUNK.length, now);
+  }
+
+  /** The end-of-stream summary (once per request). */
+  @Benchmark
+  public StreamSummary sseSummary() {
+    return observer.onEnd(now);
+  }
+
+  /** Reading a 420-byte chat request for model, stream, max_tokens, prompt size. */
+  @Benchmark
+  public OpenAiRequest sniffRequest() {
+    return OpenAiRequestSniffer.sniff("chat", REQUEST, 0, REQUEST.length);
+  }
+
+  /** A SERVER span with the proxy's usual 20 attributes, started and ended. */
+  @Benchmark
+  public void spanWithAttributes(Blackhole bh) {
+    Span s =
+        tracer
+            .spanBuilder("chat llama-3.1-8b")
+            .setSpanKind(SpanKind.SERVER)
+            .setAttribute("http.request.method", "POST")
+            .setAttribute("url.path", "/v1/chat/completions")
+            .setAttribute("infertrace.role", "ingress")
+            .setAttribute("llm.request.id", "5b0c7a3e-2b7d-4d43-9f1e-3f0e8b9f2a11")
+            .setAttribute("gen_ai.operation.name", "chat")
+            .setAttribute("gen_ai.provider.name", "vllm")
+            .setAttribute("gen_ai.request.model", "llama-3.1-8b")
+            .setAttribute(AttributeKey.booleanKey("gen_ai.request.stream"), true)
+            .setAttribute("gen_ai.request.max_tokens", 256L)
+            .startSpan();
+    s.setAttribute("http.response.status_code", 200L);
+    s.setAttribute("gen_ai.response.id", "chatcmpl-7f1c");
+    s.setAttribute("gen_ai.response.model", "llama-3.1-8b");
+    s.setAttribute(AttributeKey.stringArrayKey("gen_ai.response.finish_reasons"), List.of("stop"));
+    s.setAttribute("gen_ai.usage.input_tokens", 41L);
+    s.setAttribute("gen_ai.usage.output_tokens", 256L);
+    s.setAttribute("gen_ai.latency.time_to_first_token", 0.083);
+    s.setAttribute("gen_ai.latency.time_per_output_token", 0.021);
+    s.setAttribute("gen_ai.latency.inter_token.p50", 0.020);
+    s.setAttribute("gen_ai.latency.inter_token.p99", 0.031);
+    s.setAttribute("gen_ai.latency.e2e", 5.44);
+    s.end();
+    bh.consume(s);
+  }
+
+  /** An exporter that keeps nothing. */
+  static final class Discard implements SpanExporter {
+    @Override
+    public CompletableResultCode export(Collection<SpanData> spans) {
+      return CompletableResultCode.ofSuccess();
+    }
+
+    @Override
+    public CompletableResultCode flush() {
+      return CompletableResultCode.ofSuccess();
+    }
+
+    @Override
+    public CompletableResultCode shutdown() {
+      return CompletableResultCode.ofSuccess();
+    }
+  }
+}
