@@ -76,6 +76,9 @@ public final class BenchCommand implements Callable<Integer> {
   /** What one variant did. */
   static final class Result {
     Histogram serial;
+    Histogram fixedRate;
+    double rate;
+    double spansPerRequest = Double.NaN;
     double satReqPerSec;
     double satCpuPerReq = Double.NaN;
     final Map<Integer, Histogram> firstFrame = new LinkedHashMap<>();
@@ -118,7 +121,12 @@ public final class BenchCommand implements Callable<Integer> {
       o.flush();
       load(URI.create("http://127.0.0.1:" + upstream.port()), 8, 3, false); // warm the load tool
       load(URI.create("http://127.0.0.1:" + upstream.port()), 100, 2, true);
-      for (String name : variants) {
+      // nginx first: the fixed-rate scenario runs at half of its saturation throughput.
+      List<String> order = new ArrayList<>(variants);
+      if (order.remove("nginx")) {
+        order.add(0, "nginx");
+      }
+      for (String name : order) {
         Variant v =
             switch (name) {
               case "direct" -> Variant.direct(upstream.port());
@@ -138,11 +146,17 @@ public final class BenchCommand implements Callable<Integer> {
                       "http://127.0.0.1:" + twin.dcgmAddress().getPort() + "/metrics");
             };
         try (v) {
-          results.put(name, measure(v, secs, streamCounts, o));
+          Result nginx = results.get("nginx");
+          results.put(name, measure(v, secs, streamCounts, o, nginx, sink));
         }
       }
       o.printf("bench: the OTLP sink received %d spans%n", sink.spans().size());
     }
+    Map<String, Result> ordered = new LinkedHashMap<>();
+    for (String v : variants) {
+      ordered.put(v, results.get(v));
+    }
+    results = ordered;
     String report = report(results, streamCounts);
     o.print(report);
     Files.writeString(out, report);
@@ -154,7 +168,13 @@ public final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
-  private Result measure(Variant v, int secs, List<Integer> streamCounts, PrintWriter o)
+  private Result measure(
+      Variant v,
+      int secs,
+      List<Integer> streamCounts,
+      PrintWriter o,
+      @javax.annotation.Nullable Result nginx,
+      OtlpSink sink)
       throws Exception {
     Result r = new Result();
     URI url = URI.create("http://127.0.0.1:" + v.port);
@@ -173,6 +193,17 @@ public final class BenchCommand implements Callable<Integer> {
       r.satCpuPerReq = (ProcTree.cpuMicros(v.pid()) - cpu0) / sat.ok();
     }
     r.failed += sat.failed();
+    r.rate = Math.max(10, (nginx != null ? nginx.satReqPerSec : r.satReqPerSec) / 2);
+    progress(o, v, String.format(Locale.ROOT, "fixed rate %.0f req/s (open loop)", r.rate), secs);
+    Thread.sleep(1500); // spans of the saturation run are exported before counting
+    long spans0 = sink.spans().size();
+    LoadStats fixed = loadAtRate(url, r.rate, secs);
+    Thread.sleep(1500);
+    r.fixedRate = fixed.totals().e2e();
+    r.failed += fixed.failed();
+    if (v.name.startsWith("infertrace") && fixed.ok() > 0) {
+      r.spansPerRequest = (double) (sink.spans().size() - spans0) / fixed.ok();
+    }
     for (int n : streamCounts) {
       progress(o, v, n + " concurrent streams", secs);
       double c0 = v.pid() > 0 ? ProcTree.cpuMicros(v.pid()) : 0;
@@ -216,6 +247,18 @@ public final class BenchCommand implements Callable<Integer> {
     return s;
   }
 
+  private LoadStats loadAtRate(URI url, double rate, int secs) throws InterruptedException {
+    LoadGenerator g =
+        new LoadGenerator(
+                new LoadConfig(
+                    url, "bench", 64, Duration.ofSeconds(secs), 0, 20, 0, frames, frames, false, 7),
+                1)
+            .withRate(rate);
+    LoadStats s = g.run(elapsed -> {});
+    s.interval();
+    return s;
+  }
+
   // ---- report ---------------------------------------------------------------------------------
 
   private static double pct(Histogram h, double p) {
@@ -254,6 +297,35 @@ public final class BenchCommand implements Callable<Integer> {
               f(added(rs, v, 99.9)),
               r(a50 / added(rs, "nginx", 50)),
               r(a99 / added(rs, "nginx", 99))));
+    }
+    b.append("\n### Fixed rate (open loop, half of nginx's saturation): added latency, µs\n\n");
+    b.append(
+        "| variant | rate req/s | p50 | p99 | p99.9 | p50 ÷ nginx | p99 ÷ nginx | spans per request |\n|---|---|---|---|---|---|---|---|\n");
+    Result dr = rs.get("direct");
+    for (var e : rs.entrySet()) {
+      Result x = e.getValue();
+      double a50 = dr == null ? Double.NaN : pct(x.fixedRate, 50) - pct(dr.fixedRate, 50);
+      double a99 = dr == null ? Double.NaN : pct(x.fixedRate, 99) - pct(dr.fixedRate, 99);
+      double a999 = dr == null ? Double.NaN : pct(x.fixedRate, 99.9) - pct(dr.fixedRate, 99.9);
+      double n50 =
+          dr == null || nginx == null
+              ? Double.NaN
+              : pct(nginx.fixedRate, 50) - pct(dr.fixedRate, 50);
+      double n99 =
+          dr == null || nginx == null
+              ? Double.NaN
+              : pct(nginx.fixedRate, 99) - pct(dr.fixedRate, 99);
+      b.append(
+          String.format(
+              "| %s | %s | %s | %s | %s | %s | %s | %s |%n",
+              e.getKey(),
+              f(x.rate),
+              f(a50),
+              f(a99),
+              f(a999),
+              r(a50 / n50),
+              r(a99 / n99),
+              r(x.spansPerRequest)));
     }
     b.append("\n### Saturation, 64 connections\n\n");
     b.append(

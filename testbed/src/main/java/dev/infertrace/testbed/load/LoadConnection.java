@@ -34,6 +34,7 @@ final class LoadConnection extends SimpleChannelInboundHandler<HttpObject> {
   private final RequestBodies bodies;
   private final LoadStats stats;
   private final BooleanSupplier mayStart;
+  @javax.annotation.Nullable private final java.util.function.LongSupplier pacer;
 
   private final byte[] line = new byte[LINE_CAP];
   private int lineLength;
@@ -44,6 +45,22 @@ final class LoadConnection extends SimpleChannelInboundHandler<HttpObject> {
 
   LoadConnection(
       String host, String path, RequestBodies bodies, LoadStats stats, BooleanSupplier mayStart) {
+    this(host, path, bodies, stats, mayStart, null);
+  }
+
+  /**
+   * @param pacer open loop: the intended send time (System.nanoTime) of this connection's next
+   *     request; latencies count from that time, so a late send is not hidden (coordinated
+   *     omission). Null: closed loop.
+   */
+  LoadConnection(
+      String host,
+      String path,
+      RequestBodies bodies,
+      LoadStats stats,
+      BooleanSupplier mayStart,
+      @javax.annotation.Nullable java.util.function.LongSupplier pacer) {
+    this.pacer = pacer;
     this.host = host;
     this.path = path;
     this.bodies = bodies;
@@ -57,6 +74,24 @@ final class LoadConnection extends SimpleChannelInboundHandler<HttpObject> {
   }
 
   private void sendNext(ChannelHandlerContext ctx) {
+    if (pacer != null) {
+      long at = pacer.getAsLong();
+      long wait = at - System.nanoTime();
+      if (wait > 0) {
+        ctx.executor()
+            .schedule(() -> send(ctx, at), wait, java.util.concurrent.TimeUnit.NANOSECONDS);
+      } else {
+        send(ctx, at);
+      }
+      return;
+    }
+    send(ctx, 0);
+  }
+
+  private void send(ChannelHandlerContext ctx, long intendedAt) {
+    if (!ctx.channel().isActive()) {
+      return;
+    }
     if (!mayStart.getAsBoolean()) {
       ctx.close();
       return;
@@ -76,7 +111,7 @@ final class LoadConnection extends SimpleChannelInboundHandler<HttpObject> {
     status = 0;
     inFlight = true;
     stats.sent.increment();
-    sentAt = System.nanoTime();
+    sentAt = intendedAt != 0 ? intendedAt : System.nanoTime();
     ctx.writeAndFlush(request);
   }
 

@@ -36,6 +36,28 @@ public final class LoadGenerator {
     this.budget = new AtomicLong(config.requests() > 0 ? config.requests() : Long.MAX_VALUE);
   }
 
+  private volatile double ratePerSecond;
+  private final AtomicLong nextSlot = new AtomicLong();
+  private volatile long periodNanos;
+
+  /**
+   * Open loop: requests are started at {@code perSecond} in total, on a fixed schedule shared by
+   * the connections (which must be enough to carry it), and latencies count from the scheduled
+   * time. Call before {@link #run}.
+   */
+  public LoadGenerator withRate(double perSecond) {
+    this.ratePerSecond = perSecond;
+    return this;
+  }
+
+  @javax.annotation.Nullable
+  private java.util.function.LongSupplier pacer() {
+    if (ratePerSecond <= 0) {
+      return null;
+    }
+    return () -> nextSlot.getAndAdd(periodNanos);
+  }
+
   public LoadStats stats() {
     return stats;
   }
@@ -53,6 +75,10 @@ public final class LoadGenerator {
         new MultiThreadIoEventLoopGroup(
             threads, new DefaultThreadFactory("load", true), NioIoHandler.newFactory());
     long start = System.nanoTime();
+    if (ratePerSecond > 0) {
+      periodNanos = (long) (1e9 / ratePerSecond);
+      nextSlot.set(start);
+    }
     deadlineNanos =
         config.duration().isZero() ? Long.MAX_VALUE : start + config.duration().toNanos();
     String host = config.url().getHost();
@@ -101,7 +127,7 @@ public final class LoadGenerator {
                         .addLast(
                             "load",
                             new LoadConnection(
-                                host + ":" + port, path, bodies, stats, this::mayStart));
+                                host + ":" + port, path, bodies, stats, this::mayStart, pacer()));
                   }
 
                   private boolean mayStart() {
