@@ -46,6 +46,24 @@ class LoadGeneratorTest {
   }
 
   @Test
+  void anOpenLoopRateNeverSendsAheadOfItsSchedule() throws Exception {
+    try (dev.infertrace.testbed.bench.BenchUpstream up =
+        dev.infertrace.testbed.bench.BenchUpstream.start(1, 1, 1000)) {
+      LoadStats stats =
+          new LoadGenerator(
+                  config(
+                      URI.create("http://127.0.0.1:" + up.port()), Duration.ofSeconds(2), 0, false),
+                  1)
+              .withRate(100)
+              .run(d -> {});
+      // 100/s for 2 s on a fixed schedule: at most 200 sent (plus the schedule's first slot), and
+      // a fast upstream keeps up, so not many fewer.
+      assertThat(stats.ok()).isBetween(150L, 201L);
+      assertThat(stats.failed()).isZero();
+    }
+  }
+
+  @Test
   void nonStreamingRequestsAreTimedWhole() throws Exception {
     try (Sim sim = Sim.start(SimConfig.loopback("m"))) {
       LoadStats stats =
