@@ -23,6 +23,9 @@ JAEGER_VERSION=v1.76.0
 INFERENCE_SIM_MODULE=github.com/llm-d/llm-d-inference-sim
 INFERENCE_SIM_VERSION=v0.10.2
 OPENAI_PY_VERSION=3.54.0
+# LiteLLM proxy, for the benchmark (its own venv: its pins must not meet the SDK's). 1.100.5 is the
+# newest whose [proxy] extra resolves on PyPI here (1.110.x asks for a litellm-proxy that is not served).
+LITELLM_VERSION=1.100.5
 GUIDELLM_VERSION=0.8.1
 DEBIAN_PACKAGES=(nginx haproxy prometheus wrk nghttp2-client)
 # llm-d-inference-sim v0.10.2 needs Go >= 1.25.7.
@@ -154,6 +157,22 @@ install_python() {
   say "python venv: installed"
 }
 
+install_litellm() {
+  local venv="$PEERS/litellm-venv"
+  local key="litellm[proxy]==$LITELLM_VERSION"
+  if fresh litellm "$key" "$venv/bin/litellm"; then
+    say "litellm venv ($key): cached"
+    return
+  fi
+  say "litellm venv: installing $key (a few minutes) ..."
+  rm -f "$PEERS/logs/litellm.log"
+  rm -rf "$venv"
+  run litellm python3 -m venv "$venv"
+  run litellm "$venv/bin/pip" install --disable-pip-version-check -q "$key"
+  stamp litellm "$key"
+  say "litellm venv: installed"
+}
+
 install_debian() {
   local missing=()
   local pkg
@@ -180,6 +199,7 @@ write_versions() {
     printf 'inference-sim\t%s@%s\n' "$INFERENCE_SIM_MODULE" "$INFERENCE_SIM_VERSION"
     printf 'openai-python\t%s\n' "$("$PEERS/venv/bin/python" -c 'import openai; print("openai " + openai.__version__)')"
     printf 'guidellm\t%s\n' "$("$PEERS/venv/bin/python" -c 'import importlib.metadata as m; print("guidellm " + m.version("guidellm"))' 2>/dev/null || echo 'not installed')"
+    printf 'litellm\t%s\n' "$("$PEERS/litellm-venv/bin/python" -c 'import importlib.metadata as m; print("litellm " + m.version("litellm"))')"
     printf 'nginx\t%s\n' "$(dpkg-query -W -f='${Version}' nginx)"
     printf 'haproxy\t%s\n' "$(dpkg-query -W -f='${Version}' haproxy)"
     printf 'prometheus\t%s\n' "$(dpkg-query -W -f='${Version}' prometheus)"
@@ -193,6 +213,7 @@ write_versions() {
 say "peer home: $PEERS"
 install_debian
 install_python
+install_litellm
 require_go
 go_build llm-d-inference-sim "$INFERENCE_SIM_MODULE" "$INFERENCE_SIM_VERSION" ./cmd/llm-d-inference-sim
 go_build jaeger "$JAEGER_MODULE" "$JAEGER_VERSION" ./cmd/jaeger

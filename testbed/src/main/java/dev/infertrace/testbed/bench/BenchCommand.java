@@ -47,8 +47,14 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--variants",
       split = ",",
-      description = "Which to run (default: direct,nginx,haproxy,ingress,worker).")
-  List<String> variants = List.of("direct", "nginx", "haproxy", "ingress", "worker");
+      description = {
+        "Which to run: direct, nginx, haproxy, ingress, worker, litellm (default: all of them,",
+        "litellm when installed; --quick: all but litellm)."
+      })
+  List<String> variants;
+
+  /** LiteLLM is far slower: its streaming scenarios stop at this many streams. */
+  static final int LITELLM_MAX_STREAMS = 100;
 
   @Option(names = "--seconds", description = "Seconds per scenario (default: 15; --quick: 4).")
   Integer seconds;
@@ -93,12 +99,25 @@ public final class BenchCommand implements Callable<Integer> {
     int secs = seconds != null ? seconds : quick ? 4 : 15;
     List<Integer> streamCounts =
         streams != null ? streams : quick ? List.of(1000) : List.of(1, 100, 1000);
+    dev.infertrace.testbed.peers.PeerHome peers =
+        dev.infertrace.testbed.peers.PeerHome.fromEnvironment();
+    Path litellm = peers.find(dev.infertrace.testbed.peers.Peer.LITELLM);
+    if (variants == null) {
+      variants = new ArrayList<>(List.of("direct", "nginx", "haproxy", "ingress", "worker"));
+      if (!quick && litellm != null) {
+        variants.add("litellm");
+      }
+    }
     for (String v : variants) {
-      if (!List.of("direct", "nginx", "haproxy", "ingress", "worker").contains(v)) {
+      if (!List.of("direct", "nginx", "haproxy", "ingress", "worker", "litellm").contains(v)) {
         throw new ParameterException(
             spec.commandLine(),
-            "unknown variant '" + v + "' (direct, nginx, haproxy, ingress, worker)");
+            "unknown variant '" + v + "' (direct, nginx, haproxy, ingress, worker, litellm)");
       }
+    }
+    if (variants.contains("litellm") && litellm == null) {
+      throw new ParameterException(
+          spec.commandLine(), peers.missingMessage(dev.infertrace.testbed.peers.Peer.LITELLM));
     }
     String home =
         System.getenv().getOrDefault("INFERTRACE_HOME", System.getProperty("infertrace.home", "."));
@@ -132,6 +151,7 @@ public final class BenchCommand implements Callable<Integer> {
               case "direct" -> Variant.direct(upstream.port());
               case "nginx" -> Variant.nginx(dir, upstream.port());
               case "haproxy" -> Variant.haproxy(dir, upstream.port());
+              case "litellm" -> Variant.litellm(dir, litellm, upstream.port());
               case "ingress" ->
                   Variant.infertrace(
                       "ingress", dir, jar, upstream.port(), sink.grpcEndpoint(), null, null);
@@ -205,6 +225,10 @@ public final class BenchCommand implements Callable<Integer> {
       r.spansPerRequest = (double) (sink.spans().size() - spans0) / fixed.ok();
     }
     for (int n : streamCounts) {
+      if (v.name.equals("litellm") && n > LITELLM_MAX_STREAMS) {
+        o.printf("bench: %-18s %d streams skipped (over %d)%n", v.name, n, LITELLM_MAX_STREAMS);
+        continue;
+      }
       progress(o, v, n + " concurrent streams", secs);
       double c0 = v.pid() > 0 ? ProcTree.cpuMicros(v.pid()) : 0;
       LoadStats s = load(url, n, secs, true);

@@ -105,6 +105,41 @@ final class Variant implements AutoCloseable {
   }
 
   /**
+   * The LiteLLM proxy (one uvicorn worker) passing {@code bench} through to the upstream as an
+   * OpenAI-compatible model; no cost-map download, errors-only logging.
+   */
+  static Variant litellm(Path dir, Path executable, int upstream) throws Exception {
+    int port = freePort();
+    Path conf = dir.resolve("litellm.yaml");
+    Files.writeString(
+        conf,
+        String.join(
+            "\n",
+            "model_list:",
+            "  - model_name: bench",
+            "    litellm_params:",
+            "      model: openai/bench",
+            "      api_base: http://127.0.0.1:" + upstream + "/v1",
+            "      api_key: none",
+            ""));
+    return start(
+        "litellm",
+        port,
+        dir,
+        List.of(
+            executable.toString(),
+            "--config",
+            conf.toString(),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            Integer.toString(port),
+            "--num_workers",
+            "1"),
+        Map.of("LITELLM_LOCAL_MODEL_COST_MAP", "True", "LITELLM_LOG", "ERROR"));
+  }
+
+  /**
    * {@code infertrace ingress} or {@code worker} (the gateway-proxy jar), tracing every request and
    * exporting OTLP to {@code otlp}; the worker also scrapes {@code engineMetrics} and {@code dcgm}.
    */
@@ -154,7 +189,7 @@ final class Variant implements AutoCloseable {
         new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(env);
     Process p = pb.start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (System.nanoTime() < deadline) {
       if (!p.isAlive()) {
         throw new IOException(name + " exited at start; its log " + log + ":\n" + tail(log));

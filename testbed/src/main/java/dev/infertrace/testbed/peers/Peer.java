@@ -17,6 +17,7 @@ public enum Peer {
       Source.PEER_HOME, "bin/llm-d-inference-sim", "llm-d-inference-sim, the llm-d vLLM simulator"),
   OPENAI_PYTHON(
       Source.PEER_HOME, "venv/bin/python", "Python venv with the OpenAI Python SDK (openai)"),
+  LITELLM(Source.PEER_HOME, "litellm-venv/bin/litellm", "LiteLLM proxy (PyPI, its own venv)"),
   NGINX(Source.SYSTEM_PATH, "nginx", "nginx (Debian)"),
   HAPROXY(Source.SYSTEM_PATH, "haproxy", "HAProxy (Debian)"),
   PROMETHEUS(Source.SYSTEM_PATH, "prometheus", "Prometheus (Debian)"),

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * gateway-proxy jar): it finishes, every variant serves every request, and the summary line is
  * there with numbers. (Figures are for BENCHMARKS.md, not for a test on a shared machine.)
  */
-@RequiresPeers({Peer.NGINX, Peer.HAPROXY})
+@RequiresPeers({Peer.NGINX, Peer.HAPROXY, Peer.LITELLM})
 class BenchIT {
   @TempDir Path tmp;
 
@@ -64,5 +64,33 @@ class BenchIT {
       assertThat(Long.parseLong(row.group(2))).as("%s failed requests", v).isZero();
     }
     assertThat(text).contains("the OTLP sink received");
+  }
+
+  @Test
+  void liteLlmIsMeasuredAsAVariantToo() throws Exception {
+    StringWriter out = new StringWriter();
+    var cli = TestbedMain.commandLine();
+    cli.setOut(new PrintWriter(out));
+    Path md = tmp.resolve("litellm.md");
+    int exit =
+        cli.execute(
+            "bench",
+            "--variants",
+            "direct,litellm",
+            "--seconds",
+            "1",
+            "--streams",
+            "5",
+            "--frames",
+            "10",
+            "--out",
+            md.toString());
+    assertThat(exit).as(out.toString()).isZero();
+    Matcher row =
+        Pattern.compile("(?m)^\\| litellm \\| (\\d+) \\| [^|]+ \\| [^|]+ \\| [^|]+ \\| (\\d+) \\|$")
+            .matcher(Files.readString(md));
+    assertThat(row.find()).as(Files.readString(md)).isTrue();
+    assertThat(Long.parseLong(row.group(1))).as("LiteLLM req/s").isPositive();
+    assertThat(Long.parseLong(row.group(2))).as("failed through LiteLLM").isZero();
   }
 }
