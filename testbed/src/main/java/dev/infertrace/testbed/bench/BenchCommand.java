@@ -75,6 +75,15 @@ public final class BenchCommand implements Callable<Integer> {
   List<Integer> streams;
 
   @Option(
+      names = "--proxy-jvm-option",
+      paramLabel = "OPTION",
+      description = {
+        "An extra JVM option for the infertrace variants (repeatable), e.g. a profiler:",
+        "-XX:StartFlightRecording=filename=ingress.jfr,settings=profile,dumponexit=true"
+      })
+  List<String> proxyJvmOptions = new ArrayList<>();
+
+  @Option(
       names = "--out",
       description = "Also write the tables here, as Markdown (default: ${DEFAULT-VALUE}).")
   Path out = Path.of("bench-results.md");
@@ -154,7 +163,14 @@ public final class BenchCommand implements Callable<Integer> {
               case "litellm" -> Variant.litellm(dir, litellm, upstream.port());
               case "ingress" ->
                   Variant.infertrace(
-                      "ingress", dir, jar, upstream.port(), sink.grpcEndpoint(), null, null);
+                      "ingress",
+                      dir,
+                      jar,
+                      upstream.port(),
+                      sink.grpcEndpoint(),
+                      null,
+                      null,
+                      proxyJvmOptions);
               default ->
                   Variant.infertrace(
                       "worker",
@@ -163,7 +179,8 @@ public final class BenchCommand implements Callable<Integer> {
                       upstream.port(),
                       sink.grpcEndpoint(),
                       twin.baseUrl() + "/metrics",
-                      "http://127.0.0.1:" + twin.dcgmAddress().getPort() + "/metrics");
+                      "http://127.0.0.1:" + twin.dcgmAddress().getPort() + "/metrics",
+                      proxyJvmOptions);
             };
         try (v) {
           Result nginx = results.get("nginx");

@@ -150,12 +150,15 @@ final class Variant implements AutoCloseable {
       int upstream,
       String otlp,
       @Nullable String engineMetrics,
-      @Nullable String dcgm)
+      @Nullable String dcgm,
+      List<String> jvmOptions)
       throws Exception {
     int port = freePort();
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(List.of("-Xmx512m", "-XX:+UseSerialGC", "-jar", jar.toString(), role));
+    cmd.addAll(List.of("-Xmx512m", "-XX:+UseSerialGC"));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-jar", jar.toString(), role));
     cmd.addAll(
         List.of("--listen", "127.0.0.1:" + port, "--upstream", "http://127.0.0.1:" + upstream));
     if (role.equals("worker")) {
