@@ -94,6 +94,9 @@ public final class LlmCall {
 
   /** Request body bytes as they are sent (a copy is kept up to the sniff limit). */
   public synchronized void requestBytes(ByteBuffer bytes) {
+    if (sniffed) {
+      return; // a re-sent body (retry, redirect): read once already
+    }
     int n = bytes.remaining();
     if (requestLength + n > InfertraceConfig.SNIFF_LIMIT) {
       requestOverLimit = true;

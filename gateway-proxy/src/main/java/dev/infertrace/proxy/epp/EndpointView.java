@@ -26,7 +26,7 @@ import javax.annotation.Nullable;
 public final class EndpointView implements AutoCloseable {
   static final Duration INTERVAL = Duration.ofMillis(50);
 
-  /** One endpoint's state; NaN where unknown; {@code ageNanos} since the engine scrape. */
+  /** One endpoint's latest state; NaN where unknown. */
   public record State(
       String hostPort, String name, double waiting, double running, double kv, double gpuUtil) {}
 
