@@ -5,14 +5,13 @@ import dev.infertrace.proxy.epp.EppClient;
 import dev.infertrace.proxy.http.ProxyContext;
 import dev.infertrace.proxy.http.ProxyPipeline;
 import dev.infertrace.proxy.http.ProxyStats;
+import dev.infertrace.proxy.http.Transport;
 import dev.infertrace.proxy.state.WorkerState;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.opentelemetry.api.OpenTelemetry;
 import java.net.InetSocketAddress;
@@ -31,13 +30,17 @@ public final class ProxyServer implements AutoCloseable {
   private final ProxyMetrics metrics;
   @javax.annotation.Nullable private final EppClient epp;
 
+  private final Transport transport;
+
   private ProxyServer(
       ProxyConfig config,
       EventLoopGroup group,
       Channel listener,
       ProxyStats stats,
       ProxyMetrics metrics,
-      @javax.annotation.Nullable EppClient epp) {
+      @javax.annotation.Nullable EppClient epp,
+      Transport transport) {
+    this.transport = transport;
     this.epp = epp;
     this.config = config;
     this.group = group;
@@ -104,23 +107,25 @@ public final class ProxyServer implements AutoCloseable {
       metrics.setScrapeFailures(state::failures);
     }
     ProxyContext context = new ProxyContext(config, otel, stats, metrics, state, engine, epp);
+    Transport transport = Transport.fromEnvironment();
     EventLoopGroup group =
         new MultiThreadIoEventLoopGroup(
             config.ioThreads(),
             new DefaultThreadFactory("proxy-" + config.role().wireName(), true),
-            NioIoHandler.newFactory());
+            transport.ioHandlerFactory());
     try {
       Channel listener =
           new ServerBootstrap()
               .group(group)
-              .channel(NioServerSocketChannel.class)
+              .channel(transport.serverChannel())
               .childOption(ChannelOption.TCP_NODELAY, true)
               .childOption(ChannelOption.AUTO_READ, false)
+              .childOption(ChannelOption.RCVBUF_ALLOCATOR, Transport.readBuffers())
               .childHandler(new ProxyPipeline(context))
               .bind(config.listen())
               .sync()
               .channel();
-      return new ProxyServer(config, group, listener, stats, metrics, epp);
+      return new ProxyServer(config, group, listener, stats, metrics, epp, transport);
     } catch (RuntimeException | InterruptedException e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       if (epp != null) {
@@ -128,6 +133,11 @@ public final class ProxyServer implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /** The socket transport the event loops use (epoll or NIO). */
+  public Transport transport() {
+    return transport;
   }
 
   public InetSocketAddress address() {

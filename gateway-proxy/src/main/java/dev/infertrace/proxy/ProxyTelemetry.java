@@ -23,6 +23,17 @@ import javax.annotation.Nullable;
 public final class ProxyTelemetry {
   private ProxyTelemetry() {}
 
+  /**
+   * The batch span processor's defaults for a proxy that traces every request (OTEL_BSP_* and
+   * {@code -Dotel.bsp.*} override them): batches of 2048 spans, not the SDK's 512, and room for
+   * 16384 waiting. At 20k requests/s (40k spans/s) with a collector that answers each export in
+   * tens of milliseconds, 512-span batches fall behind: spans wait in the queue, survive young
+   * collections and are copied, and the queue overflows. See BENCHMARKS.md.
+   */
+  public static final int BSP_MAX_EXPORT_BATCH = 2048;
+
+  public static final int BSP_MAX_QUEUE = 16384;
+
   /** The SDK and the counts of what its exporter delivered. */
   public record Telemetry(OpenTelemetrySdk sdk, CountingSpanExporter counts) {}
 
@@ -42,7 +53,11 @@ public final class ProxyTelemetry {
                       .setResource(
                           Resource.getDefault()
                               .merge(Resource.builder().put("service.name", service).build()))
-                      .addSpanProcessor(BatchSpanProcessor.builder(counting).build())
+                      .addSpanProcessor(
+                          BatchSpanProcessor.builder(counting)
+                              .setMaxExportBatchSize(BSP_MAX_EXPORT_BATCH)
+                              .setMaxQueueSize(BSP_MAX_QUEUE)
+                              .build())
                       .build())
               .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
               .build();
@@ -54,9 +69,16 @@ public final class ProxyTelemetry {
             .addPropertiesSupplier(
                 () ->
                     Map.of(
-                        "otel.service.name", service,
-                        "otel.metrics.exporter", "none",
-                        "otel.logs.exporter", "none"))
+                        "otel.service.name",
+                        service,
+                        "otel.metrics.exporter",
+                        "none",
+                        "otel.logs.exporter",
+                        "none",
+                        "otel.bsp.max.export.batch.size",
+                        Integer.toString(BSP_MAX_EXPORT_BATCH),
+                        "otel.bsp.max.queue.size",
+                        Integer.toString(BSP_MAX_QUEUE)))
             .addSpanExporterCustomizer(
                 (exporter, config) -> counting[0] = new CountingSpanExporter(exporter))
             .disableShutdownHook()

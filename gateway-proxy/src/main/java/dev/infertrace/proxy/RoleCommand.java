@@ -295,9 +295,10 @@ abstract class RoleCommand implements Callable<Integer> {
                 "proxy-shutdown"));
     PrintWriter out = spec.commandLine().getOut();
     out.printf(
-        "%s: listening on %s, %s, spans to %s%n",
+        "%s: listening on %s (%s), %s, spans to %s%n",
         role().wireName(),
         server.baseUrl(),
+        server.transport().wireName(),
         epp != null
             ? "EPP "
                 + epp.address().getHostString()

@@ -2,14 +2,14 @@ package dev.infertrace.core.stream;
 
 /**
  * Inter-chunk gaps of one stream in a small fixed histogram: exact count, mean and max; p50/p99
- * within one sub-bucket (4 per power of two, so at most ~19 % above the true value). Fixed size, no
- * allocation after construction. Not thread-safe: one stream, one thread.
+ * within one sub-bucket (4 per power of two, so at most ~19 % above the true value). Fixed size,
+ * one allocation at the first gap and none after. Not thread-safe: one stream, one thread.
  */
 public final class GapHistogram {
   private static final int SUB = 4;
   private static final int BUCKETS = 40 * SUB;
 
-  private final int[] counts = new int[BUCKETS];
+  private int[] counts; // allocated at the first gap: most exchanges (non-streaming) record none
   private long count;
   private long sumNanos;
   private long maxNanos;
@@ -17,6 +17,9 @@ public final class GapHistogram {
   /** Records a gap in nanoseconds (negative gaps count as 0). */
   public void record(long nanos) {
     long v = Math.max(0, nanos);
+    if (counts == null) {
+      counts = new int[BUCKETS];
+    }
     counts[index(v)]++;
     count++;
     sumNanos += v;

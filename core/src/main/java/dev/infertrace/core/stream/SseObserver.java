@@ -33,7 +33,9 @@ public final class SseObserver {
   private static final byte[] CODE = ascii("\"code\":");
   private static final byte[] MESSAGE = ascii("\"message\":");
 
-  private final byte[] line = new byte[LINE_CAP];
+  // Grown as lines need it, up to LINE_CAP: most responses' lines (vLLM chunks) fit the first size,
+  // and an observer is made per exchange — a fixed 16 KiB each was most of the proxy's allocation.
+  private byte[] line = new byte[512];
   private int lineLength;
   private final GapHistogram gaps = new GapHistogram();
   private final List<String> finishReasons = new ArrayList<>(1);
@@ -64,6 +66,9 @@ public final class SseObserver {
         onLine(nanos);
         lineLength = 0;
       } else if (b != '\r' && lineLength < LINE_CAP) {
+        if (lineLength == line.length) {
+          line = java.util.Arrays.copyOf(line, Math.min(LINE_CAP, line.length * 2));
+        }
         line[lineLength++] = b;
       }
     }

@@ -121,4 +121,29 @@ class SseObserverTest {
     assertThat(s.endNanos()).isEqualTo(3);
     assertThat(s.tokenChunks()).isGreaterThanOrEqualTo(1);
   }
+
+  @Test
+  void readsKeysPastTheStartOfALineLongerThanItsFirstBuffer() {
+    // A chunk with ~3 KB of content before finish_reason and usage: the line buffer must grow
+    // (it starts small) without losing what comes after the first few hundred bytes.
+    SseObserver o = new SseObserver();
+    byte[] chunk =
+        ("data: {\"id\":\"cmpl-long\",\"model\":\"m\",\"choices\":[{\"delta\":{\"content\":\""
+                + "y".repeat(3_000)
+                + "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":5,"
+                + "\"completion_tokens\":1}}\n\ndata: [DONE]\n\n")
+            .getBytes(StandardCharsets.UTF_8);
+    for (int i = 0; i < chunk.length; i += 100) {
+      o.onBytes(chunk, i, Math.min(100, chunk.length - i), 5);
+    }
+
+    StreamSummary s = o.onEnd(6);
+
+    assertThat(s.responseId()).isEqualTo("cmpl-long");
+    assertThat(s.finishReasons()).containsExactly("stop");
+    assertThat(s.promptTokens()).isEqualTo(5);
+    assertThat(s.completionTokens()).isEqualTo(1);
+    assertThat(s.tokenChunks()).isEqualTo(1);
+    assertThat(s.done()).isTrue();
+  }
 }

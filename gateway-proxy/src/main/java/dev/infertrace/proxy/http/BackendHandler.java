@@ -29,6 +29,14 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    Exchange ex = exchange;
+    if (ex != null) {
+      ex.flushClient(); // one write to the client for all that this read from the upstream decoded
+    }
+  }
+
+  @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     Exchange ex = exchange;
     if (ex != null) {

@@ -18,7 +18,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -34,7 +33,6 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.net.URI;
-import java.util.UUID;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -97,12 +95,12 @@ final class Exchange {
     this.front = front;
     this.client = client;
     this.head = head;
-    this.incomingHeaders = head.headers().copy();
+    this.incomingHeaders = head.headers(); // becomes the upstream request's (outgoingHead)
     this.path = new QueryStringDecoder(head.uri()).path();
     this.operation = OpenAiRequestSniffer.operationOf(path);
     this.clientKeepAlive = HttpUtil.isKeepAlive(head);
     String xrid = head.headers().get("x-request-id");
-    this.requestId = xrid != null && !xrid.isBlank() ? xrid : UUID.randomUUID().toString();
+    this.requestId = xrid != null && !xrid.isBlank() ? xrid : RequestIds.next();
     this.spans =
         operation == null && UNTRACED.contains(path)
             ? new ExchangeSpans(
@@ -115,6 +113,9 @@ final class Exchange {
     this.body = client.alloc().compositeBuffer(64);
     px.stats.requests.increment();
   }
+
+  /** Response bytes written to the client and not yet flushed. */
+  private boolean unflushed;
 
   boolean finished() {
     return finished;
@@ -215,10 +216,14 @@ final class Exchange {
     connect(out);
   }
 
+  /**
+   * The request head for the upstream: the client's own headers (no copy: what is read of them —
+   * SLO headers, the EPP's copy — is read before), less hop-by-hop ones, with the request id. The
+   * trace context is extracted from them and then overwritten with the outgoing one.
+   */
   private HttpRequest outgoingHead() {
     HttpRequest out =
-        new DefaultHttpRequest(
-            head.protocolVersion(), head.method(), head.uri(), head.headers().copy());
+        new DefaultHttpRequest(head.protocolVersion(), head.method(), head.uri(), head.headers());
     HopByHop.strip(out.headers());
     out.headers().remove(HttpHeaderNames.EXPECT);
     out.headers().set("x-request-id", requestId);
@@ -354,9 +359,10 @@ final class Exchange {
     }
     new Bootstrap()
         .group(client.channel().eventLoop())
-        .channel(NioSocketChannel.class)
+        .channel(Transport.socketChannelFor(client.channel()))
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.AUTO_READ, false)
+        .option(ChannelOption.RCVBUF_ALLOCATOR, Transport.readBuffers())
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) px.config.connectTimeout().toMillis())
         .handler(
             new ChannelInitializer<SocketChannel>() {
@@ -439,7 +445,8 @@ final class Exchange {
     String type = r.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
     sse = type.startsWith("text/event-stream");
     upstreamKeepAlive = HttpUtil.isKeepAlive(r);
-    HttpResponse out = new DefaultHttpResponse(r.protocolVersion(), r.status(), r.headers().copy());
+    // The upstream's head is ours to change: relayed with its own headers object, not a copy.
+    HttpResponse out = new DefaultHttpResponse(r.protocolVersion(), r.status(), r.headers());
     HopByHop.strip(out.headers());
     if (!HttpUtil.isContentLengthSet(out) && !HttpUtil.isTransferEncodingChunked(out)) {
       HttpUtil.setTransferEncodingChunked(out, true); // a close-delimited upstream body
@@ -452,8 +459,9 @@ final class Exchange {
           if (finished) {
             return;
           }
+          unflushed = true; // flushed with the body read with it (flushClient), or the last chunk
           client
-              .writeAndFlush(out)
+              .write(out)
               .addListener(
                   (ChannelFutureListener)
                       f -> {
@@ -478,6 +486,7 @@ final class Exchange {
                 relay(h.content(), h.nanos());
               }
             }
+            flushClient();
           }); // as Envoy: the head goes out after the EPP's answer, which may mutate it
     } else {
       write.run();
@@ -510,7 +519,16 @@ final class Exchange {
     HttpContent out =
         last ? new DefaultLastHttpContent(buf.retain()) : new DefaultHttpContent(buf.retain());
     c.release();
-    ChannelFuture written = client.writeAndFlush(out);
+    // The last chunk flushes what is pending (a head and body from one read: one write syscall);
+    // other chunks go out when the upstream read that brought them is complete (flushClient).
+    ChannelFuture written;
+    if (last) {
+      unflushed = false;
+      written = client.writeAndFlush(out);
+    } else {
+      unflushed = true;
+      written = client.write(out);
+    }
     if (last) {
       finish(now);
     } else {
@@ -521,6 +539,17 @@ final class Exchange {
                   upstream.read();
                 }
               });
+    }
+  }
+
+  /**
+   * Sends what the response relay wrote to the client; called when a read from the upstream is
+   * complete (everything decoded from it is written) and after chunks held for the EPP are written.
+   */
+  void flushClient() {
+    if (unflushed) {
+      unflushed = false;
+      client.flush();
     }
   }
 

@@ -1,8 +1,9 @@
 package dev.infertrace.proxy.http;
 
-import static dev.infertrace.core.schema.LlmAttributes.*;
+import static dev.infertrace.proxy.http.SpanKeys.*;
 
 import dev.infertrace.core.openai.OpenAiRequest;
+import dev.infertrace.core.schema.LlmAttributes;
 import dev.infertrace.core.slo.SloTarget;
 import dev.infertrace.core.stream.GapHistogram;
 import dev.infertrace.core.stream.StreamSummary;
@@ -12,7 +13,6 @@ import dev.infertrace.proxy.engine.PhaseSpans;
 import dev.infertrace.proxy.state.WorkerState;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.SpanKind;
@@ -56,8 +56,6 @@ final class ExchangeSpans {
   private final Tracer tracer;
   private final Role role;
   static final String EPP_SPAN = "envoy.service.ext_proc.v3.ExternalProcessor/Process";
-  private static final String ROUTE_ENDPOINT = "llm.route.endpoint";
-  private static final String ROUTE_OUTCOME = "llm.route.outcome";
 
   private Span server = Span.getInvalid();
   private Span client = Span.getInvalid();
@@ -65,8 +63,6 @@ final class ExchangeSpans {
   private Context serverContext = Context.root();
   private String name = "";
   private String method = "";
-  @Nullable private String operation;
-  @Nullable private OpenAiRequest request;
   private boolean ended;
 
   @Nullable private final WorkerState state;
@@ -119,8 +115,6 @@ final class ExchangeSpans {
         otel.getPropagators().getTextMapPropagator().extract(Context.root(), incoming, GETTER);
     this.name = spanName(method, operation, request);
     this.method = method;
-    this.operation = operation;
-    this.request = request;
     this.requestId = requestId;
     SpanBuilder b =
         tracer
@@ -163,7 +157,9 @@ final class ExchangeSpans {
       if (routedBy != null) {
         c.setAttribute(ROUTE_ENDPOINT, routedBy);
       }
-      requestAttributes(c, operation, request);
+      // The request's GenAI attributes are on the SERVER span, its parent: not repeated here
+      // (each attribute is encoded into every exported span — the export is most of tracing's
+      // cost).
       client = c.startSpan();
       outgoing = outgoing.with(client);
     }
@@ -224,9 +220,9 @@ final class ExchangeSpans {
       server.addEvent(
           "epp.fail_open",
           io.opentelemetry.api.common.Attributes.of(
-              AttributeKey.stringKey(ERROR_TYPE),
+              ERROR_TYPE,
               errorType == null ? "" : errorType,
-              AttributeKey.stringKey("llm.route.endpoint"),
+              ROUTE_ENDPOINT,
               endpoint == null ? "" : endpoint));
     }
   }
@@ -268,7 +264,7 @@ final class ExchangeSpans {
     if (s != null) {
       responseAttributes(server, s, receivedNanos, endNanos);
       if (role == Role.INGRESS) {
-        responseAttributes(client, s, forwardedNanos, endNanos);
+        hopAttributes(client, s, forwardedNanos, endNanos);
       } else if (s.firstTokenNanos() != 0) {
         if (engine != null) {
           engine.expect(server, requestId, forwardedNanos, s.firstTokenNanos(), s.lastTokenNanos());
@@ -335,14 +331,15 @@ final class ExchangeSpans {
     if (operation == null) {
       return;
     }
-    b.setAttribute(OPERATION_NAME, operation).setAttribute(PROVIDER_NAME, PROVIDER_VLLM);
+    b.setAttribute(OPERATION_NAME, operation)
+        .setAttribute(PROVIDER_NAME, LlmAttributes.PROVIDER_VLLM);
     if (r == null) {
       return;
     }
     if (r.model() != null) {
       b.setAttribute(REQUEST_MODEL, r.model());
     }
-    b.setAttribute(AttributeKey.booleanKey(REQUEST_STREAM), r.stream());
+    b.setAttribute(REQUEST_STREAM, r.stream());
     if (r.maxTokens() != null) {
       b.setAttribute(REQUEST_MAX_TOKENS, (long) r.maxTokens());
     }
@@ -362,7 +359,7 @@ final class ExchangeSpans {
       span.setAttribute(RESPONSE_MODEL, s.responseModel());
     }
     if (!s.finishReasons().isEmpty()) {
-      span.setAttribute(AttributeKey.stringArrayKey(RESPONSE_FINISH_REASONS), s.finishReasons());
+      span.setAttribute(RESPONSE_FINISH_REASONS, s.finishReasons());
     }
     if (s.promptTokens() >= 0) {
       span.setAttribute(USAGE_INPUT_TOKENS, (long) s.promptTokens());
@@ -396,6 +393,18 @@ final class ExchangeSpans {
       span.setAttribute(LATENCY_ITL_P50, seconds(gaps.percentileNanos(0.5)));
       span.setAttribute(LATENCY_ITL_P99, seconds(gaps.percentileNanos(0.99)));
       span.setAttribute(LATENCY_ITL_MAX, seconds(gaps.maxNanos()));
+    }
+  }
+
+  /**
+   * The ingress CLIENT span's own view of the hop, timed from the forward: end to end and time to
+   * first token. Compared with the SERVER span's, they show the time spent before the upstream
+   * (routing, the EPP); with the worker's, the network and gateway between them.
+   */
+  private static void hopAttributes(Span span, StreamSummary s, long from, long end) {
+    span.setAttribute(LATENCY_E2E, seconds(end - from));
+    if (s.firstTokenNanos() != 0) {
+      span.setAttribute(LATENCY_TIME_TO_FIRST_TOKEN, seconds(s.firstTokenNanos() - from));
     }
   }
 

@@ -215,9 +215,7 @@ public final class BenchCommand implements Callable<Integer> {
       throws Exception {
     Result r = new Result();
     URI url = URI.create("http://127.0.0.1:" + v.port);
-    // Warm-up, unmeasured: the proxy's JIT and pools (and, the first time, the load tool's).
-    load(url, 8, 2, false);
-    load(url, Math.min(100, streamCounts.get(streamCounts.size() - 1)), 1, true);
+    warmUp(v, url, streamCounts, o);
     progress(o, v, "one request at a time", secs);
     r.serial = load(url, 1, secs, false).totals().e2e();
     progress(o, v, "saturation, 64 connections", secs);
@@ -259,6 +257,46 @@ public final class BenchCommand implements Callable<Integer> {
       }
     }
     return r;
+  }
+
+  /**
+   * Unmeasured load until the proxy is warm: rounds of saturation, streams and single requests; for
+   * a JVM, until its JIT compiler threads used under {@value #WARM_JIT_SHARE} of a core in a round
+   * (at most {@link #maxWarmRounds} rounds) — compilation during a measured scenario takes CPU from
+   * it and shows as latency tail and CPU per request that a warm proxy does not have.
+   */
+  private void warmUp(Variant v, URI url, List<Integer> streamCounts, PrintWriter o)
+      throws InterruptedException {
+    boolean jvm = v.name.startsWith("infertrace") && v.pid() > 0;
+    int streams = Math.min(100, streamCounts.get(streamCounts.size() - 1));
+    for (int round = 1; ; round++) {
+      double jit0 = jvm ? ProcTree.jitCpuMicros(v.pid()) : 0;
+      long t0 = System.nanoTime();
+      load(url, 64, 2, false);
+      load(url, streams, 1, true);
+      load(url, 1, 1, false);
+      if (!jvm) {
+        return;
+      }
+      double share = (ProcTree.jitCpuMicros(v.pid()) - jit0) / ((System.nanoTime() - t0) / 1e3);
+      o.printf(
+          Locale.ROOT,
+          "bench: %-18s warm-up round %d: JIT compiler %.0f %% of a core%n",
+          v.name,
+          round,
+          share * 100);
+      o.flush();
+      if (share < WARM_JIT_SHARE || round >= maxWarmRounds()) {
+        return;
+      }
+    }
+  }
+
+  /** A round of warm-up is the last when the JIT used less than this share of a core in it. */
+  static final double WARM_JIT_SHARE = 0.03;
+
+  private int maxWarmRounds() {
+    return quick ? 5 : 10;
   }
 
   private static void progress(PrintWriter o, Variant v, String what, int secs) {

@@ -37,6 +37,31 @@ final class ProcTree {
     return total;
   }
 
+  /**
+   * CPU time (user + system) so far of the JIT compiler threads of one JVM ({@code C1/C2
+   * CompilerThread*}), in microseconds; 0 for a process that is not a HotSpot JVM.
+   */
+  static double jitCpuMicros(long pid) {
+    double total = 0;
+    try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        try {
+          if (!Files.readString(task.resolve("comm")).strip().matches("C\\d CompilerThre.*")) {
+            continue;
+          }
+          String stat = Files.readString(task.resolve("stat"));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          total += (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_MICROS;
+        } catch (IOException | RuntimeException gone) {
+          // a thread that ended between listing and reading
+        }
+      }
+    } catch (IOException | RuntimeException gone) {
+      // the process ended
+    }
+    return total;
+  }
+
   /** Sum over the tree of each process's peak resident set, in MB. */
   static double peakRssMb(long root) {
     double kb = 0;

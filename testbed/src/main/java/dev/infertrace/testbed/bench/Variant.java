@@ -181,8 +181,7 @@ final class Variant implements AutoCloseable {
         Map.of(
             "OTEL_EXPORTER_OTLP_ENDPOINT", otlp,
             "OTEL_TRACES_SAMPLER", "always_on",
-            "OTEL_BSP_MAX_QUEUE_SIZE", "65536",
-            "OTEL_BSP_SCHEDULE_DELAY", "200"));
+            "OTEL_BSP_SCHEDULE_DELAY", "200")); // batch and queue sizes: the proxy's defaults
   }
 
   private static Variant start(

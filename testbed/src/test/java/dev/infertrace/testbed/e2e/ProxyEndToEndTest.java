@@ -118,6 +118,15 @@ class ProxyEndToEndTest {
       double ingressTtft = (Double) ingressServer.attribute("gen_ai.latency.time_to_first_token");
       double workerTtft = (Double) workerServer.attribute("gen_ai.latency.time_to_first_token");
       assertThat(ingressTtft).isGreaterThanOrEqualTo(workerTtft).isPositive();
+      // The CLIENT span times the hop from the forward and leaves the GenAI attributes to its
+      // parent: between the two SERVER spans' TTFTs.
+      double hopTtft = (Double) ingressClient.attribute("gen_ai.latency.time_to_first_token");
+      assertThat(hopTtft).isBetween(workerTtft, ingressTtft);
+      assertThat((Double) ingressClient.attribute("gen_ai.latency.e2e"))
+          .isLessThanOrEqualTo((Double) ingressServer.attribute("gen_ai.latency.e2e"));
+      assertThat(ingressClient.attribute("http.response.status_code")).isEqualTo(200L);
+      assertThat(ingressClient.attribute("gen_ai.request.model")).isNull();
+      assertThat(ingressClient.attribute("gen_ai.usage.output_tokens")).isNull();
       assertThat((Double) ingressServer.attribute("gen_ai.latency.time_to_ack"))
           .isLessThanOrEqualTo(ingressTtft);
       assertThat((Double) ingressServer.attribute("gen_ai.latency.inter_token.p50")).isPositive();

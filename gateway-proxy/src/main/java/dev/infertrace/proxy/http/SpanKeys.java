@@ -1,0 +1,73 @@
+package dev.infertrace.proxy.http;
+
+import static io.opentelemetry.api.common.AttributeKey.booleanKey;
+import static io.opentelemetry.api.common.AttributeKey.doubleKey;
+import static io.opentelemetry.api.common.AttributeKey.longKey;
+import static io.opentelemetry.api.common.AttributeKey.stringArrayKey;
+import static io.opentelemetry.api.common.AttributeKey.stringKey;
+
+import dev.infertrace.core.schema.LlmAttributes;
+import io.opentelemetry.api.common.AttributeKey;
+import java.util.List;
+
+/**
+ * The typed keys of the attributes set on every proxied request's spans, made once. A span's {@code
+ * setAttribute(String, …)} makes a new key per call, and the OTLP exporter encodes each key
+ * instance's name to UTF-8 again; a shared key caches that encoding for the life of the process.
+ */
+final class SpanKeys {
+  private SpanKeys() {}
+
+  static final AttributeKey<String> OPERATION_NAME = stringKey(LlmAttributes.OPERATION_NAME);
+  static final AttributeKey<String> PROVIDER_NAME = stringKey(LlmAttributes.PROVIDER_NAME);
+  static final AttributeKey<String> REQUEST_MODEL = stringKey(LlmAttributes.REQUEST_MODEL);
+  static final AttributeKey<Long> REQUEST_MAX_TOKENS = longKey(LlmAttributes.REQUEST_MAX_TOKENS);
+  static final AttributeKey<Boolean> REQUEST_STREAM = booleanKey(LlmAttributes.REQUEST_STREAM);
+  static final AttributeKey<Long> REQUEST_CHOICE_COUNT =
+      longKey(LlmAttributes.REQUEST_CHOICE_COUNT);
+  static final AttributeKey<Long> REQUEST_MESSAGES = longKey(LlmAttributes.REQUEST_MESSAGES);
+  static final AttributeKey<Long> REQUEST_PROMPT_CHARS =
+      longKey(LlmAttributes.REQUEST_PROMPT_CHARS);
+  static final AttributeKey<Long> REQUEST_BODY_SIZE = longKey(LlmAttributes.REQUEST_BODY_SIZE);
+  static final AttributeKey<String> REQUEST_ID = stringKey(LlmAttributes.REQUEST_ID);
+
+  static final AttributeKey<String> RESPONSE_ID = stringKey(LlmAttributes.RESPONSE_ID);
+  static final AttributeKey<String> RESPONSE_MODEL = stringKey(LlmAttributes.RESPONSE_MODEL);
+  static final AttributeKey<List<String>> RESPONSE_FINISH_REASONS =
+      stringArrayKey(LlmAttributes.RESPONSE_FINISH_REASONS);
+  static final AttributeKey<Double> RESPONSE_TIME_TO_FIRST_CHUNK =
+      doubleKey(LlmAttributes.RESPONSE_TIME_TO_FIRST_CHUNK);
+  static final AttributeKey<Long> USAGE_INPUT_TOKENS = longKey(LlmAttributes.USAGE_INPUT_TOKENS);
+  static final AttributeKey<Long> USAGE_OUTPUT_TOKENS = longKey(LlmAttributes.USAGE_OUTPUT_TOKENS);
+  static final AttributeKey<Long> USAGE_CACHED_TOKENS = longKey(LlmAttributes.USAGE_CACHED_TOKENS);
+  static final AttributeKey<Boolean> USAGE_OUTPUT_TOKENS_ESTIMATED =
+      booleanKey(LlmAttributes.USAGE_OUTPUT_TOKENS_ESTIMATED);
+
+  static final AttributeKey<Double> LATENCY_TIME_TO_ACK =
+      doubleKey(LlmAttributes.LATENCY_TIME_TO_ACK);
+  static final AttributeKey<Double> LATENCY_TIME_TO_FIRST_TOKEN =
+      doubleKey(LlmAttributes.LATENCY_TIME_TO_FIRST_TOKEN);
+  static final AttributeKey<Double> LATENCY_TIME_PER_OUTPUT_TOKEN =
+      doubleKey(LlmAttributes.LATENCY_TIME_PER_OUTPUT_TOKEN);
+  static final AttributeKey<Double> LATENCY_E2E = doubleKey(LlmAttributes.LATENCY_E2E);
+  static final AttributeKey<Double> LATENCY_ITL_MEAN = doubleKey(LlmAttributes.LATENCY_ITL_MEAN);
+  static final AttributeKey<Double> LATENCY_ITL_P50 = doubleKey(LlmAttributes.LATENCY_ITL_P50);
+  static final AttributeKey<Double> LATENCY_ITL_P99 = doubleKey(LlmAttributes.LATENCY_ITL_P99);
+  static final AttributeKey<Double> LATENCY_ITL_MAX = doubleKey(LlmAttributes.LATENCY_ITL_MAX);
+
+  static final AttributeKey<Boolean> CANCELLED = booleanKey(LlmAttributes.CANCELLED);
+  static final AttributeKey<Double> SLO_TTFT = doubleKey(LlmAttributes.SLO_TTFT);
+  static final AttributeKey<Double> SLO_TPOT = doubleKey(LlmAttributes.SLO_TPOT);
+  static final AttributeKey<Boolean> SLO_MET = booleanKey(LlmAttributes.SLO_MET);
+  static final AttributeKey<String> UPSTREAM = stringKey(LlmAttributes.UPSTREAM);
+  static final AttributeKey<String> ROLE = stringKey(LlmAttributes.ROLE);
+  static final AttributeKey<String> ROUTE_ENDPOINT = stringKey("llm.route.endpoint");
+  static final AttributeKey<String> ROUTE_OUTCOME = stringKey("llm.route.outcome");
+
+  static final AttributeKey<String> HTTP_METHOD = stringKey(LlmAttributes.HTTP_METHOD);
+  static final AttributeKey<Long> HTTP_STATUS = longKey(LlmAttributes.HTTP_STATUS);
+  static final AttributeKey<String> URL_PATH = stringKey(LlmAttributes.URL_PATH);
+  static final AttributeKey<String> SERVER_ADDRESS = stringKey(LlmAttributes.SERVER_ADDRESS);
+  static final AttributeKey<Long> SERVER_PORT = longKey(LlmAttributes.SERVER_PORT);
+  static final AttributeKey<String> ERROR_TYPE = stringKey(LlmAttributes.ERROR_TYPE);
+}
