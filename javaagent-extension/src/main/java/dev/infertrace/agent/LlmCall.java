@@ -4,8 +4,8 @@ import static dev.infertrace.core.schema.LlmAttributes.*;
 
 import dev.infertrace.core.openai.OpenAiRequest;
 import dev.infertrace.core.openai.OpenAiRequestSniffer;
-import dev.infertrace.core.stream.GapHistogram;
 import dev.infertrace.core.stream.JsonBodyReader;
+import dev.infertrace.core.stream.ResponseAttributes;
 import dev.infertrace.core.stream.SseObserver;
 import dev.infertrace.core.stream.StreamSummary;
 import io.opentelemetry.api.GlobalOpenTelemetry;
@@ -18,6 +18,7 @@ import io.opentelemetry.context.Context;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.BiConsumer;
 import javax.annotation.Nullable;
 
@@ -196,7 +197,8 @@ public final class LlmCall {
       s = sse ? streamed : JsonBodyReader.read(json, 0, jsonLength, streamed.headersNanos(), end);
     }
     if (s != null) {
-      responseAttributes(s, end);
+      ResponseAttributes.write(
+          s, startNanos, end, (k, v) -> span.setAttribute(RESPONSE_KEYS.get(k.ordinal()), v));
     }
     if (cancelled) {
       span.setAttribute(CANCELLED, true);
@@ -213,44 +215,20 @@ public final class LlmCall {
     json = null;
   }
 
-  private void responseAttributes(StreamSummary s, long end) {
-    if (s.responseId() != null) {
-      span.setAttribute(RESPONSE_ID, s.responseId());
-    }
-    if (s.responseModel() != null) {
-      span.setAttribute(RESPONSE_MODEL, s.responseModel());
-    }
-    if (!s.finishReasons().isEmpty()) {
-      span.setAttribute(AttributeKey.stringArrayKey(RESPONSE_FINISH_REASONS), s.finishReasons());
-    }
-    if (s.promptTokens() >= 0) {
-      span.setAttribute(USAGE_INPUT_TOKENS, (long) s.promptTokens());
-    }
-    int out = s.outputTokens();
-    if (out > 0 || s.completionTokens() == 0) {
-      span.setAttribute(USAGE_OUTPUT_TOKENS, (long) out);
-      if (s.outputTokensEstimated()) {
-        span.setAttribute(USAGE_OUTPUT_TOKENS_ESTIMATED, true);
-      }
-    }
-    span.setAttribute(LATENCY_E2E, seconds(end - startNanos));
-    if (s.firstTokenNanos() != 0) {
-      double ttft = seconds(s.firstTokenNanos() - startNanos);
-      span.setAttribute(RESPONSE_TIME_TO_FIRST_CHUNK, ttft);
-      span.setAttribute(LATENCY_TIME_TO_FIRST_TOKEN, ttft);
-      if (out > 1) {
-        span.setAttribute(
-            LATENCY_TIME_PER_OUTPUT_TOKEN,
-            seconds(s.lastTokenNanos() - s.firstTokenNanos()) / (out - 1));
-      }
-    }
-    GapHistogram gaps = s.gaps();
-    if (gaps.count() > 0) {
-      span.setAttribute(LATENCY_ITL_MEAN, gaps.meanNanos() / 1e9);
-      span.setAttribute(LATENCY_ITL_P50, seconds(gaps.percentileNanos(0.5)));
-      span.setAttribute(LATENCY_ITL_P99, seconds(gaps.percentileNanos(0.99)));
-      span.setAttribute(LATENCY_ITL_MAX, seconds(gaps.maxNanos()));
-    }
+  /** The keys of core's {@link ResponseAttributes}, by {@link ResponseAttributes.Key} ordinal. */
+  private static final List<AttributeKey<Object>> RESPONSE_KEYS =
+      Arrays.stream(ResponseAttributes.Key.values()).map(LlmCall::key).toList();
+
+  @SuppressWarnings("unchecked")
+  private static AttributeKey<Object> key(ResponseAttributes.Key k) {
+    return (AttributeKey<Object>)
+        switch (k.type) {
+          case STRING -> AttributeKey.stringKey(k.attribute);
+          case STRING_ARRAY -> AttributeKey.stringArrayKey(k.attribute);
+          case LONG -> AttributeKey.longKey(k.attribute);
+          case DOUBLE -> AttributeKey.doubleKey(k.attribute);
+          case BOOLEAN -> AttributeKey.booleanKey(k.attribute);
+        };
   }
 
   private void appendJson(byte[] b, int n) {
@@ -263,9 +241,5 @@ public final class LlmCall {
     }
     System.arraycopy(b, 0, json, jsonLength, take);
     jsonLength += take;
-  }
-
-  private static double seconds(long nanos) {
-    return nanos / 1e9;
   }
 }

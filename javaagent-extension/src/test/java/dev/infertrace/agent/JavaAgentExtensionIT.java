@@ -218,6 +218,8 @@ class JavaAgentExtensionIT {
     double ttft = (double) llm.attribute("gen_ai.response.time_to_first_chunk");
     double tpot = (double) llm.attribute("gen_ai.latency.time_per_output_token");
     assertThat(llm.attribute("gen_ai.latency.inter_token.p99")).isNotNull();
+    // The same mapping as the proxy's (core ResponseAttributes): the role chunk acks first.
+    assertThat((double) llm.attribute("gen_ai.latency.time_to_ack")).isLessThanOrEqualTo(ttft);
     // The client's first token comes after the proxy saw it, not before; both are small here.
     ReceivedSpan server = ingressServerOf(llm);
     double proxyTtft = (double) server.attribute("gen_ai.latency.time_to_first_token");

@@ -5,7 +5,7 @@ import static dev.infertrace.proxy.http.SpanKeys.*;
 import dev.infertrace.core.openai.OpenAiRequest;
 import dev.infertrace.core.schema.LlmAttributes;
 import dev.infertrace.core.slo.SloTarget;
-import dev.infertrace.core.stream.GapHistogram;
+import dev.infertrace.core.stream.ResponseAttributes;
 import dev.infertrace.core.stream.StreamSummary;
 import dev.infertrace.proxy.Role;
 import dev.infertrace.proxy.engine.EnginePhases;
@@ -262,7 +262,9 @@ final class ExchangeSpans {
       }
     }
     if (s != null) {
-      responseAttributes(server, s, receivedNanos, endNanos);
+      Span srv = server;
+      ResponseAttributes.write(
+          s, receivedNanos, endNanos, (k, v) -> srv.setAttribute(RESPONSE.get(k.ordinal()), v));
       if (role == Role.INGRESS) {
         hopAttributes(client, s, forwardedNanos, endNanos);
       } else if (s.firstTokenNanos() != 0) {
@@ -349,51 +351,6 @@ final class ExchangeSpans {
     b.setAttribute(REQUEST_MESSAGES, (long) r.messages());
     b.setAttribute(REQUEST_PROMPT_CHARS, r.promptChars());
     b.setAttribute(REQUEST_BODY_SIZE, r.bodyBytes());
-  }
-
-  private static void responseAttributes(Span span, StreamSummary s, long from, long end) {
-    if (s.responseId() != null) {
-      span.setAttribute(RESPONSE_ID, s.responseId());
-    }
-    if (s.responseModel() != null) {
-      span.setAttribute(RESPONSE_MODEL, s.responseModel());
-    }
-    if (!s.finishReasons().isEmpty()) {
-      span.setAttribute(RESPONSE_FINISH_REASONS, s.finishReasons());
-    }
-    if (s.promptTokens() >= 0) {
-      span.setAttribute(USAGE_INPUT_TOKENS, (long) s.promptTokens());
-    }
-    if (s.cachedTokens() >= 0) {
-      span.setAttribute(USAGE_CACHED_TOKENS, (long) s.cachedTokens());
-    }
-    int out = s.outputTokens();
-    if (out > 0 || s.completionTokens() == 0) {
-      span.setAttribute(USAGE_OUTPUT_TOKENS, (long) out);
-      if (s.outputTokensEstimated()) {
-        span.setAttribute(USAGE_OUTPUT_TOKENS_ESTIMATED, true);
-      }
-    }
-    span.setAttribute(LATENCY_E2E, seconds(end - from));
-    if (s.firstEventNanos() != 0) {
-      span.setAttribute(LATENCY_TIME_TO_ACK, seconds(s.firstEventNanos() - from));
-    }
-    if (s.firstTokenNanos() != 0) {
-      double ttft = seconds(s.firstTokenNanos() - from);
-      span.setAttribute(LATENCY_TIME_TO_FIRST_TOKEN, ttft);
-      span.setAttribute(RESPONSE_TIME_TO_FIRST_CHUNK, ttft);
-      if (out > 1) {
-        span.setAttribute(
-            LATENCY_TIME_PER_OUTPUT_TOKEN, seconds(end - s.firstTokenNanos()) / (out - 1));
-      }
-    }
-    GapHistogram gaps = s.gaps();
-    if (gaps.count() > 0) {
-      span.setAttribute(LATENCY_ITL_MEAN, gaps.meanNanos() / 1e9);
-      span.setAttribute(LATENCY_ITL_P50, seconds(gaps.percentileNanos(0.5)));
-      span.setAttribute(LATENCY_ITL_P99, seconds(gaps.percentileNanos(0.99)));
-      span.setAttribute(LATENCY_ITL_MAX, seconds(gaps.maxNanos()));
-    }
   }
 
   /**

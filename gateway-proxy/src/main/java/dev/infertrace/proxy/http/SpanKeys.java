@@ -3,11 +3,12 @@ package dev.infertrace.proxy.http;
 import static io.opentelemetry.api.common.AttributeKey.booleanKey;
 import static io.opentelemetry.api.common.AttributeKey.doubleKey;
 import static io.opentelemetry.api.common.AttributeKey.longKey;
-import static io.opentelemetry.api.common.AttributeKey.stringArrayKey;
 import static io.opentelemetry.api.common.AttributeKey.stringKey;
 
 import dev.infertrace.core.schema.LlmAttributes;
+import dev.infertrace.core.stream.ResponseAttributes;
 import io.opentelemetry.api.common.AttributeKey;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -31,29 +32,9 @@ final class SpanKeys {
   static final AttributeKey<Long> REQUEST_BODY_SIZE = longKey(LlmAttributes.REQUEST_BODY_SIZE);
   static final AttributeKey<String> REQUEST_ID = stringKey(LlmAttributes.REQUEST_ID);
 
-  static final AttributeKey<String> RESPONSE_ID = stringKey(LlmAttributes.RESPONSE_ID);
-  static final AttributeKey<String> RESPONSE_MODEL = stringKey(LlmAttributes.RESPONSE_MODEL);
-  static final AttributeKey<List<String>> RESPONSE_FINISH_REASONS =
-      stringArrayKey(LlmAttributes.RESPONSE_FINISH_REASONS);
-  static final AttributeKey<Double> RESPONSE_TIME_TO_FIRST_CHUNK =
-      doubleKey(LlmAttributes.RESPONSE_TIME_TO_FIRST_CHUNK);
-  static final AttributeKey<Long> USAGE_INPUT_TOKENS = longKey(LlmAttributes.USAGE_INPUT_TOKENS);
-  static final AttributeKey<Long> USAGE_OUTPUT_TOKENS = longKey(LlmAttributes.USAGE_OUTPUT_TOKENS);
-  static final AttributeKey<Long> USAGE_CACHED_TOKENS = longKey(LlmAttributes.USAGE_CACHED_TOKENS);
-  static final AttributeKey<Boolean> USAGE_OUTPUT_TOKENS_ESTIMATED =
-      booleanKey(LlmAttributes.USAGE_OUTPUT_TOKENS_ESTIMATED);
-
-  static final AttributeKey<Double> LATENCY_TIME_TO_ACK =
-      doubleKey(LlmAttributes.LATENCY_TIME_TO_ACK);
   static final AttributeKey<Double> LATENCY_TIME_TO_FIRST_TOKEN =
       doubleKey(LlmAttributes.LATENCY_TIME_TO_FIRST_TOKEN);
-  static final AttributeKey<Double> LATENCY_TIME_PER_OUTPUT_TOKEN =
-      doubleKey(LlmAttributes.LATENCY_TIME_PER_OUTPUT_TOKEN);
   static final AttributeKey<Double> LATENCY_E2E = doubleKey(LlmAttributes.LATENCY_E2E);
-  static final AttributeKey<Double> LATENCY_ITL_MEAN = doubleKey(LlmAttributes.LATENCY_ITL_MEAN);
-  static final AttributeKey<Double> LATENCY_ITL_P50 = doubleKey(LlmAttributes.LATENCY_ITL_P50);
-  static final AttributeKey<Double> LATENCY_ITL_P99 = doubleKey(LlmAttributes.LATENCY_ITL_P99);
-  static final AttributeKey<Double> LATENCY_ITL_MAX = doubleKey(LlmAttributes.LATENCY_ITL_MAX);
 
   static final AttributeKey<Boolean> CANCELLED = booleanKey(LlmAttributes.CANCELLED);
   static final AttributeKey<Double> SLO_TTFT = doubleKey(LlmAttributes.SLO_TTFT);
@@ -70,4 +51,20 @@ final class SpanKeys {
   static final AttributeKey<String> SERVER_ADDRESS = stringKey(LlmAttributes.SERVER_ADDRESS);
   static final AttributeKey<Long> SERVER_PORT = longKey(LlmAttributes.SERVER_PORT);
   static final AttributeKey<String> ERROR_TYPE = stringKey(LlmAttributes.ERROR_TYPE);
+
+  /** The keys of core's {@link ResponseAttributes}, by {@link ResponseAttributes.Key} ordinal. */
+  static final List<AttributeKey<Object>> RESPONSE =
+      Arrays.stream(ResponseAttributes.Key.values()).map(SpanKeys::of).toList();
+
+  @SuppressWarnings("unchecked")
+  private static AttributeKey<Object> of(ResponseAttributes.Key k) {
+    return (AttributeKey<Object>)
+        switch (k.type) {
+          case STRING -> stringKey(k.attribute);
+          case STRING_ARRAY -> AttributeKey.stringArrayKey(k.attribute);
+          case LONG -> longKey(k.attribute);
+          case DOUBLE -> doubleKey(k.attribute);
+          case BOOLEAN -> booleanKey(k.attribute);
+        };
+  }
 }

@@ -272,7 +272,7 @@ public final class BenchCommand implements Callable<Integer> {
     for (int round = 1; ; round++) {
       double jit0 = jvm ? ProcTree.jitCpuMicros(v.pid()) : 0;
       long t0 = System.nanoTime();
-      load(url, 64, 2, false);
+      load(url, 64, quick ? 1 : 2, false);
       load(url, streams, 1, true);
       load(url, 1, 1, false);
       if (!jvm) {
@@ -296,7 +296,7 @@ public final class BenchCommand implements Callable<Integer> {
   static final double WARM_JIT_SHARE = 0.03;
 
   private int maxWarmRounds() {
-    return quick ? 5 : 10;
+    return quick ? 3 : 10;
   }
 
   private static void progress(PrintWriter o, Variant v, String what, int secs) {

@@ -94,6 +94,10 @@ final class Variant implements AutoCloseable {
             "  timeout client 120s",
             "  timeout server 120s",
             "  option http-keep-alive",
+            // Without it HAProxy coalesces a chunked body's small writes (it waits for more
+            // data): SSE frames arrive in bursts. The setting for streaming, as nginx's
+            // proxy_buffering off.
+            "  option http-no-delay",
             "frontend fe",
             "  bind 127.0.0.1:" + port,
             "  default_backend be",

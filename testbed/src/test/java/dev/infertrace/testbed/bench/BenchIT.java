@@ -64,6 +64,11 @@ class BenchIT {
       assertThat(Long.parseLong(row.group(2))).as("%s failed requests", v).isZero();
     }
     assertThat(text).contains("the OTLP sink received");
+    // The JVM variants are warmed until their JIT is quiet, and each round says how loud it was.
+    for (String v : new String[] {"infertrace-ingress", "infertrace-worker"}) {
+      assertThat(text).containsPattern(v + " +warm-up round 1: JIT compiler \\d+ % of a core");
+    }
+    assertThat(text).doesNotContainPattern("nginx +warm-up round");
   }
 
   @Test
