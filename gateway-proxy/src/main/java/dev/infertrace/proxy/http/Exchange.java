@@ -96,7 +96,7 @@ final class Exchange {
     this.client = client;
     this.head = head;
     this.incomingHeaders = head.headers(); // becomes the upstream request's (outgoingHead)
-    this.path = new QueryStringDecoder(head.uri()).path();
+    this.path = pathOf(head.uri());
     this.operation = OpenAiRequestSniffer.operationOf(path);
     this.clientKeepAlive = HttpUtil.isKeepAlive(head);
     String xrid = head.headers().get("x-request-id");
@@ -116,6 +116,23 @@ final class Exchange {
 
   /** Response bytes written to the client and not yet flushed. */
   private boolean unflushed;
+
+  /**
+   * The request target's path: up to {@code ?} or {@code #}, percent-decoded. Most targets have no
+   * escapes and are cut as they are; the decoder (an allocation-heavy builder) only for the rest.
+   */
+  static String pathOf(String uri) {
+    int end = uri.length();
+    for (int i = 0; i < end; i++) {
+      char c = uri.charAt(i);
+      if (c == '?' || c == '#') {
+        end = i;
+      } else if (c == '%') {
+        return new QueryStringDecoder(uri).path();
+      }
+    }
+    return uri.substring(0, end);
+  }
 
   boolean finished() {
     return finished;
