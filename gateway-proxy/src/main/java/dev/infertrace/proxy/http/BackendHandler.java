@@ -37,6 +37,15 @@ final class BackendHandler extends ChannelInboundHandlerAdapter {
   }
 
   @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof io.netty.handler.timeout.IdleStateEvent && exchange == null) {
+      // Idle in the pool for UpstreamPool.IDLE_CLOSE: closed before the upstream's own keep-alive
+      // timeout (uvicorn's, vLLM's server: 5 s) can close it under a request just sent on it.
+      ctx.close();
+    }
+  }
+
+  @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     Exchange ex = exchange;
     if (ex != null) {

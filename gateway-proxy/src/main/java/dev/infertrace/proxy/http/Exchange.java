@@ -386,6 +386,10 @@ final class Exchange {
               @Override
               protected void initChannel(SocketChannel ch) {
                 ch.pipeline()
+                    .addLast(
+                        "idle",
+                        new io.netty.handler.timeout.IdleStateHandler(
+                            0, 0, UpstreamPool.IDLE_CLOSE.toMillis(), TimeUnit.MILLISECONDS))
                     .addLast("codec", new HttpClientCodec())
                     .addLast("backend", new BackendHandler());
               }

@@ -12,7 +12,18 @@ import java.util.Map;
  * ever used by the loop that owns it, with no locking). Only touched from event-loop threads.
  */
 final class UpstreamPool {
-  private static final int MAX_IDLE_PER_UPSTREAM = 64;
+  /**
+   * Idle connections kept per upstream and event loop; more are closed. As many as the streams a
+   * loop may carry at once (nginx's bench setting is {@code keepalive 256}): with a small cap, 1000
+   * streams ending at different moments close and reopen connections all the time.
+   */
+  static final int MAX_IDLE_PER_UPSTREAM = 1024;
+
+  /**
+   * A pooled connection idle this long is closed: under the 5 s keep-alive timeout of uvicorn
+   * (vLLM's HTTP server), so the proxy never sends on a connection the upstream is closing.
+   */
+  static final java.time.Duration IDLE_CLOSE = java.time.Duration.ofSeconds(4);
 
   private final FastThreadLocal<Map<String, Deque<Channel>>> idle =
       new FastThreadLocal<>() {
