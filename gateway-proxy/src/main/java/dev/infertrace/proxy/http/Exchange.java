@@ -12,7 +12,6 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -542,24 +541,21 @@ final class Exchange {
     c.release();
     // The last chunk flushes what is pending (a head and body from one read: one write syscall);
     // other chunks go out when the upstream read that brought them is complete (flushClient).
-    ChannelFuture written;
     if (last) {
       unflushed = false;
-      written = client.writeAndFlush(out);
-    } else {
-      unflushed = true;
-      written = client.write(out);
-    }
-    if (last) {
+      client.writeAndFlush(out);
       finish(now);
     } else {
-      written.addListener(
-          (ChannelFutureListener)
-              f -> {
-                if (f.isSuccess() && upstream != null && upstream.isActive()) {
-                  upstream.read();
-                }
-              });
+      unflushed = true;
+      client
+          .write(out)
+          .addListener(
+              (ChannelFutureListener)
+                  f -> {
+                    if (f.isSuccess() && upstream != null && upstream.isActive()) {
+                      upstream.read();
+                    }
+                  });
     }
   }
 
