@@ -117,6 +117,17 @@ final class Exchange {
   private boolean unflushed;
 
   /**
+   * Backpressure of the response: the next read from the upstream once the client's socket took
+   * what the last one brought (one listener per exchange, not one per chunk).
+   */
+  private final ChannelFutureListener readOnWhenWritten =
+      f -> {
+        if (f.isSuccess() && upstream != null && upstream.isActive()) {
+          upstream.read();
+        }
+      };
+
+  /**
    * The request target's path: up to {@code ?} or {@code #}, percent-decoded. Most targets have no
    * escapes and are cut as they are; the decoder (an allocation-heavy builder) only for the rest.
    */
@@ -480,15 +491,7 @@ final class Exchange {
             return;
           }
           unflushed = true; // flushed with the body read with it (flushClient), or the last chunk
-          client
-              .write(out)
-              .addListener(
-                  (ChannelFutureListener)
-                      f -> {
-                        if (f.isSuccess() && upstream != null && upstream.isActive()) {
-                          upstream.read();
-                        }
-                      });
+          client.write(out).addListener(readOnWhenWritten);
         };
     if (epp != null) {
       held = new java.util.ArrayDeque<>();
@@ -547,15 +550,7 @@ final class Exchange {
       finish(now);
     } else {
       unflushed = true;
-      client
-          .write(out)
-          .addListener(
-              (ChannelFutureListener)
-                  f -> {
-                    if (f.isSuccess() && upstream != null && upstream.isActive()) {
-                      upstream.read();
-                    }
-                  });
+      client.write(out).addListener(readOnWhenWritten);
     }
   }
 
