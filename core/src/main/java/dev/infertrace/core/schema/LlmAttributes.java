@@ -46,6 +46,8 @@ public final class LlmAttributes {
   public static final String PHASE_SOURCE = "llm.phase.source";
   public static final String UPSTREAM = "llm.upstream";
   public static final String ROLE = "infertrace.role";
+  public static final String ROUTE_ENDPOINT = "llm.route.endpoint";
+  public static final String ROUTE_OUTCOME = "llm.route.outcome";
 
   // HTTP and error conventions.
   public static final String HTTP_METHOD = "http.request.method";

@@ -183,7 +183,7 @@ final class RouteObserver {
     }
     Span span = b.startSpan();
     if (endpoint != null) {
-      span.setAttribute("llm.route.endpoint", endpoint);
+      span.setAttribute(LlmAttributes.ROUTE_ENDPOINT, endpoint);
     }
     if (scores != null) {
       span.setAttribute("llm.route.scores", scores);
@@ -203,7 +203,7 @@ final class RouteObserver {
           "epp_" + status.getCode().name().toLowerCase(java.util.Locale.ROOT));
       span.setStatus(StatusCode.ERROR);
     }
-    span.setAttribute("llm.route.outcome", result == null ? "none" : result);
+    span.setAttribute(LlmAttributes.ROUTE_OUTCOME, result == null ? "none" : result);
     candidateEvents(span);
     span.end(
         decisionNanos != 0 ? decisionNanos : dev.infertrace.proxy.state.Clock.now(),

@@ -42,8 +42,8 @@ final class SpanKeys {
   static final AttributeKey<Boolean> SLO_MET = booleanKey(LlmAttributes.SLO_MET);
   static final AttributeKey<String> UPSTREAM = stringKey(LlmAttributes.UPSTREAM);
   static final AttributeKey<String> ROLE = stringKey(LlmAttributes.ROLE);
-  static final AttributeKey<String> ROUTE_ENDPOINT = stringKey("llm.route.endpoint");
-  static final AttributeKey<String> ROUTE_OUTCOME = stringKey("llm.route.outcome");
+  static final AttributeKey<String> ROUTE_ENDPOINT = stringKey(LlmAttributes.ROUTE_ENDPOINT);
+  static final AttributeKey<String> ROUTE_OUTCOME = stringKey(LlmAttributes.ROUTE_OUTCOME);
 
   static final AttributeKey<String> HTTP_METHOD = stringKey(LlmAttributes.HTTP_METHOD);
   static final AttributeKey<Long> HTTP_STATUS = longKey(LlmAttributes.HTTP_STATUS);
