@@ -78,8 +78,12 @@ public enum Transport {
    * and a second trip through the event loop. The buffer lives only until the read is decoded.
    */
   public static io.netty.channel.RecvByteBufAllocator readBuffers() {
-    return new io.netty.channel.AdaptiveRecvByteBufAllocator(1024, 2048, 65536);
+    return READ_BUFFERS;
   }
+
+  // Shared, as Netty's default allocator is: each channel keeps its own sizing state in a handle.
+  private static final io.netty.channel.RecvByteBufAllocator READ_BUFFERS =
+      new io.netty.channel.AdaptiveRecvByteBufAllocator(1024, 2048, 65536);
 
   public String wireName() {
     return name().toLowerCase(Locale.ROOT);
