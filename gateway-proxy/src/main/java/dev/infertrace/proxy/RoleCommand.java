@@ -197,6 +197,11 @@ abstract class RoleCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    try {
+      dev.infertrace.proxy.http.Transport.fromEnvironment(); // named here, before anything starts
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage());
+    }
     InetSocketAddress address = listen;
     if (address == null) {
       String env = System.getenv("INFERTRACE_LISTEN");

@@ -238,4 +238,31 @@ class ProxyCommandsTest {
     assertThat(err.toString())
         .contains("--epp-failure must be 'open' or 'closed', not 'sometimes'");
   }
+
+  @Test
+  void anUnknownTransportIsNamedBeforeAnythingStarts() throws Exception {
+    // INFERTRACE_TRANSPORT=io_uring (not offered): exit 2 with the variable's own message, before
+    // the worker opens its OTLP receivers or tries to listen.
+    List<String> cmd =
+        List.of(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-cp",
+            System.getProperty("java.class.path"),
+            ProxyMain.class.getName(),
+            "worker",
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+            "http://127.0.0.1:9");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("INFERTRACE_TRANSPORT", "io_uring");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isEqualTo(2);
+    assertThat(out)
+        .contains("INFERTRACE_TRANSPORT must be auto, epoll or nio, got 'io_uring'")
+        .doesNotContain("cannot listen")
+        .doesNotContain("OTLP receiver");
+  }
 }
