@@ -4,9 +4,8 @@ import static dev.infertrace.core.schema.LlmAttributes.*;
 
 import dev.infertrace.core.openai.OpenAiRequest;
 import dev.infertrace.core.openai.OpenAiRequestSniffer;
-import dev.infertrace.core.stream.JsonBodyReader;
 import dev.infertrace.core.stream.ResponseAttributes;
-import dev.infertrace.core.stream.SseObserver;
+import dev.infertrace.core.stream.ResponseTap;
 import dev.infertrace.core.stream.StreamSummary;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -38,15 +37,12 @@ public final class LlmCall {
   private final Context context;
   private final String operation;
   private final long startNanos = System.nanoTime();
-  private final SseObserver observer = new SseObserver();
+  private final ResponseTap response = new ResponseTap(InfertraceConfig.SNIFF_LIMIT);
   private byte[] request = new byte[0];
   private int requestLength;
   private boolean requestOverLimit;
   private boolean sniffed;
   private int status;
-  private boolean sse;
-  private byte[] json = new byte[0];
-  private int jsonLength;
   private final byte[] scratch = new byte[8192];
   private boolean ended;
 
@@ -149,8 +145,7 @@ public final class LlmCall {
   /** The response status line and headers arrived. */
   public synchronized void responseHeaders(int statusCode, @Nullable String contentType) {
     status = statusCode;
-    observer.onHeaders(System.nanoTime());
-    sse = contentType != null && contentType.startsWith("text/event-stream");
+    response.onHeaders(System.nanoTime(), contentType);
     span.setAttribute(HTTP_STATUS, (long) statusCode);
   }
 
@@ -164,11 +159,7 @@ public final class LlmCall {
     while (b.hasRemaining()) {
       int n = Math.min(b.remaining(), scratch.length);
       b.get(scratch, 0, n);
-      if (sse) {
-        observer.onBytes(scratch, 0, n, now);
-      } else {
-        appendJson(scratch, n);
-      }
+      response.onBytes(scratch, 0, n, now);
     }
   }
 
@@ -191,11 +182,7 @@ public final class LlmCall {
       requestComplete();
     }
     long end = System.nanoTime();
-    StreamSummary s = null;
-    if (status > 0) {
-      StreamSummary streamed = observer.onEnd(end);
-      s = sse ? streamed : JsonBodyReader.read(json, 0, jsonLength, streamed.headersNanos(), end);
-    }
+    StreamSummary s = status > 0 ? response.complete(end) : null;
     if (s != null) {
       ResponseAttributes.write(
           s, startNanos, end, (k, v) -> span.setAttribute(RESPONSE_KEYS.get(k.ordinal()), v));
@@ -212,7 +199,6 @@ public final class LlmCall {
       span.setStatus(StatusCode.ERROR);
     }
     span.end();
-    json = null;
   }
 
   /** The keys of core's {@link ResponseAttributes}, by {@link ResponseAttributes.Key} ordinal. */
@@ -229,17 +215,5 @@ public final class LlmCall {
           case DOUBLE -> AttributeKey.doubleKey(k.attribute);
           case BOOLEAN -> AttributeKey.booleanKey(k.attribute);
         };
-  }
-
-  private void appendJson(byte[] b, int n) {
-    int take = Math.min(n, InfertraceConfig.SNIFF_LIMIT - jsonLength);
-    if (take <= 0) {
-      return;
-    }
-    if (jsonLength + take > json.length) {
-      json = Arrays.copyOf(json, Math.max(jsonLength + take, json.length * 2));
-    }
-    System.arraycopy(b, 0, json, jsonLength, take);
-    jsonLength += take;
   }
 }

@@ -88,30 +88,21 @@ public final class ResponseAttributes {
         sink.put(Key.USAGE_OUTPUT_TOKENS_ESTIMATED, true);
       }
     }
-    sink.put(Key.LATENCY_E2E, seconds(endNanos - fromNanos));
-    if (s.firstEventNanos() != 0) {
-      sink.put(Key.LATENCY_TIME_TO_ACK, seconds(s.firstEventNanos() - fromNanos));
-    }
-    if (s.firstTokenNanos() != 0) {
-      double ttft = seconds(s.firstTokenNanos() - fromNanos);
-      sink.put(Key.LATENCY_TIME_TO_FIRST_TOKEN, ttft);
-      sink.put(Key.RESPONSE_TIME_TO_FIRST_CHUNK, ttft);
-      if (out > 1) {
-        // (e2e − ttft) / (output tokens − 1), as vLLM's benchmark defines TPOT.
-        sink.put(
-            Key.LATENCY_TIME_PER_OUTPUT_TOKEN, seconds(endNanos - s.firstTokenNanos()) / (out - 1));
-      }
-    }
-    GapHistogram gaps = s.gaps();
-    if (gaps.count() > 0) {
-      sink.put(Key.LATENCY_ITL_MEAN, gaps.meanNanos() / 1e9);
-      sink.put(Key.LATENCY_ITL_P50, seconds(gaps.percentileNanos(0.5)));
-      sink.put(Key.LATENCY_ITL_P99, seconds(gaps.percentileNanos(0.99)));
-      sink.put(Key.LATENCY_ITL_MAX, seconds(gaps.maxNanos()));
-    }
+    Latencies t = Latencies.of(s, fromNanos, endNanos);
+    sink.put(Key.LATENCY_E2E, t.e2e());
+    putIfPresent(sink, Key.LATENCY_TIME_TO_ACK, t.timeToAck());
+    putIfPresent(sink, Key.LATENCY_TIME_TO_FIRST_TOKEN, t.ttft());
+    putIfPresent(sink, Key.RESPONSE_TIME_TO_FIRST_CHUNK, t.ttft());
+    putIfPresent(sink, Key.LATENCY_TIME_PER_OUTPUT_TOKEN, t.tpot());
+    putIfPresent(sink, Key.LATENCY_ITL_MEAN, t.itlMean());
+    putIfPresent(sink, Key.LATENCY_ITL_P50, t.itlP50());
+    putIfPresent(sink, Key.LATENCY_ITL_P99, t.itlP99());
+    putIfPresent(sink, Key.LATENCY_ITL_MAX, t.itlMax());
   }
 
-  private static double seconds(long nanos) {
-    return nanos / 1e9;
+  private static void putIfPresent(Sink sink, Key key, double seconds) {
+    if (!Double.isNaN(seconds)) {
+      sink.put(key, seconds);
+    }
   }
 }

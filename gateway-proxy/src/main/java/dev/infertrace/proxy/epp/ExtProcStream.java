@@ -1,6 +1,8 @@
 package dev.infertrace.proxy.epp;
 
 import com.google.protobuf.ByteString;
+import dev.infertrace.proxy.failure.Failure;
+import dev.infertrace.proxy.failure.ProxyFailure;
 import io.envoyproxy.envoy.config.core.v3.HeaderMap;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
@@ -57,10 +59,9 @@ public final class ExtProcStream {
     /**
      * No routing answer: unreachable, stream closed or failed, or no answer within the timeout.
      *
-     * @param errorType {@code epp_unavailable}, {@code epp_timeout}, {@code epp_closed}, or {@code
-     *     epp_<grpc code>}
+     * @param failure one of the {@code EPP_*} kinds of {@link ProxyFailure}
      */
-    void onFailure(String errorType, String message);
+    void onFailure(Failure failure);
   }
 
   /** The EPP's answer for the request: where it goes, what changes in its headers and body. */
@@ -241,13 +242,18 @@ public final class ExtProcStream {
         phase = Phase.DONE;
         releaseBody();
         if (status.isOk()) {
-          listener.onFailure("epp_closed", "the EPP closed the stream without a routing answer");
+          listener.onFailure(
+              Failure.of(
+                  ProxyFailure.EPP_CLOSED, "the EPP closed the stream without a routing answer"));
         } else if (status.getCode() == Status.Code.UNAVAILABLE) {
-          listener.onFailure("epp_unavailable", "EPP unavailable: " + describe(status));
+          listener.onFailure(
+              Failure.of(ProxyFailure.EPP_UNAVAILABLE, "EPP unavailable: " + describe(status)));
         } else {
           listener.onFailure(
-              "epp_" + status.getCode().name().toLowerCase(Locale.ROOT),
-              "EPP failed the stream: " + describe(status));
+              new Failure(
+                  ProxyFailure.EPP_FAILED,
+                  ProxyFailure.eppStatus(status.getCode().name()),
+                  "EPP failed the stream: " + describe(status)));
         }
       } else {
         phase = Phase.DONE;
@@ -321,7 +327,8 @@ public final class ExtProcStream {
         phase = Phase.DONE;
         releaseBody();
         call.cancel("no destination in the EPP's answer", null);
-        listener.onFailure("epp_no_destination", "the EPP answered without " + DESTINATION);
+        listener.onFailure(
+            Failure.of(ProxyFailure.EPP_NO_DESTINATION, "the EPP answered without " + DESTINATION));
         return;
       }
       ByteBuf body = bodyReplaced ? streamedBody : null;
@@ -370,8 +377,9 @@ public final class ExtProcStream {
       releaseBody();
       call.cancel("no answer from the EPP in time", null);
       listener.onFailure(
-          "epp_timeout",
-          "the EPP sent no routing answer within " + timeoutNanos / 1_000_000 + " ms");
+          Failure.of(
+              ProxyFailure.EPP_TIMEOUT,
+              "the EPP sent no routing answer within " + timeoutNanos / 1_000_000 + " ms"));
     } else if (pendingResponse != null) {
       // The response goes on without the EPP's header answer; the stream is given up.
       phase = Phase.DONE;

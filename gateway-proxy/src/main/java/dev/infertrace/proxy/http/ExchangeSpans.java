@@ -5,6 +5,7 @@ import static dev.infertrace.proxy.http.SpanKeys.*;
 import dev.infertrace.core.openai.OpenAiRequest;
 import dev.infertrace.core.schema.LlmAttributes;
 import dev.infertrace.core.slo.SloTarget;
+import dev.infertrace.core.stream.Latencies;
 import dev.infertrace.core.stream.ResponseAttributes;
 import dev.infertrace.core.stream.StreamSummary;
 import dev.infertrace.proxy.Role;
@@ -68,6 +69,12 @@ final class ExchangeSpans {
   @Nullable private final WorkerState state;
   @Nullable private final EnginePhases engine;
   private String requestId = "";
+
+  /** Spans for a monitoring path: none are recorded. */
+  static ExchangeSpans untraced(Role role) {
+    OpenTelemetry noop = OpenTelemetry.noop();
+    return new ExchangeSpans(noop, noop.getTracer("none"), role, null, null);
+  }
 
   ExchangeSpans(
       OpenTelemetry otel,
@@ -152,7 +159,7 @@ final class ExchangeSpans {
               .setStartTimestamp(startEpochNanos, TimeUnit.NANOSECONDS)
               .setAttribute(HTTP_METHOD, method)
               .setAttribute(SERVER_ADDRESS, upstream.getHost())
-              .setAttribute(SERVER_PORT, (long) port(upstream))
+              .setAttribute(SERVER_PORT, (long) UpstreamLeg.port(upstream))
               .setAttribute(UPSTREAM, upstream.toString());
       if (routedBy != null) {
         c.setAttribute(ROUTE_ENDPOINT, routedBy);
@@ -227,21 +234,17 @@ final class ExchangeSpans {
     }
   }
 
-  /**
-   * Ends the spans with what the response said.
-   *
-   * @param timeline epoch nanoseconds: [received, forwarded]; summary times are on the same clock
-   * @param errorType why the exchange failed, or null
-   */
   /** What the metrics need of an ended exchange; latencies in seconds, NaN when absent. */
-  record Outcome(
-      double ttft,
-      double tpot,
-      double itlMean,
-      double e2e,
-      @Nullable Boolean sloMet,
-      @Nullable String traceId) {}
+  record Outcome(Latencies latencies, @Nullable Boolean sloMet, @Nullable String traceId) {}
 
+  /**
+   * Ends the spans with what the response said; null when they were ended already.
+   *
+   * @param receivedNanos when the request head arrived (epoch nanoseconds, the summary's clock)
+   * @param forwardedNanos when the request went upstream
+   * @param errorType why the exchange failed ({@code ProxyFailure}'s error type), or null
+   */
+  @Nullable
   Outcome end(
       long receivedNanos,
       long forwardedNanos,
@@ -297,18 +300,10 @@ final class ExchangeSpans {
       client.setAttribute(ERROR_TYPE, bodyError != null ? bodyError : Integer.toString(status));
       client.setStatus(StatusCode.ERROR);
     }
-    double ttft =
-        s != null && s.firstTokenNanos() != 0
-            ? seconds(s.firstTokenNanos() - receivedNanos)
-            : Double.NaN;
-    int out = s == null ? 0 : s.outputTokens();
-    double tpot =
-        s != null && s.firstTokenNanos() != 0 && out > 1
-            ? seconds(endNanos - s.firstTokenNanos()) / (out - 1)
-            : Double.NaN;
+    Latencies t = Latencies.of(s, receivedNanos, endNanos);
     Boolean met = null;
     if (!slo.isEmpty() && !cancelled) {
-      met = error == null && status < 400 && Boolean.TRUE.equals(slo.met(ttft, tpot));
+      met = error == null && status < 400 && Boolean.TRUE.equals(slo.met(t.ttft(), t.tpot()));
       if (slo.ttftSeconds() != null) {
         server.setAttribute(SLO_TTFT, slo.ttftSeconds());
       }
@@ -317,7 +312,6 @@ final class ExchangeSpans {
       }
       server.setAttribute(SLO_MET, met);
     }
-    double itl = s != null && s.gaps().count() > 0 ? s.gaps().meanNanos() / 1e9 : Double.NaN;
     String traceId =
         server.getSpanContext().isValid() ? server.getSpanContext().getTraceId() : null;
     if (eppCall.getSpanContext().isValid()) {
@@ -325,7 +319,7 @@ final class ExchangeSpans {
     }
     client.end(endNanos, TimeUnit.NANOSECONDS);
     server.end(endNanos, TimeUnit.NANOSECONDS);
-    return new Outcome(ttft, tpot, itl, seconds(endNanos - receivedNanos), met, traceId);
+    return new Outcome(t, met, traceId);
   }
 
   private static void requestAttributes(
@@ -359,9 +353,10 @@ final class ExchangeSpans {
    * (routing, the EPP); with the worker's, the network and gateway between them.
    */
   private static void hopAttributes(Span span, StreamSummary s, long from, long end) {
-    span.setAttribute(LATENCY_E2E, seconds(end - from));
-    if (s.firstTokenNanos() != 0) {
-      span.setAttribute(LATENCY_TIME_TO_FIRST_TOKEN, seconds(s.firstTokenNanos() - from));
+    span.setAttribute(LATENCY_E2E, Latencies.seconds(end - from));
+    double ttft = Latencies.ttft(s, from);
+    if (!Double.isNaN(ttft)) {
+      span.setAttribute(LATENCY_TIME_TO_FIRST_TOKEN, ttft);
     }
   }
 
@@ -370,13 +365,5 @@ final class ExchangeSpans {
       return method;
     }
     return r != null && r.model() != null ? operation + " " + r.model() : operation;
-  }
-
-  private static double seconds(long nanos) {
-    return nanos / 1e9;
-  }
-
-  static int port(URI u) {
-    return u.getPort() > 0 ? u.getPort() : 80;
   }
 }

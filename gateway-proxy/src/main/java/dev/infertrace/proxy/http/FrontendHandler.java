@@ -1,7 +1,8 @@
 package dev.infertrace.proxy.http;
 
-import dev.infertrace.core.stream.SseObserver;
-import io.netty.buffer.ByteBuf;
+import dev.infertrace.proxy.failure.Failure;
+import dev.infertrace.proxy.failure.OpenAiErrors;
+import dev.infertrace.proxy.failure.ProxyFailure;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -27,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 final class FrontendHandler extends ChannelInboundHandlerAdapter {
   private final ProxyContext px;
   private final byte[] scratch = new byte[8192];
+  private ChannelHandlerContext ctx;
   private Exchange exchange;
   private ScheduledFuture<?> requestTimeout;
 
@@ -96,7 +98,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
     cancelRequestTimeout();
     exchange = null;
-    ChannelHandlerContext ctx = ctxOf(ex);
     if (keepAlive) {
       ctx.read();
     } else {
@@ -105,28 +106,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  private ChannelHandlerContext ctx;
-
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
   }
 
-  private ChannelHandlerContext ctxOf(Exchange ex) {
-    return ctx;
-  }
-
-  /** Feeds response bytes to a stream observer through this connection's scratch array. */
-  void feed(SseObserver observer, ByteBuf buf, long nanos) {
-    int from = buf.readerIndex();
-    int left = buf.readableBytes();
-    while (left > 0) {
-      int n = Math.min(left, scratch.length);
-      buf.getBytes(from, scratch, 0, n);
-      observer.onBytes(scratch, 0, n, nanos);
-      from += n;
-      left -= n;
-    }
+  /** This connection's copy buffer, through which response bytes are tapped for the trace. */
+  byte[] scratch() {
+    return scratch;
   }
 
   @Override
@@ -152,7 +139,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void rejectUndecodable(ChannelHandlerContext ctx, Throwable cause) {
-    px.stats.malformedRequests.increment();
+    px.stats.count(ProxyFailure.INVALID_REQUEST);
     HttpResponseStatus status =
         cause instanceof TooLongHttpHeaderException
             ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
@@ -163,7 +150,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
         cause instanceof TooLongFrameException
             ? "request line or headers too large: " + cause.getMessage()
             : "malformed HTTP request: " + cause.getMessage();
-    ctx.writeAndFlush(ProxyErrors.response(ctx.alloc(), status, "invalid_request", message))
+    ctx.writeAndFlush(
+            OpenAiErrors.response(
+                ctx.alloc(), status, Failure.of(ProxyFailure.INVALID_REQUEST, message)))
         .addListener(ChannelFutureListener.CLOSE);
   }
 

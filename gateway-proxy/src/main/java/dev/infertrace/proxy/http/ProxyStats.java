@@ -1,45 +1,81 @@
 package dev.infertrace.proxy.http;
 
+import dev.infertrace.proxy.failure.ProxyFailure;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /** Counters of what the proxy did and refused, by kind; read by the admin endpoint and tests. */
 public final class ProxyStats {
-  final LongAdder requests = new LongAdder();
-  final LongAdder upstreamUnavailable = new LongAdder();
-  final LongAdder upstreamTimeouts = new LongAdder();
-  final LongAdder upstreamResets = new LongAdder();
-  final LongAdder requestTimeouts = new LongAdder();
-  final LongAdder malformedRequests = new LongAdder();
-  final LongAdder cancelled = new LongAdder();
-  final LongAdder eppFailures = new LongAdder();
+  private final LongAdder requests = new LongAdder();
+  private final LongAdder cancelled = new LongAdder();
+  private final Map<ProxyFailure, LongAdder> failures = new EnumMap<>(ProxyFailure.class);
+
+  public ProxyStats() {
+    for (ProxyFailure f : ProxyFailure.values()) {
+      failures.put(f, new LongAdder());
+    }
+  }
+
+  void request() {
+    requests.increment();
+  }
+
+  void cancel() {
+    cancelled.increment();
+  }
+
+  /** Counts one failure of {@code kind}. */
+  public void count(ProxyFailure kind) {
+    failures.get(kind).increment();
+  }
+
+  /** Failures of one kind so far. */
+  public long failures(ProxyFailure kind) {
+    return failures.get(kind).sum();
+  }
+
+  /** Failures counted under one {@code kind} label of {@code infertrace_proxy_errors_total}. */
+  public long failures(String metricLabel) {
+    long n = 0;
+    for (ProxyFailure f : ProxyFailure.values()) {
+      if (f.metricLabel().equals(metricLabel)) {
+        n += failures.get(f).sum();
+      }
+    }
+    return n;
+  }
 
   public long requests() {
     return requests.sum();
   }
 
   public long upstreamUnavailable() {
-    return upstreamUnavailable.sum();
+    return failures(ProxyFailure.UPSTREAM_UNAVAILABLE);
   }
 
   public long upstreamTimeouts() {
-    return upstreamTimeouts.sum();
+    return failures(ProxyFailure.UPSTREAM_TIMEOUT);
   }
 
   public long upstreamResets() {
-    return upstreamResets.sum();
+    return failures(ProxyFailure.UPSTREAM_RESET);
   }
 
   public long requestTimeouts() {
-    return requestTimeouts.sum();
+    return failures(ProxyFailure.REQUEST_TIMEOUT);
   }
 
+  /** Requests refused as unreadable or too large. */
   public long malformedRequests() {
-    return malformedRequests.sum();
+    return failures(ProxyFailure.INVALID_REQUEST.metricLabel());
   }
 
-  /** Requests the EPP gave no routing answer for (sent round-robin or refused, by policy). */
+  /**
+   * Requests the EPP gave no usable routing answer for (sent round-robin or refused, by policy).
+   */
   public long eppFailures() {
-    return eppFailures.sum();
+    return failures(ProxyFailure.EPP_UNAVAILABLE.metricLabel());
   }
 
   public long cancelled() {

@@ -10,6 +10,9 @@ import java.util.concurrent.ThreadLocalRandom;
  * hot path.
  */
 final class RequestIds {
+  /** The header that carries the id, both ways. */
+  static final String HEADER = "x-request-id";
+
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
   private RequestIds() {}

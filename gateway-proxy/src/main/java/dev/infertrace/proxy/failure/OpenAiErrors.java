@@ -1,4 +1,4 @@
-package dev.infertrace.proxy.http;
+package dev.infertrace.proxy.failure;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -12,31 +12,25 @@ import io.netty.handler.codec.http.HttpVersion;
 
 /**
  * Responses the proxy makes itself, in the OpenAI error form the clients already parse: {@code
- * {"error":{"message","type","param","code"}}}. Each failure mode has one status and one {@code
- * type}, which is also the span's {@code error.type}.
+ * {"error":{"message","type","param","code"}}}, {@code type} being the failure's {@code
+ * error.type}.
  */
-final class ProxyErrors {
-  /** Upstream refused or reset the connection before answering. */
-  static final String UPSTREAM_UNAVAILABLE = "upstream_unavailable";
+public final class OpenAiErrors {
+  private OpenAiErrors() {}
 
-  /** No response headers within the response timeout. */
-  static final String UPSTREAM_TIMEOUT = "upstream_timeout";
+  /** The answer to {@code failure}, with its kind's status. */
+  public static FullHttpResponse response(ByteBufAllocator alloc, Failure failure) {
+    return response(alloc, HttpResponseStatus.valueOf(failure.kind().status()), failure);
+  }
 
-  /** The client did not send its whole request in time. */
-  static final String REQUEST_TIMEOUT = "request_timeout";
-
-  /** The upstream closed the connection in the middle of a response. */
-  static final String UPSTREAM_RESET = "upstream_reset";
-
-  private ProxyErrors() {}
-
-  static FullHttpResponse response(
-      ByteBufAllocator alloc, HttpResponseStatus status, String type, String message) {
+  /** The answer to {@code failure} with another status of the same kind (e.g. 431 for a head). */
+  public static FullHttpResponse response(
+      ByteBufAllocator alloc, HttpResponseStatus status, Failure failure) {
     String body =
         "{\"error\":{\"message\":\""
-            + escape(message)
+            + escape(failure.message())
             + "\",\"type\":\""
-            + type
+            + escape(failure.errorType())
             + "\",\"param\":null,\"code\":"
             + status.code()
             + "}}";

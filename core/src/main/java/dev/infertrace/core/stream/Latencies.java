@@ -1,0 +1,70 @@
+package dev.infertrace.core.stream;
+
+/**
+ * The latencies of one response, defined once for every span and metric that reports them (the
+ * proxy's SERVER spans and histograms, the javaagent extension's CLIENT spans). Seconds; {@code
+ * NaN} when the moment never came (no token, one token, no gap).
+ *
+ * @param e2e from the start to the end of the response
+ * @param timeToAck to the first SSE event (with vLLM, the role-only chunk)
+ * @param ttft to the first chunk that carries a token
+ * @param tpot {@code (e2e − ttft) / (output tokens − 1)}, as vLLM's benchmark defines it
+ * @param itlMean mean gap between token chunks, the first token excluded
+ * @param itlP50 median of those gaps
+ * @param itlP99 99th percentile of those gaps
+ * @param itlMax the longest gap
+ */
+public record Latencies(
+    double e2e,
+    double timeToAck,
+    double ttft,
+    double tpot,
+    double itlMean,
+    double itlP50,
+    double itlP99,
+    double itlMax) {
+
+  /**
+   * The latencies of {@code s} timed from {@code fromNanos} (request received, or sent) to {@code
+   * endNanos} (the last byte), on the summary's clock; {@code s} null: only the end to end.
+   */
+  public static Latencies of(
+      @javax.annotation.Nullable StreamSummary s, long fromNanos, long endNanos) {
+    double e2e = seconds(endNanos - fromNanos);
+    if (s == null) {
+      return new Latencies(e2e, NaN, NaN, NaN, NaN, NaN, NaN, NaN);
+    }
+    double ack = s.firstEventNanos() != 0 ? seconds(s.firstEventNanos() - fromNanos) : NaN;
+    double ttft = ttft(s, fromNanos);
+    double tpot = NaN;
+    int out = s.outputTokens();
+    if (s.firstTokenNanos() != 0 && out > 1) {
+      tpot = seconds(endNanos - s.firstTokenNanos()) / (out - 1);
+    }
+    GapHistogram gaps = s.gaps();
+    if (gaps.count() == 0) {
+      return new Latencies(e2e, ack, ttft, tpot, NaN, NaN, NaN, NaN);
+    }
+    return new Latencies(
+        e2e,
+        ack,
+        ttft,
+        tpot,
+        gaps.meanNanos() / 1e9,
+        seconds(gaps.percentileNanos(0.5)),
+        seconds(gaps.percentileNanos(0.99)),
+        seconds(gaps.maxNanos()));
+  }
+
+  /** Time to first token alone, from {@code fromNanos}; NaN when no token came. */
+  public static double ttft(StreamSummary s, long fromNanos) {
+    return s.firstTokenNanos() != 0 ? seconds(s.firstTokenNanos() - fromNanos) : NaN;
+  }
+
+  /** Nanoseconds as seconds, the unit of every latency attribute. */
+  public static double seconds(long nanos) {
+    return nanos / 1e9;
+  }
+
+  private static final double NaN = Double.NaN;
+}

@@ -1,0 +1,185 @@
+package dev.infertrace.proxy.http;
+
+import dev.infertrace.core.stream.ResponseTap;
+import dev.infertrace.core.stream.StreamSummary;
+import dev.infertrace.proxy.epp.ExtProcStream;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.util.ArrayDeque;
+import java.util.function.LongConsumer;
+import javax.annotation.Nullable;
+
+/**
+ * The response on its way from the upstream to the client: the head rewritten (hop-by-hop headers
+ * out, keep-alive as the client asked, the request id in), each body part tapped for the trace
+ * ({@link ResponseTap}) and written as it arrives, the next upstream read only once the client's
+ * socket took the last one. As the gateway, the head waits for the EPP's answer to it (which may
+ * change it) and the body parts decoded meanwhile wait behind it. One per exchange, made when the
+ * response head arrives; one event loop.
+ */
+final class ResponseRelay {
+  /** Non-streaming response bodies are read for usage up to this size (the rest is relayed). */
+  static final int RESPONSE_READ_LIMIT = 1024 * 1024;
+
+  private final ChannelHandlerContext client;
+  private final UpstreamLeg leg;
+  private final byte[] scratch;
+  private final ResponseTap tap = new ResponseTap(RESPONSE_READ_LIMIT);
+  @Nullable private final ExtProcStream epp;
+  private final LongConsumer onLast;
+  @Nullable private ArrayDeque<Held> held;
+  private boolean keepAlive;
+  private boolean unflushed;
+  private boolean closed;
+
+  /**
+   * @param scratch the connection's copy buffer the tap reads through
+   * @param epp the EPP stream to show the response to (as the gateway), or null
+   * @param onLast called with the time the last part was written
+   */
+  ResponseRelay(
+      ChannelHandlerContext client,
+      UpstreamLeg leg,
+      byte[] scratch,
+      @Nullable ExtProcStream epp,
+      LongConsumer onLast) {
+    this.client = client;
+    this.leg = leg;
+    this.scratch = scratch;
+    this.epp = epp;
+    this.onLast = onLast;
+  }
+
+  /** Relays the head, or holds it for the EPP's answer to it. */
+  void onHead(HttpResponse r, boolean clientKeepAlive, String requestId, long now) {
+    tap.onHeaders(now, r.headers().get(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_TYPE));
+    keepAlive = HttpUtil.isKeepAlive(r);
+    // The upstream's head is ours to change: relayed with its own headers object, not a copy.
+    HttpResponse out = new DefaultHttpResponse(r.protocolVersion(), r.status(), r.headers());
+    HopByHop.strip(out.headers());
+    if (!HttpUtil.isContentLengthSet(out) && !HttpUtil.isTransferEncodingChunked(out)) {
+      HttpUtil.setTransferEncodingChunked(out, true); // a close-delimited upstream body
+    }
+    HttpUtil.setKeepAlive(out, clientKeepAlive);
+    out.headers().set(RequestIds.HEADER, requestId);
+    if (epp == null) {
+      writeHead(out);
+      return;
+    }
+    // As Envoy: the head goes out after the EPP's answer, which may mutate it.
+    held = new ArrayDeque<>();
+    epp.sendResponseHeaders(
+        r.status().code(),
+        out.headers(),
+        () -> {
+          ArrayDeque<Held> waiting = held;
+          writeHead(out);
+          Held h;
+          while (waiting != null && (h = waiting.poll()) != null) {
+            if (closed) {
+              h.content().release();
+            } else {
+              relay(h.content(), h.nanos());
+            }
+          }
+          flush();
+        });
+  }
+
+  private void writeHead(HttpResponse out) {
+    held = null;
+    if (closed) {
+      return;
+    }
+    unflushed = true; // flushed with the body read with it (flush()), or the last part
+    client.write(out).addListener(leg.readOnWhenWritten);
+  }
+
+  /** A body part from the upstream. */
+  void onContent(HttpContent c, long now) {
+    if (held != null) {
+      held.add(new Held(c, now)); // the head waits for the EPP; a body decoded with it waits too
+      return;
+    }
+    relay(c, now);
+  }
+
+  private void relay(HttpContent c, long now) {
+    ByteBuf buf = c.content();
+    tap(buf, now);
+    boolean last = c instanceof LastHttpContent;
+    if (epp != null) {
+      epp.sendResponseBody(buf, last);
+    }
+    HttpContent out =
+        last ? new DefaultLastHttpContent(buf.retain()) : new DefaultHttpContent(buf.retain());
+    c.release();
+    // The last part flushes what is pending (a head and body from one read: one write syscall);
+    // others go out when the upstream read that brought them is complete (flush()).
+    if (last) {
+      unflushed = false;
+      client.writeAndFlush(out);
+      onLast.accept(now);
+    } else {
+      unflushed = true;
+      client.write(out).addListener(leg.readOnWhenWritten);
+    }
+  }
+
+  private void tap(ByteBuf buf, long now) {
+    int from = buf.readerIndex();
+    int left = buf.readableBytes();
+    while (left > 0) {
+      int n = Math.min(left, scratch.length);
+      buf.getBytes(from, scratch, 0, n);
+      tap.onBytes(scratch, 0, n, now);
+      from += n;
+      left -= n;
+    }
+  }
+
+  /**
+   * Sends what was written to the client; called when a read from the upstream is complete
+   * (everything decoded from it is written) and after parts held for the EPP are written.
+   */
+  void flush() {
+    if (unflushed) {
+      unflushed = false;
+      client.flush();
+    }
+  }
+
+  /** True when the upstream may carry another request once this response is read. */
+  boolean upstreamKeepAlive() {
+    return keepAlive;
+  }
+
+  /** The response arrived whole: what it said. */
+  StreamSummary complete(long now) {
+    return tap.complete(now);
+  }
+
+  /** The response stopped part-way: what a stream said until then, or null. */
+  @Nullable
+  StreamSummary interrupted(long now) {
+    return tap.interrupted(now);
+  }
+
+  /** The exchange is over: parts still held are dropped, nothing more is written. */
+  void close() {
+    closed = true;
+    if (held != null) {
+      held.forEach(h -> h.content().release());
+      held = null;
+    }
+  }
+
+  private record Held(HttpContent content, long nanos) {}
+}
