@@ -1,0 +1,154 @@
+package dev.infertrace.proxy.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.infertrace.core.stream.StreamSummary;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The response relay in memory: the client is an EmbeddedChannel, the upstream a head and parts.
+ */
+class ResponseRelayTest {
+  private final EmbeddedChannel client = new EmbeddedChannel(new ChannelInboundHandlerAdapter());
+  private final ChannelHandlerContext ctx = client.pipeline().firstContext();
+  private final List<Long> lastAt = new ArrayList<>();
+  private final ResponseRelay relay =
+      new ResponseRelay(
+          ctx,
+          new UpstreamLeg(new UpstreamPool(), ctx, URI.create("http://127.0.0.1:1"), null),
+          new byte[16], // smaller than a chunk: the tap reads through it in pieces
+          null,
+          lastAt::add);
+
+  private static HttpResponse head(String contentType) {
+    HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+    r.headers().set("Content-Type", contentType);
+    return r;
+  }
+
+  private static HttpContent part(String text) {
+    return new DefaultHttpContent(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
+  }
+
+  private static HttpContent last(String text) {
+    return new DefaultLastHttpContent(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
+  }
+
+  private List<Object> sent() {
+    List<Object> out = new ArrayList<>();
+    Object o;
+    while ((o = client.readOutbound()) != null) {
+      out.add(o);
+    }
+    return out;
+  }
+
+  private static String text(Object o) {
+    String s = ((HttpContent) o).content().toString(StandardCharsets.UTF_8);
+    ((HttpContent) o).release();
+    return s;
+  }
+
+  @Test
+  void rewritesTheHeadForTheClient() {
+    HttpResponse up = head("application/json");
+    up.headers().set("Connection", "close, X-Hop");
+    up.headers().set("X-Hop", "1");
+    up.headers().set("Keep-Alive", "timeout=5");
+
+    relay.onHead(up, true, "req-1", 10);
+    relay.flush();
+
+    HttpResponse out = (HttpResponse) sent().get(0);
+    assertThat(out.headers().get("x-request-id")).isEqualTo("req-1");
+    assertThat(out.headers().contains("X-Hop")).isFalse();
+    assertThat(out.headers().contains("Keep-Alive")).isFalse();
+    assertThat(HttpUtil.isKeepAlive(out)).isTrue(); // as the client asked, not as the upstream
+    assertThat(HttpUtil.isTransferEncodingChunked(out)).isTrue(); // a close-delimited body
+    assertThat(relay.upstreamKeepAlive()).isFalse();
+  }
+
+  @Test
+  void writesEachPartAsItComesFlushesPerUpstreamReadAndTapsTheStream() {
+    relay.onHead(head("text/event-stream"), true, "req-2", 10);
+    relay.onContent(
+        part("data: {\"choices\":[{\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n"),
+        20);
+    assertThat(sent()).as("nothing goes out before the upstream read is complete").isEmpty();
+
+    relay.flush();
+    assertThat(sent()).hasSize(2); // the head and the first part, in one flush
+
+    relay.onContent(part("data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}]}\n\n"), 30);
+    relay.flush();
+    assertThat(text(sent().get(0))).contains("\"hi\"");
+
+    relay.onContent(
+        last(
+            "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":3,\"completion_tokens\":1}}\n\n"
+                + "data: [DONE]\n\n"),
+        40);
+    List<Object> end = sent();
+    assertThat(end)
+        .hasSize(1)
+        .first()
+        .isInstanceOf(io.netty.handler.codec.http.LastHttpContent.class);
+    text(end.get(0));
+    assertThat(lastAt).containsExactly(40L); // the last part flushes by itself and ends it
+
+    StreamSummary s = relay.complete(40);
+    assertThat(s.headersNanos()).isEqualTo(10);
+    assertThat(s.firstEventNanos()).isEqualTo(20);
+    assertThat(s.firstTokenNanos()).isEqualTo(30);
+    assertThat(s.completionTokens()).isEqualTo(1);
+    assertThat(s.done()).isTrue();
+  }
+
+  @Test
+  void aPlainBodyIsRelayedUnchangedAndReadForUsage() {
+    String json =
+        "{\"id\":\"x\",\"choices\":[{\"finish_reason\":\"stop\"}],"
+            + "\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":6}}";
+    relay.onHead(head("application/json"), false, "req-3", 10);
+    relay.onContent(part(json.substring(0, 25)), 20);
+    relay.onContent(last(json.substring(25)), 21);
+
+    List<Object> out = sent();
+    assertThat(out).hasSize(3);
+    assertThat(HttpUtil.isKeepAlive((HttpResponse) out.get(0))).isFalse();
+    assertThat(text(out.get(1)) + text(out.get(2))).isEqualTo(json);
+    StreamSummary s = relay.complete(21);
+    assertThat(s.promptTokens()).isEqualTo(4);
+    assertThat(s.completionTokens()).isEqualTo(6);
+    assertThat(s.finishReasons()).containsExactly("stop");
+  }
+
+  @Test
+  void aResponseCutShortSaysWhatTheStreamHadSaid() {
+    relay.onHead(head("text/event-stream"), true, "req-4", 10);
+    relay.onContent(part("data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n"), 20);
+
+    StreamSummary s = relay.interrupted(25);
+
+    assertThat(s.firstTokenNanos()).isEqualTo(20);
+    assertThat(s.done()).isFalse();
+    assertThat(lastAt).isEmpty();
+    sent().stream().filter(o -> o instanceof HttpContent).forEach(ResponseRelayTest::text);
+  }
+}
