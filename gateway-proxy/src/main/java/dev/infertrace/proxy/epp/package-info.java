@@ -1,0 +1,6 @@
+/**
+ * Routing through an Endpoint Picker: the gateway's ext_proc client (EppClient, ExtProcStream) and
+ * the interposer that makes llm.route spans in front of an EPP.
+ */
+@javax.annotation.ParametersAreNonnullByDefault
+package dev.infertrace.proxy.epp;

@@ -1,0 +1,6 @@
+/**
+ * The request path: client pipeline, one Exchange per request and its parts (RequestBody,
+ * GatewayRoute, UpstreamLeg, ResponseRelay, ExchangeSpans); see src/docs/architecture.md.
+ */
+@javax.annotation.ParametersAreNonnullByDefault
+package dev.infertrace.proxy.http;

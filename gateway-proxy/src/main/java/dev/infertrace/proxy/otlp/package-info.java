@@ -1,0 +1,6 @@
+/**
+ * The worker's OTLP receivers (gRPC and HTTP) for vLLM's --otlp-traces-endpoint; loopback peers
+ * only unless configured otherwise.
+ */
+@javax.annotation.ParametersAreNonnullByDefault
+package dev.infertrace.proxy.otlp;
