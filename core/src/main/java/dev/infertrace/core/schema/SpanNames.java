@@ -2,8 +2,7 @@ package dev.infertrace.core.schema;
 
 /**
  * Names of the spans and span events infertrace makes (other than the {@code {operation} {model}}
- * request spans, whose names are built per request). vLLM's own span name is {@link
- * VllmSpanAttributes#SPAN_NAME}.
+ * request spans, whose names are built per request), and of vLLM's own span.
  */
 public final class SpanNames {
   private SpanNames() {}
@@ -24,4 +23,10 @@ public final class SpanNames {
 
   /** Stream-measured: request forwarded → first token chunk, when vLLM's span did not come. */
   public static final String FIRST_TOKEN_WAIT = "llm.first_token_wait";
+
+  /** vLLM's own span, one per request (its attributes: {@link VllmSpanAttributes}). */
+  public static final String VLLM_REQUEST = "llm_request";
+
+  /** The instrumentation scope vLLM's tracer exports {@link #VLLM_REQUEST} under. */
+  public static final String VLLM_SCOPE = "vllm.llm_engine";
 }

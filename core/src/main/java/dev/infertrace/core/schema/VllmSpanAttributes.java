@@ -1,19 +1,14 @@
 package dev.infertrace.core.schema;
 
 /**
- * vLLM's own {@code llm_request} span, as vLLM V1 names it (its {@code SpanAttributes}): the worker
- * reads it to place the exact phases, the testbed's twin writes it. These are vLLM's names, not
- * ours; several equal a GenAI name of {@link LlmAttributes} and are defined as that constant.
- * Latencies in seconds (double), token counts integers.
+ * Attributes of vLLM's own {@code llm_request} span ({@link SpanNames#VLLM_REQUEST}), as vLLM V1
+ * names them (its {@code SpanAttributes}): the worker reads them to place the exact phases, the
+ * testbed's twin writes them. These are vLLM's names, not ours; several equal a GenAI name of
+ * {@link LlmAttributes} and are defined as that constant. Latencies in seconds (double), token
+ * counts integers.
  */
 public final class VllmSpanAttributes {
   private VllmSpanAttributes() {}
-
-  /** The span's name. */
-  public static final String SPAN_NAME = "llm_request";
-
-  /** The instrumentation scope vLLM's tracer exports the span under. */
-  public static final String SCOPE_NAME = "vllm.llm_engine";
 
   /** vLLM's request id: {@code <prefix>-<X-Request-Id>} (e.g. {@code chatcmpl-…}). */
   public static final String REQUEST_ID = "gen_ai.request.id";

@@ -1,5 +1,6 @@
 package dev.infertrace.testbed.sim.tracing;
 
+import dev.infertrace.core.schema.SpanNames;
 import dev.infertrace.core.schema.VllmSpanAttributes;
 import dev.infertrace.testbed.sim.engine.FinishedRequest;
 import io.opentelemetry.api.common.AttributeKey;
@@ -85,7 +86,7 @@ public final class LlmRequestSpans implements AutoCloseable {
 
   private LlmRequestSpans(@Nullable SdkTracerProvider provider) {
     this.provider = provider;
-    this.tracer = provider == null ? null : provider.get(VllmSpanAttributes.SCOPE_NAME);
+    this.tracer = provider == null ? null : provider.get(SpanNames.VLLM_SCOPE);
   }
 
   /**
@@ -137,7 +138,7 @@ public final class LlmRequestSpans implements AutoCloseable {
         W3CTraceContextPropagator.getInstance().extract(Context.root(), headers(r), HEADERS);
     Span span =
         tracer
-            .spanBuilder(VllmSpanAttributes.SPAN_NAME)
+            .spanBuilder(SpanNames.VLLM_REQUEST)
             .setSpanKind(SpanKind.SERVER)
             .setParent(parent)
             .setStartTimestamp(r.arrivalNanos(), TimeUnit.NANOSECONDS)
