@@ -436,7 +436,11 @@ class JavaAgentExtensionIT {
             .get(0);
     assertThat(withGpu.attribute("dcgm.gpu_util")).isNotNull();
     assertThat(withGpu.attribute("dcgm.sm_clock")).isNotNull();
-    assertThat((String) withGpu.attribute("hw.id")).startsWith("GPU-");
+    assertThat(withGpu.attribute("hw.id"))
+        .as("a string array of GPU UUIDs, as the worker writes it")
+        .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST)
+        .isNotEmpty()
+        .allSatisfy(id -> assertThat(id).asString().startsWith("GPU-"));
     assertThat(withGpu.attribute("dcgm.stale")).isNull();
   }
 }

@@ -2,6 +2,7 @@ package dev.infertrace.jmh;
 
 import dev.infertrace.core.openai.OpenAiRequest;
 import dev.infertrace.core.openai.OpenAiRequestSniffer;
+import dev.infertrace.core.schema.LlmAttributes;
 import dev.infertrace.core.stream.SseObserver;
 import dev.infertrace.core.stream.StreamSummary;
 import io.opentelemetry.api.common.AttributeKey;
@@ -106,24 +107,25 @@ public class HotPathBenchmarks {
             .setAttribute("http.request.method", "POST")
             .setAttribute("url.path", "/v1/chat/completions")
             .setAttribute("infertrace.role", "ingress")
-            .setAttribute("llm.request.id", "5b0c7a3e-2b7d-4d43-9f1e-3f0e8b9f2a11")
-            .setAttribute("gen_ai.operation.name", "chat")
-            .setAttribute("gen_ai.provider.name", "vllm")
-            .setAttribute("gen_ai.request.model", "llama-3.1-8b")
-            .setAttribute(AttributeKey.booleanKey("gen_ai.request.stream"), true)
-            .setAttribute("gen_ai.request.max_tokens", 256L)
+            .setAttribute(LlmAttributes.REQUEST_ID, "5b0c7a3e-2b7d-4d43-9f1e-3f0e8b9f2a11")
+            .setAttribute(LlmAttributes.OPERATION_NAME, "chat")
+            .setAttribute(LlmAttributes.PROVIDER_NAME, "vllm")
+            .setAttribute(LlmAttributes.REQUEST_MODEL, "llama-3.1-8b")
+            .setAttribute(AttributeKey.booleanKey(LlmAttributes.REQUEST_STREAM), true)
+            .setAttribute(LlmAttributes.REQUEST_MAX_TOKENS, 256L)
             .startSpan();
     s.setAttribute("http.response.status_code", 200L);
-    s.setAttribute("gen_ai.response.id", "chatcmpl-7f1c");
-    s.setAttribute("gen_ai.response.model", "llama-3.1-8b");
-    s.setAttribute(AttributeKey.stringArrayKey("gen_ai.response.finish_reasons"), List.of("stop"));
-    s.setAttribute("gen_ai.usage.input_tokens", 41L);
-    s.setAttribute("gen_ai.usage.output_tokens", 256L);
-    s.setAttribute("gen_ai.latency.time_to_first_token", 0.083);
-    s.setAttribute("gen_ai.latency.time_per_output_token", 0.021);
-    s.setAttribute("gen_ai.latency.inter_token.p50", 0.020);
-    s.setAttribute("gen_ai.latency.inter_token.p99", 0.031);
-    s.setAttribute("gen_ai.latency.e2e", 5.44);
+    s.setAttribute(LlmAttributes.RESPONSE_ID, "chatcmpl-7f1c");
+    s.setAttribute(LlmAttributes.RESPONSE_MODEL, "llama-3.1-8b");
+    s.setAttribute(
+        AttributeKey.stringArrayKey(LlmAttributes.RESPONSE_FINISH_REASONS), List.of("stop"));
+    s.setAttribute(LlmAttributes.USAGE_INPUT_TOKENS, 41L);
+    s.setAttribute(LlmAttributes.USAGE_OUTPUT_TOKENS, 256L);
+    s.setAttribute(LlmAttributes.LATENCY_TIME_TO_FIRST_TOKEN, 0.083);
+    s.setAttribute(LlmAttributes.LATENCY_TIME_PER_OUTPUT_TOKEN, 0.021);
+    s.setAttribute(LlmAttributes.LATENCY_ITL_P50, 0.020);
+    s.setAttribute(LlmAttributes.LATENCY_ITL_P99, 0.031);
+    s.setAttribute(LlmAttributes.LATENCY_E2E, 5.44);
     s.end();
     bh.consume(s);
   }

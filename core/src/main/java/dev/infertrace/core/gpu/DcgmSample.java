@@ -2,6 +2,7 @@ package dev.infertrace.core.gpu;
 
 import dev.infertrace.core.metrics.Exposition;
 import dev.infertrace.core.metrics.MetricSample;
+import dev.infertrace.core.schema.MetricNames.Dcgm;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -34,7 +35,7 @@ public record DcgmSample(Map<String, Values> byUuid) {
    * with the worker's {@code --dcgm-field NEW=OLD}.
    */
   public static final Map<String, String> DEFAULT_ALIASES =
-      Map.of("DCGM_FI_DEV_GPU_UTIL_RATIO", "DCGM_FI_DEV_GPU_UTIL");
+      Map.of(Dcgm.GPU_UTIL_RATIO, Dcgm.GPU_UTIL);
 
   public static DcgmSample of(Exposition page, String pod, String namespace, Set<String> uuids) {
     return of(page, pod, namespace, uuids, DEFAULT_ALIASES);
@@ -77,13 +78,13 @@ public record DcgmSample(Map<String, Values> byUuid) {
 
   private static int field(String name) {
     return switch (name) {
-      case "DCGM_FI_DEV_GPU_UTIL" -> 0;
-      case "DCGM_FI_DEV_SM_CLOCK" -> 1;
-      case "DCGM_FI_DEV_POWER_USAGE" -> 2;
-      case "DCGM_FI_DEV_GPU_TEMP" -> 3;
-      case "DCGM_FI_DEV_FB_USED" -> 4;
-      case "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE" -> 5;
-      case "DCGM_FI_DEV_XID_ERRORS" -> 6;
+      case Dcgm.GPU_UTIL -> 0;
+      case Dcgm.SM_CLOCK -> 1;
+      case Dcgm.POWER_USAGE -> 2;
+      case Dcgm.GPU_TEMP -> 3;
+      case Dcgm.FB_USED -> 4;
+      case Dcgm.PIPE_TENSOR_ACTIVE -> 5;
+      case Dcgm.XID_ERRORS -> 6;
       default -> -1;
     };
   }

@@ -1,9 +1,12 @@
 package dev.infertrace.core.schema;
 
 /**
- * Every span attribute name infertrace writes, in one place (the GenAI conventions are still
- * moving: pin them here). Units: durations in seconds (double), sizes in bytes, ratios 0–1. The
- * reference is {@code src/docs/attributes.md}.
+ * The GenAI, HTTP and {@code llm.*} span attribute names infertrace writes (the GenAI conventions
+ * are still moving: pin them here). The other namespaces have their own classes in this package:
+ * {@link VllmAttributes}, {@link DcgmAttributes}, {@link HwAttributes}, {@link RouteAttributes};
+ * span names are in {@link SpanNames}, vLLM's own span's attributes in {@link VllmSpanAttributes},
+ * metric names in {@link MetricNames}. Units: durations in seconds (double), sizes in bytes, ratios
+ * 0–1. The reference is {@code src/docs/attributes.md}, checked against these classes by a test.
  */
 public final class LlmAttributes {
   private LlmAttributes() {}

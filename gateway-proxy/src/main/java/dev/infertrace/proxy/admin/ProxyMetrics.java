@@ -1,11 +1,14 @@
 package dev.infertrace.proxy.admin;
 
+import dev.infertrace.core.schema.MetricNames;
+import dev.infertrace.proxy.engine.EnginePhases;
 import dev.infertrace.proxy.http.ProxyStats;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import javax.annotation.Nullable;
 
 /**
@@ -54,6 +57,16 @@ public final class ProxyMetrics {
   public void setScrapeFailures(
       java.util.function.Supplier<Map<String, Map<String, Long>>> source) {
     this.scrapeFailures = source;
+  }
+
+  @Nullable private volatile Supplier<EnginePhases.Counts> engineCounts;
+
+  /**
+   * Where the worker's engine-phase counters are read ({@code EnginePhases::counts}); until set, or
+   * when it supplies null, {@code /metrics} has no engine families (the ingress has none).
+   */
+  public void setEngineCounts(@Nullable Supplier<EnginePhases.Counts> source) {
+    this.engineCounts = source;
   }
 
   public ProxyMetrics(ProxyStats stats, LongSupplier spansExported, LongSupplier spansFailed) {
@@ -106,45 +119,31 @@ public final class ProxyMetrics {
     StringBuilder out = new StringBuilder(8192);
     histograms(
         out,
-        "gen_ai_server_time_to_first_token_seconds",
+        MetricNames.TIME_TO_FIRST_TOKEN,
         "Time to the first token chunk, as the proxy saw it.",
         ttft);
     histograms(
-        out,
-        "gen_ai_server_time_per_output_token_seconds",
-        "Time per output token after the first.",
-        tpot);
+        out, MetricNames.TIME_PER_OUTPUT_TOKEN, "Time per output token after the first.", tpot);
     histograms(
-        out,
-        "infertrace_inter_token_latency_seconds",
-        "Mean gap between token chunks, per request.",
-        itl);
-    histograms(
-        out,
-        "gen_ai_server_request_duration_seconds",
-        "Request received to response end.",
-        duration);
-    counterFamily(out, "infertrace_requests", "Requests by HTTP status.", "status", byStatus);
-    counterFamily(out, "infertrace_finish_reasons", "Finish reasons seen.", "reason", byFinish);
+        out, MetricNames.INTER_TOKEN_LATENCY, "Mean gap between token chunks, per request.", itl);
+    histograms(out, MetricNames.REQUEST_DURATION, "Request received to response end.", duration);
+    counterFamily(out, MetricNames.REQUESTS, "Requests by HTTP status.", "status", byStatus);
+    counterFamily(out, MetricNames.FINISH_REASONS, "Finish reasons seen.", "reason", byFinish);
     OpenMetrics.family(
         out,
-        "infertrace_slo",
+        MetricNames.SLO,
         "counter",
         "",
         "Requests with an SLO, by whether they met it (met: goodput).");
-    out.append("infertrace_slo_total{result=\"met\"} ").append(sloMet.sum()).append('\n');
-    out.append("infertrace_slo_total{result=\"missed\"} ").append(sloMissed.sum()).append('\n');
+    sample(out, MetricNames.SLO, "result", "met", sloMet.sum());
+    sample(out, MetricNames.SLO, "result", "missed", sloMissed.sum());
     OpenMetrics.family(
-        out, "infertrace_spans", "counter", "", "Spans handed to the exporter, by outcome.");
-    out.append("infertrace_spans_total{outcome=\"exported\"} ")
-        .append(spansExported.getAsLong())
-        .append('\n');
-    out.append("infertrace_spans_total{outcome=\"dropped\"} ")
-        .append(spansFailed.getAsLong())
-        .append('\n');
+        out, MetricNames.SPANS, "counter", "", "Spans handed to the exporter, by outcome.");
+    sample(out, MetricNames.SPANS, "outcome", "exported", spansExported.getAsLong());
+    sample(out, MetricNames.SPANS, "outcome", "dropped", spansFailed.getAsLong());
     OpenMetrics.family(
         out,
-        "infertrace_proxy_errors",
+        MetricNames.PROXY_ERRORS,
         "counter",
         "",
         "Requests the proxy failed or refused, by kind.");
@@ -157,7 +156,7 @@ public final class ProxyMetrics {
     error(out, "epp_failure", stats.eppFailures());
     OpenMetrics.family(
         out,
-        "infertrace_scrape_failures",
+        MetricNames.SCRAPE_FAILURES,
         "counter",
         "",
         "Failed scrapes of vLLM and DCGM metrics, by endpoint and reason.");
@@ -167,22 +166,57 @@ public final class ProxyMetrics {
                 new TreeMap<>(reasons)
                     .forEach(
                         (reason, n) ->
-                            out.append("infertrace_scrape_failures_total{endpoint=\"")
+                            out.append(MetricNames.SCRAPE_FAILURES)
+                                .append("_total{endpoint=\"")
                                 .append(OpenMetrics.escape(endpoint))
                                 .append("\",reason=\"")
                                 .append(OpenMetrics.escape(reason))
                                 .append("\"} ")
                                 .append(n)
                                 .append('\n')));
+    engineCounts(out);
     out.append("# EOF\n");
     return out.toString();
   }
 
+  private void engineCounts(StringBuilder out) {
+    EnginePhases.Counts c = engineCounts == null ? null : engineCounts.get();
+    if (c == null) {
+      return; // not a worker with --engine-otlp: no such family at all
+    }
+    OpenMetrics.family(
+        out,
+        MetricNames.ENGINE_PHASES,
+        "counter",
+        "",
+        "Worker requests by where their phase spans came from: vLLM's span (engine), the stream"
+            + " after the wait (stream), the stream because too many were waiting (overflow).");
+    sample(out, MetricNames.ENGINE_PHASES, "source", "engine", c.matched());
+    sample(out, MetricNames.ENGINE_PHASES, "source", "stream", c.fellBack());
+    sample(out, MetricNames.ENGINE_PHASES, "source", "overflow", c.evicted());
+    OpenMetrics.family(
+        out,
+        MetricNames.ENGINE_SPANS_RELAYED,
+        "counter",
+        "",
+        "Spans received from vLLM and relayed to the worker's exporter.");
+    out.append(MetricNames.ENGINE_SPANS_RELAYED).append("_total ").append(c.relayed()).append('\n');
+  }
+
   private static void error(StringBuilder out, String kind, long value) {
-    out.append("infertrace_proxy_errors_total{kind=\"")
-        .append(kind)
-        .append("\"} ")
+    sample(out, MetricNames.PROXY_ERRORS, "kind", kind, value);
+  }
+
+  /** One counter sample with one label; {@code value} is a fixed word (not escaped). */
+  private static void sample(
+      StringBuilder out, String family, String label, String value, long count) {
+    out.append(family)
+        .append("_total{")
+        .append(label)
+        .append("=\"")
         .append(value)
+        .append("\"} ")
+        .append(count)
         .append('\n');
   }
 

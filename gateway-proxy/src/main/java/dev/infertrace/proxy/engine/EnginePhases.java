@@ -1,6 +1,8 @@
 package dev.infertrace.proxy.engine;
 
 import dev.infertrace.core.schema.LlmAttributes;
+import dev.infertrace.core.schema.SpanNames;
+import dev.infertrace.core.schema.VllmSpanAttributes;
 import dev.infertrace.proxy.otlp.OtlpReceiver;
 import dev.infertrace.proxy.state.WorkerState;
 import io.opentelemetry.api.trace.Span;
@@ -110,7 +112,7 @@ public final class EnginePhases implements OtlpReceiver.Listener, AutoCloseable 
         for (io.opentelemetry.proto.trace.v1.Span s : ss.getSpansList()) {
           ProtoSpanData data = new ProtoSpanData(rs.getResource(), ss.getScope(), s);
           toRelay.add(data);
-          if (s.getName().equals("llm_request")) {
+          if (s.getName().equals(SpanNames.VLLM_REQUEST)) {
             match(data, ProtoSpanData.hex(s.getParentSpanId()));
           }
         }
@@ -123,7 +125,7 @@ public final class EnginePhases implements OtlpReceiver.Listener, AutoCloseable 
   private void match(ProtoSpanData span, String parentId) {
     Pending p = bySpanId.remove(parentId);
     if (p == null) {
-      String requestId = span.stringAttribute("gen_ai.request.id");
+      String requestId = span.stringAttribute(VllmSpanAttributes.REQUEST_ID);
       if (requestId != null) {
         int dash = requestId.indexOf('-');
         String spanId = spanIdByRequestId.get(dash < 0 ? requestId : requestId.substring(dash + 1));
@@ -146,19 +148,21 @@ public final class EnginePhases implements OtlpReceiver.Listener, AutoCloseable 
   /** Phases on vLLM's timeline: first token = start + TTFT; prefill and queue before it. */
   private void exact(Span server, ProtoSpanData s) {
     long start = s.getStartEpochNanos();
-    double ttft = s.doubleAttribute("gen_ai.latency.time_to_first_token");
+    double ttft = s.doubleAttribute(VllmSpanAttributes.LATENCY_TIME_TO_FIRST_TOKEN);
     if (Double.isNaN(ttft)) {
       return; // aborted before its first token: nothing to place
     }
     long firstToken = start + nanos(ttft);
     long prefillStart =
-        firstToken - nanos(or0(s.doubleAttribute("gen_ai.latency.time_in_model_prefill")));
-    long queueStart = prefillStart - nanos(or0(s.doubleAttribute("gen_ai.latency.time_in_queue")));
+        firstToken
+            - nanos(or0(s.doubleAttribute(VllmSpanAttributes.LATENCY_TIME_IN_MODEL_PREFILL)));
+    long queueStart =
+        prefillStart - nanos(or0(s.doubleAttribute(VllmSpanAttributes.LATENCY_TIME_IN_QUEUE)));
     long decodeEnd =
-        firstToken + nanos(or0(s.doubleAttribute("gen_ai.latency.time_in_model_decode")));
-    phase(server, "llm.queue", queueStart, prefillStart, LlmAttributes.SOURCE_ENGINE);
-    phase(server, "llm.prefill", prefillStart, firstToken, LlmAttributes.SOURCE_ENGINE);
-    phase(server, "llm.decode", firstToken, decodeEnd, LlmAttributes.SOURCE_ENGINE);
+        firstToken + nanos(or0(s.doubleAttribute(VllmSpanAttributes.LATENCY_TIME_IN_MODEL_DECODE)));
+    phase(server, SpanNames.QUEUE, queueStart, prefillStart, LlmAttributes.SOURCE_ENGINE);
+    phase(server, SpanNames.PREFILL, prefillStart, firstToken, LlmAttributes.SOURCE_ENGINE);
+    phase(server, SpanNames.DECODE, firstToken, decodeEnd, LlmAttributes.SOURCE_ENGINE);
   }
 
   /** The stream-measured phases, when vLLM's span did not come. */
@@ -176,6 +180,22 @@ public final class EnginePhases implements OtlpReceiver.Listener, AutoCloseable 
 
   private static double or0(double v) {
     return Double.isNaN(v) ? 0 : v;
+  }
+
+  /**
+   * What became of the worker's requests and of the spans vLLM sent, since start: every ended
+   * request is counted once in {@code matched}, {@code fellBack} or {@code evicted}.
+   *
+   * @param matched requests whose phases came from vLLM's span
+   * @param fellBack requests whose vLLM span did not come within the wait: stream-measured phases
+   * @param evicted requests measured on the stream at once because too many were already waiting
+   * @param relayed spans received from vLLM and handed to the worker's exporter
+   */
+  public record Counts(long matched, long fellBack, long evicted, long relayed) {}
+
+  /** The counters, read together (each is exact; the four are not one atomic snapshot). */
+  public Counts counts() {
+    return new Counts(matched.get(), fellBack.get(), evicted.get(), relayed.get());
   }
 
   public long matched() {

@@ -1,6 +1,7 @@
 package dev.infertrace.proxy.engine;
 
 import dev.infertrace.core.schema.LlmAttributes;
+import dev.infertrace.core.schema.SpanNames;
 import dev.infertrace.proxy.state.WorkerState;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
@@ -25,11 +26,18 @@ public final class PhaseSpans {
         tracer,
         server,
         state,
-        "llm.first_token_wait",
+        SpanNames.FIRST_TOKEN_WAIT,
         forwarded,
         firstToken,
         LlmAttributes.SOURCE_STREAM);
-    emit(tracer, server, state, "llm.decode", firstToken, lastToken, LlmAttributes.SOURCE_STREAM);
+    emit(
+        tracer,
+        server,
+        state,
+        SpanNames.DECODE,
+        firstToken,
+        lastToken,
+        LlmAttributes.SOURCE_STREAM);
   }
 
   /** One phase span under {@code server}, with the engine and GPU state over its window. */

@@ -1,6 +1,7 @@
 package dev.infertrace.proxy.epp;
 
 import dev.infertrace.core.gpu.DcgmSample;
+import dev.infertrace.core.gpu.GpuAggregate;
 import dev.infertrace.core.metrics.Exposition;
 import dev.infertrace.proxy.state.EngineSample;
 import dev.infertrace.proxy.state.Scraper;
@@ -70,16 +71,9 @@ public final class EndpointView implements AutoCloseable {
   private void gpuUtil(Endpoint e, Exposition page) {
     boolean podLabelled = page.samples().stream().anyMatch(s -> e.name().equals(s.label("pod")));
     DcgmSample g = DcgmSample.of(page, podLabelled ? e.name() : null, null, Set.of());
-    double sum = 0;
-    int n = 0;
-    for (DcgmSample.Values v : g.byUuid().values()) {
-      if (!Double.isNaN(v.gpuUtil())) {
-        sum += v.gpuUtil();
-        n++;
-      }
-    }
-    if (n > 0) {
-      gpu.put(e, sum / n);
+    double util = GpuAggregate.across(g, DcgmSample.Values::gpuUtil, GpuAggregate.Reduce.AVG);
+    if (!Double.isNaN(util)) {
+      gpu.put(e, util);
     }
   }
 

@@ -2,7 +2,11 @@ package dev.infertrace.proxy.epp;
 
 import dev.infertrace.core.openai.OpenAiRequest;
 import dev.infertrace.core.openai.OpenAiRequestSniffer;
+import dev.infertrace.core.schema.DcgmAttributes;
 import dev.infertrace.core.schema.LlmAttributes;
+import dev.infertrace.core.schema.RouteAttributes;
+import dev.infertrace.core.schema.SpanNames;
+import dev.infertrace.core.schema.VllmAttributes;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
 import io.envoyproxy.envoy.config.core.v3.HeaderValueOption;
 import io.envoyproxy.envoy.service.ext_proc.v3.CommonResponse;
@@ -164,7 +168,7 @@ final class RouteObserver {
         otel.getPropagators().getTextMapPropagator().extract(Context.root(), headers, GETTER);
     var b =
         tracer
-            .spanBuilder("llm.route")
+            .spanBuilder(SpanNames.ROUTE)
             .setParent(parent)
             .setSpanKind(SpanKind.INTERNAL)
             .setStartTimestamp(startNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
@@ -186,11 +190,11 @@ final class RouteObserver {
       span.setAttribute(LlmAttributes.ROUTE_ENDPOINT, endpoint);
     }
     if (scores != null) {
-      span.setAttribute("llm.route.scores", scores);
+      span.setAttribute(RouteAttributes.SCORES, scores);
     }
     if (decisionNanos != 0 && requestEndNanos != 0) {
       span.setAttribute(
-          "llm.route.decision_time", Math.max(0, decisionNanos - requestEndNanos) / 1e9);
+          RouteAttributes.DECISION_TIME, Math.max(0, decisionNanos - requestEndNanos) / 1e9);
     }
     if (immediateStatus != 0) {
       span.setAttribute(LlmAttributes.HTTP_STATUS, (long) immediateStatus);
@@ -222,27 +226,27 @@ final class RouteObserver {
     for (EndpointView.State c : candidates) {
       var a =
           io.opentelemetry.api.common.Attributes.builder()
-              .put("llm.route.candidate", c.hostPort())
-              .put("llm.route.candidate.name", c.name())
-              .put("llm.route.chosen", chosen.contains(c.hostPort()));
+              .put(RouteAttributes.CANDIDATE, c.hostPort())
+              .put(RouteAttributes.CANDIDATE_NAME, c.name())
+              .put(RouteAttributes.CHOSEN, chosen.contains(c.hostPort()));
       Double score = byEndpoint.get(c.hostPort());
       if (score != null) {
-        a.put("llm.route.score", score);
+        a.put(RouteAttributes.SCORE, score);
       }
       if (!Double.isNaN(c.waiting())) {
-        a.put("vllm.num_requests_waiting", (long) c.waiting());
+        a.put(VllmAttributes.NUM_REQUESTS_WAITING, (long) c.waiting());
       }
       if (!Double.isNaN(c.running())) {
-        a.put("vllm.num_requests_running", (long) c.running());
+        a.put(VllmAttributes.NUM_REQUESTS_RUNNING, (long) c.running());
       }
       if (!Double.isNaN(c.kv())) {
-        a.put("vllm.kv_cache_usage_perc", c.kv());
+        a.put(VllmAttributes.KV_CACHE_USAGE_PERC, c.kv());
       }
       if (!Double.isNaN(c.gpuUtil())) {
-        a.put("dcgm.gpu_util", c.gpuUtil());
+        a.put(DcgmAttributes.GPU_UTIL, c.gpuUtil());
       }
       span.addEvent(
-          "llm.route.candidate",
+          SpanNames.ROUTE_CANDIDATE_EVENT,
           a.build(),
           decisionNanos,
           java.util.concurrent.TimeUnit.NANOSECONDS);

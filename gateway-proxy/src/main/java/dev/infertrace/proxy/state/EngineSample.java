@@ -2,6 +2,7 @@ package dev.infertrace.proxy.state;
 
 import dev.infertrace.core.metrics.Exposition;
 import dev.infertrace.core.metrics.MetricSample;
+import dev.infertrace.core.schema.MetricNames.Vllm;
 import javax.annotation.Nullable;
 
 /** vLLM's engine gauges at one scrape (summed over engines when there are several). */
@@ -10,11 +11,11 @@ public record EngineSample(double waiting, double running, double kvCacheUsage) 
   /** The gauges of a vLLM /metrics page, or null when it has none of them. */
   @Nullable
   public static EngineSample of(Exposition page) {
-    double waiting = sum(page, "vllm:num_requests_waiting");
-    double running = sum(page, "vllm:num_requests_running");
-    double kv = max(page, "vllm:kv_cache_usage_perc");
+    double waiting = sum(page, Vllm.NUM_REQUESTS_WAITING);
+    double running = sum(page, Vllm.NUM_REQUESTS_RUNNING);
+    double kv = max(page, Vllm.KV_CACHE_USAGE_PERC);
     if (Double.isNaN(kv)) {
-      kv = max(page, "vllm:gpu_cache_usage_perc"); // vLLM before 0.9
+      kv = max(page, Vllm.GPU_CACHE_USAGE_PERC); // vLLM before 0.9
     }
     if (Double.isNaN(waiting) && Double.isNaN(running) && Double.isNaN(kv)) {
       return null;

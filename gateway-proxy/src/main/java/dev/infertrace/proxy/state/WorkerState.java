@@ -1,6 +1,11 @@
 package dev.infertrace.proxy.state;
 
 import dev.infertrace.core.gpu.DcgmSample;
+import dev.infertrace.core.gpu.GpuAggregate;
+import dev.infertrace.core.gpu.GpuAggregate.Reduce;
+import dev.infertrace.core.schema.DcgmAttributes;
+import dev.infertrace.core.schema.HwAttributes;
+import dev.infertrace.core.schema.VllmAttributes;
 import dev.infertrace.core.state.Timeline;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -19,10 +24,12 @@ import javax.annotation.Nullable;
  * What a worker knows about its engine and its GPUs: vLLM gauges and DCGM fields scraped into
  * bounded timelines, and the rules for putting them on spans. A sample older than the staleness
  * bound (3 × its interval) is never attached; the span says {@code vllm.stale} / {@code dcgm.stale}
- * instead. Thread-safe.
+ * instead. GPU fields are aggregated by {@link GpuAggregate}. Thread-safe.
  */
 public final class WorkerState implements AutoCloseable {
   private static final int CAPACITY = 4096;
+  private static final AttributeKey<List<String>> HW_ID =
+      AttributeKey.stringArrayKey(HwAttributes.ID);
 
   private final Timeline<EngineSample> engine = new Timeline<>(CAPACITY);
   private final Timeline<DcgmSample> gpus = new Timeline<>(CAPACITY);
@@ -109,15 +116,14 @@ public final class WorkerState implements AutoCloseable {
     Timeline.Sample<EngineSample> e = engine.at(nowNanos);
     if (e == null || nowNanos - e.epochNanos() > engineStaleNanos) {
       if (engineEnabled) {
-        span.setAttribute("vllm.stale", true);
+        span.setAttribute(VllmAttributes.STALE, true);
       }
     } else {
       engineAttributes(span, e.value(), nowNanos - e.epochNanos());
     }
     Timeline.Sample<DcgmSample> g = gpus.at(nowNanos);
     if (g != null && !g.value().byUuid().isEmpty()) {
-      span.setAttribute(
-          AttributeKey.stringArrayKey("hw.id"), List.copyOf(g.value().byUuid().keySet()));
+      span.setAttribute(HW_ID, List.copyOf(g.value().byUuid().keySet()));
     }
   }
 
@@ -130,69 +136,47 @@ public final class WorkerState implements AutoCloseable {
     Timeline.Sample<DcgmSample> latest = gpus.at(to);
     if (latest == null || to - latest.epochNanos() > gpuStaleNanos) {
       if (hasDcgm()) {
-        span.setAttribute("dcgm.stale", true);
+        span.setAttribute(DcgmAttributes.STALE, true);
       }
       return;
     }
-    span.setAttribute("dcgm.sample_age", (to - latest.epochNanos()) / 1e9);
-    span.setAttribute(
-        AttributeKey.stringArrayKey("hw.id"), List.copyOf(latest.value().byUuid().keySet()));
-    gpu(span, from, to, "dcgm.gpu_util", DcgmSample.Values::gpuUtil, Agg.AVG);
-    gpu(span, from, to, "dcgm.sm_clock", DcgmSample.Values::smClock, Agg.MIN);
-    gpu(span, from, to, "dcgm.sm_clock.max", DcgmSample.Values::smClock, Agg.MAX);
-    gpu(span, from, to, "dcgm.power_usage", DcgmSample.Values::powerUsage, Agg.AVG);
-    gpu(span, from, to, "dcgm.gpu_temp", DcgmSample.Values::gpuTemp, Agg.MAX);
-    gpu(span, from, to, "dcgm.fb_used", DcgmSample.Values::fbUsedBytes, Agg.MAX);
-    gpu(span, from, to, "dcgm.tensor_active", DcgmSample.Values::tensorActive, Agg.AVG);
-    gpu(span, from, to, "dcgm.xid_errors", DcgmSample.Values::xid, Agg.MAX);
-  }
-
-  private enum Agg {
-    MIN,
-    AVG,
-    MAX
+    span.setAttribute(DcgmAttributes.SAMPLE_AGE, (to - latest.epochNanos()) / 1e9);
+    span.setAttribute(HW_ID, List.copyOf(latest.value().byUuid().keySet()));
+    gpu(span, from, to, DcgmAttributes.GPU_UTIL, DcgmSample.Values::gpuUtil, Reduce.AVG);
+    gpu(span, from, to, DcgmAttributes.SM_CLOCK, DcgmSample.Values::smClock, Reduce.MIN);
+    gpu(span, from, to, DcgmAttributes.SM_CLOCK_MAX, DcgmSample.Values::smClock, Reduce.MAX);
+    gpu(span, from, to, DcgmAttributes.POWER_USAGE, DcgmSample.Values::powerUsage, Reduce.AVG);
+    gpu(span, from, to, DcgmAttributes.GPU_TEMP, DcgmSample.Values::gpuTemp, Reduce.MAX);
+    gpu(span, from, to, DcgmAttributes.FB_USED, DcgmSample.Values::fbUsedBytes, Reduce.MAX);
+    gpu(span, from, to, DcgmAttributes.TENSOR_ACTIVE, DcgmSample.Values::tensorActive, Reduce.AVG);
+    gpu(span, from, to, DcgmAttributes.XID_ERRORS, DcgmSample.Values::xid, Reduce.MAX);
   }
 
   private void gpu(
-      Span span, long from, long to, String key, ToDoubleFunction<DcgmSample.Values> f, Agg agg) {
-    // Across the worker's GPUs: the worst one (min clock, max temp) or the mean, per the field.
-    Timeline.Stats s =
-        gpus.over(
-            from,
-            to,
-            sample -> {
-              double acc =
-                  agg == Agg.MIN
-                      ? Double.POSITIVE_INFINITY
-                      : agg == Agg.MAX ? Double.NEGATIVE_INFINITY : 0;
-              int n = 0;
-              for (DcgmSample.Values v : sample.byUuid().values()) {
-                double x = f.applyAsDouble(v);
-                if (Double.isNaN(x)) {
-                  continue;
-                }
-                acc =
-                    agg == Agg.MIN ? Math.min(acc, x) : agg == Agg.MAX ? Math.max(acc, x) : acc + x;
-                n++;
-              }
-              return n == 0 ? Double.NaN : agg == Agg.AVG ? acc / n : acc;
-            });
-    if (s != null) {
-      span.setAttribute(key, agg == Agg.MIN ? s.min() : agg == Agg.MAX ? s.max() : s.avg());
+      Span span,
+      long from,
+      long to,
+      String key,
+      ToDoubleFunction<DcgmSample.Values> f,
+      Reduce reduce) {
+    // Across the worker's GPUs and the window: the worst one (min clock, max temp) or the mean.
+    double v = GpuAggregate.over(gpus, from, to, f, reduce);
+    if (!Double.isNaN(v)) {
+      span.setAttribute(key, v);
     }
   }
 
   private static void engineAttributes(Span span, EngineSample e, long ageNanos) {
     if (!Double.isNaN(e.waiting())) {
-      span.setAttribute("vllm.num_requests_waiting", (long) e.waiting());
+      span.setAttribute(VllmAttributes.NUM_REQUESTS_WAITING, (long) e.waiting());
     }
     if (!Double.isNaN(e.running())) {
-      span.setAttribute("vllm.num_requests_running", (long) e.running());
+      span.setAttribute(VllmAttributes.NUM_REQUESTS_RUNNING, (long) e.running());
     }
     if (!Double.isNaN(e.kvCacheUsage())) {
-      span.setAttribute("vllm.kv_cache_usage_perc", e.kvCacheUsage());
+      span.setAttribute(VllmAttributes.KV_CACHE_USAGE_PERC, e.kvCacheUsage());
     }
-    span.setAttribute("vllm.sample_age", ageNanos / 1e9);
+    span.setAttribute(VllmAttributes.SAMPLE_AGE, ageNanos / 1e9);
   }
 
   private boolean hasDcgm() {

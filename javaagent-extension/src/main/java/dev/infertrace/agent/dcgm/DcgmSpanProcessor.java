@@ -1,7 +1,13 @@
 package dev.infertrace.agent.dcgm;
 
+import static dev.infertrace.core.gpu.GpuAggregate.across;
+
 import dev.infertrace.core.gpu.DcgmSample;
+import dev.infertrace.core.gpu.GpuAggregate.Reduce;
 import dev.infertrace.core.metrics.PrometheusText;
+import dev.infertrace.core.schema.DcgmAttributes;
+import dev.infertrace.core.schema.HwAttributes;
+import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.common.CompletableResultCode;
@@ -24,13 +30,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Adds this host's GPU state ({@code dcgm.*}, {@code hw.id}) to SERVER spans, for JVM services on
- * GPU nodes. A daemon thread scrapes the DCGM exporter every interval over a plain socket (so the
- * agent does not trace the scrapes); the span path only reads the latest sample. A dead, slow or
- * garbled endpoint leaves the spans without GPU attributes (or {@code dcgm.stale=true}) and never
- * throws into the application.
+ * Adds this host's GPU state ({@code dcgm.*}; {@code hw.id}, a string array of GPU UUIDs, as the
+ * worker writes it) to SERVER spans, for JVM services on GPU nodes. One sample, reduced across the
+ * GPUs by {@link dev.infertrace.core.gpu.GpuAggregate}. A daemon thread scrapes the DCGM exporter
+ * every interval over a plain socket (so the agent does not trace the scrapes); the span path only
+ * reads the latest sample. A dead, slow or garbled endpoint leaves the spans without GPU attributes
+ * (or {@code dcgm.stale=true}) and never throws into the application.
  */
 public final class DcgmSpanProcessor implements SpanProcessor {
+  private static final AttributeKey<List<String>> HW_ID =
+      AttributeKey.stringArrayKey(HwAttributes.ID);
+
   private final URI endpoint;
   private final Duration interval;
   private final Set<String> uuids;
@@ -116,32 +126,21 @@ public final class DcgmSpanProcessor implements SpanProcessor {
       }
       DcgmSample s = latest;
       if (s == null || System.nanoTime() - latestAt > 3 * interval.toNanos()) {
-        span.setAttribute("dcgm.stale", true);
+        span.setAttribute(DcgmAttributes.STALE, true);
         return;
       }
-      List<String> ids = List.copyOf(s.byUuid().keySet());
-      span.setAttribute("hw.id", String.join(",", ids));
-      double util = 0;
-      double clock = Double.MAX_VALUE;
-      double power = 0;
-      double temp = 0;
-      double xid = 0;
-      int n = 0;
-      for (DcgmSample.Values v : s.byUuid().values()) {
-        util += nz(v.gpuUtil());
-        clock = Math.min(clock, Double.isNaN(v.smClock()) ? Double.MAX_VALUE : v.smClock());
-        power += nz(v.powerUsage());
-        temp = Math.max(temp, nz(v.gpuTemp()));
-        xid = Math.max(xid, nz(v.xid()));
-        n++;
+      span.setAttribute(HW_ID, List.copyOf(s.byUuid().keySet()));
+      // This processor's semantics, older than the worker's: a field a GPU did not report counts
+      // as 0 in the mean (and in the max), so every GPU of the node weighs in; only the clock
+      // leaves it out (and is absent when no GPU reported one).
+      span.setAttribute(DcgmAttributes.GPU_UTIL, across(s, v -> nz(v.gpuUtil()), Reduce.AVG));
+      double clock = across(s, DcgmSample.Values::smClock, Reduce.MIN);
+      if (!Double.isNaN(clock)) {
+        span.setAttribute(DcgmAttributes.SM_CLOCK, clock);
       }
-      span.setAttribute("dcgm.gpu_util", util / n);
-      if (clock != Double.MAX_VALUE) {
-        span.setAttribute("dcgm.sm_clock", clock);
-      }
-      span.setAttribute("dcgm.power_usage", power / n);
-      span.setAttribute("dcgm.gpu_temp", temp);
-      span.setAttribute("dcgm.xid_errors", (long) xid);
+      span.setAttribute(DcgmAttributes.POWER_USAGE, across(s, v -> nz(v.powerUsage()), Reduce.AVG));
+      span.setAttribute(DcgmAttributes.GPU_TEMP, across(s, v -> nz(v.gpuTemp()), Reduce.MAX));
+      span.setAttribute(DcgmAttributes.XID_ERRORS, (long) across(s, v -> nz(v.xid()), Reduce.MAX));
     } catch (Throwable t) {
       // never into the application
     }

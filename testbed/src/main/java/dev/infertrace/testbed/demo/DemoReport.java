@@ -1,5 +1,10 @@
 package dev.infertrace.testbed.demo;
 
+import dev.infertrace.core.schema.DcgmAttributes;
+import dev.infertrace.core.schema.LlmAttributes;
+import dev.infertrace.core.schema.RouteAttributes;
+import dev.infertrace.core.schema.SpanNames;
+import dev.infertrace.core.schema.VllmAttributes;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -38,30 +43,34 @@ final class DemoReport {
         out,
         "ingress: time to first token",
         roots,
-        s -> s.number("gen_ai.latency.time_to_first_token"));
+        s -> s.number(LlmAttributes.LATENCY_TIME_TO_FIRST_TOKEN));
     row(
         out,
         "ingress: time per output token",
         roots,
-        s -> s.number("gen_ai.latency.time_per_output_token"));
+        s -> s.number(LlmAttributes.LATENCY_TIME_PER_OUTPUT_TOKEN));
     row(
         out,
         "ingress: inter-token gap p99 (per request)",
         roots,
-        s -> s.number("gen_ai.latency.inter_token.p99"));
+        s -> s.number(LlmAttributes.LATENCY_ITL_P99));
     row(out, "ingress: end to end", roots, TraceFile.Span::seconds);
     row(
         out,
         "worker: time to first token",
         workers,
-        s -> s.number("gen_ai.latency.time_to_first_token"));
-    row(out, "engine: llm.queue", named(spans, "llm.queue"), TraceFile.Span::seconds);
-    row(out, "engine: llm.prefill", named(spans, "llm.prefill"), TraceFile.Span::seconds);
-    row(out, "llm.decode (engine or stream)", named(spans, "llm.decode"), TraceFile.Span::seconds);
+        s -> s.number(LlmAttributes.LATENCY_TIME_TO_FIRST_TOKEN));
+    row(out, "engine: llm.queue", named(spans, SpanNames.QUEUE), TraceFile.Span::seconds);
+    row(out, "engine: llm.prefill", named(spans, SpanNames.PREFILL), TraceFile.Span::seconds);
+    row(
+        out,
+        "llm.decode (engine or stream)",
+        named(spans, SpanNames.DECODE),
+        TraceFile.Span::seconds);
     row(
         out,
         "stream-measured: llm.first_token_wait",
-        named(spans, "llm.first_token_wait"),
+        named(spans, SpanNames.FIRST_TOKEN_WAIT),
         TraceFile.Span::seconds);
 
     List<TraceFile.Span> slowest =
@@ -139,7 +148,7 @@ final class DemoReport {
     out.printf(
         Locale.ROOT, "  %-46s |%s| %8.3fs %s%n", truncate(label, 46), bar, s.seconds(), details(s));
     for (TraceFile.Event e : s.events()) {
-      if (e.name().equals("llm.route.candidate")) {
+      if (e.name().equals(SpanNames.ROUTE_CANDIDATE_EVENT)) {
         out.printf(Locale.ROOT, "  %-46s  %s%n", "", candidate(e));
       }
     }
@@ -151,23 +160,23 @@ final class DemoReport {
 
   /** One line per endpoint the EPP could have picked, with its state at the decision. */
   private static String candidate(TraceFile.Event e) {
-    StringBuilder b = new StringBuilder(e.flag("llm.route.chosen") ? "▶ " : "  ");
-    b.append(e.text("llm.route.candidate.name")).append(' ');
-    double score = e.number("llm.route.score");
+    StringBuilder b = new StringBuilder(e.flag(RouteAttributes.CHOSEN) ? "▶ " : "  ");
+    b.append(e.text(RouteAttributes.CANDIDATE_NAME)).append(' ');
+    double score = e.number(RouteAttributes.SCORE);
     if (!Double.isNaN(score)) {
       b.append(String.format(Locale.ROOT, "score=%.2f ", score));
     }
-    double waiting = e.number("vllm.num_requests_waiting");
+    double waiting = e.number(VllmAttributes.NUM_REQUESTS_WAITING);
     if (!Double.isNaN(waiting)) {
       b.append(
           String.format(
               Locale.ROOT,
               "queue=%.0f running=%.0f kv=%.1f%% ",
               waiting,
-              e.number("vllm.num_requests_running"),
-              100 * e.number("vllm.kv_cache_usage_perc")));
+              e.number(VllmAttributes.NUM_REQUESTS_RUNNING),
+              100 * e.number(VllmAttributes.KV_CACHE_USAGE_PERC)));
     }
-    double gpu = e.number("dcgm.gpu_util");
+    double gpu = e.number(DcgmAttributes.GPU_UTIL);
     if (!Double.isNaN(gpu)) {
       b.append(String.format(Locale.ROOT, "gpu_util=%.0f%%", 100 * gpu));
     }
@@ -176,44 +185,44 @@ final class DemoReport {
 
   private static String details(TraceFile.Span s) {
     StringBuilder b = new StringBuilder();
-    String outcome = s.text("llm.route.outcome");
-    if (outcome != null && s.name().equals("llm.route")) {
+    String outcome = s.text(LlmAttributes.ROUTE_OUTCOME);
+    if (outcome != null && s.name().equals(SpanNames.ROUTE)) {
       b.append(
           String.format(
               Locale.ROOT,
               "%s in %.1fms → %s ",
               outcome,
-              1000 * s.number("llm.route.decision_time"),
-              s.text("llm.route.endpoint")));
+              1000 * s.number(RouteAttributes.DECISION_TIME),
+              s.text(LlmAttributes.ROUTE_ENDPOINT)));
     }
-    double ttft = s.number("gen_ai.latency.time_to_first_token");
+    double ttft = s.number(LlmAttributes.LATENCY_TIME_TO_FIRST_TOKEN);
     if (!Double.isNaN(ttft)) {
       b.append(String.format(Locale.ROOT, "ttft=%.3fs ", ttft));
     }
-    double out = s.number("gen_ai.usage.output_tokens");
+    double out = s.number(LlmAttributes.USAGE_OUTPUT_TOKENS);
     if (!Double.isNaN(out)) {
       b.append(String.format(Locale.ROOT, "tokens=%.0f ", out));
     }
-    double waiting = s.number("vllm.num_requests_waiting");
+    double waiting = s.number(VllmAttributes.NUM_REQUESTS_WAITING);
     if (!Double.isNaN(waiting)) {
       b.append(
           String.format(
               Locale.ROOT,
               "queue=%.0f kv=%.1f%% ",
               waiting,
-              100 * s.number("vllm.kv_cache_usage_perc")));
+              100 * s.number(VllmAttributes.KV_CACHE_USAGE_PERC)));
     }
-    double clock = s.number("dcgm.sm_clock");
+    double clock = s.number(DcgmAttributes.SM_CLOCK);
     if (!Double.isNaN(clock)) {
       b.append(
           String.format(
               Locale.ROOT,
               "sm_clock=%.0fMHz gpu_util=%.0f%% temp=%.0fC ",
               clock,
-              100 * s.number("dcgm.gpu_util"),
-              s.number("dcgm.gpu_temp")));
+              100 * s.number(DcgmAttributes.GPU_UTIL),
+              s.number(DcgmAttributes.GPU_TEMP)));
     }
-    String upstream = s.text("llm.upstream");
+    String upstream = s.text(LlmAttributes.UPSTREAM);
     if (upstream != null) {
       b.append("→ ").append(upstream);
     }

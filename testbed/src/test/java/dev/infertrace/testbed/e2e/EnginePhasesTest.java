@@ -235,6 +235,9 @@ class EnginePhasesTest {
         assertThat(relayed.scope().getName()).isEqualTo("vllm.llm_engine");
         assertThat(engine.relayed()).isEqualTo(1);
         assertThat(engine.matched()).isZero();
+        assertThat(engine.counts())
+            .as("the accessor /metrics renders")
+            .isEqualTo(new dev.infertrace.proxy.engine.EnginePhases.Counts(0, 0, 0, 1));
         provider.shutdown();
       }
     }

@@ -1,5 +1,6 @@
 package dev.infertrace.testbed.sim.gpu;
 
+import dev.infertrace.core.schema.MetricNames.Dcgm;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,11 +19,7 @@ final class DcgmExposition {
 
   private static final List<Field> FIELDS =
       List.of(
-          field(
-              "DCGM_FI_DEV_SM_CLOCK",
-              "gauge",
-              "SM clock frequency (in MHz).",
-              s -> i(s.smClockMhz())),
+          field(Dcgm.SM_CLOCK, "gauge", "SM clock frequency (in MHz).", s -> i(s.smClockMhz())),
           field(
               "DCGM_FI_DEV_MEM_CLOCK",
               "gauge",
@@ -33,8 +30,8 @@ final class DcgmExposition {
               "gauge",
               "Memory temperature (in C).",
               s -> i(s.memoryTempC())),
-          field("DCGM_FI_DEV_GPU_TEMP", "gauge", "GPU temperature (in C).", s -> i(s.gpuTempC())),
-          field("DCGM_FI_DEV_POWER_USAGE", "gauge", "Power draw (in W).", s -> d(s.powerW())),
+          field(Dcgm.GPU_TEMP, "gauge", "GPU temperature (in C).", s -> i(s.gpuTempC())),
+          field(Dcgm.POWER_USAGE, "gauge", "Power draw (in W).", s -> d(s.powerW())),
           field(
               "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION",
               "counter",
@@ -45,7 +42,7 @@ final class DcgmExposition {
               "counter",
               "Total number of PCIe retries.",
               s -> "0"),
-          field("DCGM_FI_DEV_GPU_UTIL", "gauge", "GPU utilization (in %).", s -> i(s.gpuUtil())),
+          field(Dcgm.GPU_UTIL, "gauge", "GPU utilization (in %).", s -> i(s.gpuUtil())),
           field(
               "DCGM_FI_DEV_MEM_COPY_UTIL",
               "gauge",
@@ -56,11 +53,7 @@ final class DcgmExposition {
               "gauge",
               "Framebuffer memory free (in MiB).",
               s -> i(s.fbFreeMiB())),
-          field(
-              "DCGM_FI_DEV_FB_USED",
-              "gauge",
-              "Framebuffer memory used (in MiB).",
-              s -> i(s.fbUsedMiB())),
+          field(Dcgm.FB_USED, "gauge", "Framebuffer memory used (in MiB).", s -> i(s.fbUsedMiB())),
           field(
               "DCGM_FI_DEV_FB_RESERVED",
               "gauge",
@@ -92,7 +85,7 @@ final class DcgmExposition {
               "Ratio of time the graphics engine is active.",
               s -> d(s.grEngineActive())),
           field(
-              "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE",
+              Dcgm.PIPE_TENSOR_ACTIVE,
               "gauge",
               "Ratio of cycles the tensor (HMMA) pipe is active.",
               s -> d(s.tensorActive())),
@@ -154,7 +147,7 @@ final class DcgmExposition {
     // XID: the value is the last XID code, named by err_code/err_msg ("No Error" at 0, as the
     // exporter prints it). Labels after the driver version are in name order, as the exporter
     // sorts its extra labels: container, err_code, err_msg, namespace, pod.
-    header(out, "DCGM_FI_DEV_XID_ERRORS", "gauge", "Value of the last XID error encountered.");
+    header(out, Dcgm.XID_ERRORS, "gauge", "Value of the last XID error encountered.");
     for (int g = 0; g < samples.length; g++) {
       int xid = samples[g].xid();
       GpuIdentity id = gpus.get(g).id();
@@ -170,7 +163,7 @@ final class DcgmExposition {
       if (pod != null) {
         label(l, "pod", pod);
       }
-      out.append("DCGM_FI_DEV_XID_ERRORS{").append(l).append("} ").append(xid).append('\n');
+      out.append(Dcgm.XID_ERRORS).append("{").append(l).append("} ").append(xid).append('\n');
     }
   }
 

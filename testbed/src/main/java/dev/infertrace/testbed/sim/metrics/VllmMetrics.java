@@ -1,5 +1,6 @@
 package dev.infertrace.testbed.sim.metrics;
 
+import dev.infertrace.core.schema.MetricNames;
 import dev.infertrace.testbed.sim.engine.FinishedRequest;
 import java.util.ArrayList;
 import java.util.List;
@@ -153,11 +154,19 @@ public final class VllmMetrics {
   /** Appends the Prometheus text exposition (format 0.0.4). */
   public void render(StringBuilder sb) {
     PrometheusWriter out = new PrometheusWriter(sb);
-    gauge(out, "vllm:num_requests_running", "Requests in the running batch.", gauges.running());
-    gauge(out, "vllm:num_requests_waiting", "Requests in the waiting queue.", gauges.waiting());
     gauge(
         out,
-        "vllm:kv_cache_usage_perc",
+        MetricNames.Vllm.NUM_REQUESTS_RUNNING,
+        "Requests in the running batch.",
+        gauges.running());
+    gauge(
+        out,
+        MetricNames.Vllm.NUM_REQUESTS_WAITING,
+        "Requests in the waiting queue.",
+        gauges.waiting());
+    gauge(
+        out,
+        MetricNames.Vllm.KV_CACHE_USAGE_PERC,
         "Fraction of KV-cache blocks in use (1 is all of them).",
         gauges.kvCacheUsage());
     counter(

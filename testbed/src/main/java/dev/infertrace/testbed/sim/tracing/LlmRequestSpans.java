@@ -1,5 +1,7 @@
 package dev.infertrace.testbed.sim.tracing;
 
+import dev.infertrace.core.schema.SpanNames;
+import dev.infertrace.core.schema.VllmSpanAttributes;
 import dev.infertrace.testbed.sim.engine.FinishedRequest;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -37,30 +39,32 @@ public final class LlmRequestSpans implements AutoCloseable {
   public static final Duration DEFAULT_SCHEDULE_DELAY = Duration.ofSeconds(5);
 
   private static final AttributeKey<Double> TTFT =
-      AttributeKey.doubleKey("gen_ai.latency.time_to_first_token");
-  private static final AttributeKey<Double> E2E = AttributeKey.doubleKey("gen_ai.latency.e2e");
+      AttributeKey.doubleKey(VllmSpanAttributes.LATENCY_TIME_TO_FIRST_TOKEN);
+  private static final AttributeKey<Double> E2E =
+      AttributeKey.doubleKey(VllmSpanAttributes.LATENCY_E2E);
   private static final AttributeKey<Double> QUEUE =
-      AttributeKey.doubleKey("gen_ai.latency.time_in_queue");
+      AttributeKey.doubleKey(VllmSpanAttributes.LATENCY_TIME_IN_QUEUE);
   private static final AttributeKey<Double> PREFILL =
-      AttributeKey.doubleKey("gen_ai.latency.time_in_model_prefill");
+      AttributeKey.doubleKey(VllmSpanAttributes.LATENCY_TIME_IN_MODEL_PREFILL);
   private static final AttributeKey<Double> DECODE =
-      AttributeKey.doubleKey("gen_ai.latency.time_in_model_decode");
+      AttributeKey.doubleKey(VllmSpanAttributes.LATENCY_TIME_IN_MODEL_DECODE);
   private static final AttributeKey<Double> INFERENCE =
-      AttributeKey.doubleKey("gen_ai.latency.time_in_model_inference");
+      AttributeKey.doubleKey(VllmSpanAttributes.LATENCY_TIME_IN_MODEL_INFERENCE);
   private static final AttributeKey<Long> PROMPT_TOKENS =
-      AttributeKey.longKey("gen_ai.usage.prompt_tokens");
+      AttributeKey.longKey(VllmSpanAttributes.USAGE_PROMPT_TOKENS);
   private static final AttributeKey<Long> COMPLETION_TOKENS =
-      AttributeKey.longKey("gen_ai.usage.completion_tokens");
+      AttributeKey.longKey(VllmSpanAttributes.USAGE_COMPLETION_TOKENS);
   private static final AttributeKey<String> REQUEST_ID =
-      AttributeKey.stringKey("gen_ai.request.id");
+      AttributeKey.stringKey(VllmSpanAttributes.REQUEST_ID);
   private static final AttributeKey<Long> MAX_TOKENS =
-      AttributeKey.longKey("gen_ai.request.max_tokens");
+      AttributeKey.longKey(VllmSpanAttributes.REQUEST_MAX_TOKENS);
   private static final AttributeKey<Double> TEMPERATURE =
-      AttributeKey.doubleKey("gen_ai.request.temperature");
-  private static final AttributeKey<Double> TOP_P = AttributeKey.doubleKey("gen_ai.request.top_p");
-  private static final AttributeKey<Long> N = AttributeKey.longKey("gen_ai.request.n");
+      AttributeKey.doubleKey(VllmSpanAttributes.REQUEST_TEMPERATURE);
+  private static final AttributeKey<Double> TOP_P =
+      AttributeKey.doubleKey(VllmSpanAttributes.REQUEST_TOP_P);
+  private static final AttributeKey<Long> N = AttributeKey.longKey(VllmSpanAttributes.REQUEST_N);
   private static final AttributeKey<String> FINISH_REASONS =
-      AttributeKey.stringKey("gen_ai.response.finish_reasons");
+      AttributeKey.stringKey(VllmSpanAttributes.RESPONSE_FINISH_REASONS);
 
   private static final TextMapGetter<Map<String, String>> HEADERS =
       new TextMapGetter<>() {
@@ -82,7 +86,7 @@ public final class LlmRequestSpans implements AutoCloseable {
 
   private LlmRequestSpans(@Nullable SdkTracerProvider provider) {
     this.provider = provider;
-    this.tracer = provider == null ? null : provider.get("vllm.llm_engine");
+    this.tracer = provider == null ? null : provider.get(SpanNames.VLLM_SCOPE);
   }
 
   /**
@@ -134,7 +138,7 @@ public final class LlmRequestSpans implements AutoCloseable {
         W3CTraceContextPropagator.getInstance().extract(Context.root(), headers(r), HEADERS);
     Span span =
         tracer
-            .spanBuilder("llm_request")
+            .spanBuilder(SpanNames.VLLM_REQUEST)
             .setSpanKind(SpanKind.SERVER)
             .setParent(parent)
             .setStartTimestamp(r.arrivalNanos(), TimeUnit.NANOSECONDS)
