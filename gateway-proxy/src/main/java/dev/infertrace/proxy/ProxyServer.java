@@ -1,10 +1,10 @@
 package dev.infertrace.proxy;
 
 import dev.infertrace.proxy.admin.ProxyMetrics;
+import dev.infertrace.proxy.admin.ProxyStats;
 import dev.infertrace.proxy.epp.EppClient;
 import dev.infertrace.proxy.http.ProxyContext;
 import dev.infertrace.proxy.http.ProxyPipeline;
-import dev.infertrace.proxy.http.ProxyStats;
 import dev.infertrace.proxy.http.Transport;
 import dev.infertrace.proxy.state.WorkerState;
 import io.netty.bootstrap.ServerBootstrap;

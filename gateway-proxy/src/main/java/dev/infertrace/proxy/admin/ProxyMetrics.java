@@ -2,7 +2,7 @@ package dev.infertrace.proxy.admin;
 
 import dev.infertrace.core.schema.MetricNames;
 import dev.infertrace.proxy.engine.EnginePhases;
-import dev.infertrace.proxy.http.ProxyStats;
+import dev.infertrace.proxy.failure.ProxyFailure;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -147,13 +147,10 @@ public final class ProxyMetrics {
         "counter",
         "",
         "Requests the proxy failed or refused, by kind.");
-    error(out, "upstream_unavailable", stats.upstreamUnavailable());
-    error(out, "upstream_timeout", stats.upstreamTimeouts());
-    error(out, "upstream_reset", stats.upstreamResets());
-    error(out, "request_timeout", stats.requestTimeouts());
-    error(out, "invalid_request", stats.malformedRequests());
-    error(out, "cancelled", stats.cancelled());
-    error(out, "epp_failure", stats.eppFailures());
+    for (String kind : ProxyFailure.metricLabels()) {
+      error(out, kind, stats.failures(kind));
+    }
+    error(out, ProxyFailure.CANCELLED_LABEL, stats.cancelled());
     OpenMetrics.family(
         out,
         MetricNames.SCRAPE_FAILURES,

@@ -204,7 +204,7 @@ final class RouteObserver {
       result = status.getCode() == Status.Code.CANCELLED ? "cancelled" : "error";
       span.setAttribute(
           LlmAttributes.ERROR_TYPE,
-          "epp_" + status.getCode().name().toLowerCase(java.util.Locale.ROOT));
+          dev.infertrace.proxy.failure.ProxyFailure.eppStatus(status.getCode().name()));
       span.setStatus(StatusCode.ERROR);
     }
     span.setAttribute(LlmAttributes.ROUTE_OUTCOME, result == null ? "none" : result);

@@ -35,6 +35,15 @@ public enum ProxyFailure {
   /** The EPP named a destination that is not {@code ip:port}. */
   EPP_BAD_DESTINATION(502, "epp_bad_destination", "epp_failure");
 
+  /**
+   * The {@code kind} label of requests the client abandoned: counted beside the failures, though
+   * not one of the proxy's.
+   */
+  public static final String CANCELLED_LABEL = "cancelled";
+
+  private static final java.util.List<String> LABELS =
+      java.util.Arrays.stream(values()).map(ProxyFailure::metricLabel).distinct().toList();
+
   private final int status;
   private final String errorType;
   private final String metricLabel;
@@ -58,6 +67,11 @@ public enum ProxyFailure {
   /** The {@code kind} label of {@code infertrace_proxy_errors_total} it is counted under. */
   public String metricLabel() {
     return metricLabel;
+  }
+
+  /** The distinct {@code kind} labels, in declaration order. */
+  public static java.util.List<String> metricLabels() {
+    return LABELS;
   }
 
   /**

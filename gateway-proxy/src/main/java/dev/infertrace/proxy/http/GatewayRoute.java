@@ -1,5 +1,6 @@
 package dev.infertrace.proxy.http;
 
+import dev.infertrace.proxy.admin.ProxyStats;
 import dev.infertrace.proxy.epp.EppClient;
 import dev.infertrace.proxy.epp.ExtProcStream;
 import dev.infertrace.proxy.failure.Failure;

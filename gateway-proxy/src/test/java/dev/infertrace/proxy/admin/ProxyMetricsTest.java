@@ -3,7 +3,6 @@ package dev.infertrace.proxy.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.infertrace.proxy.engine.EnginePhases;
-import dev.infertrace.proxy.http.ProxyStats;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.infertrace.proxy.ProxyConfig;
 import dev.infertrace.proxy.Role;
 import dev.infertrace.proxy.admin.ProxyMetrics;
+import dev.infertrace.proxy.admin.ProxyStats;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;

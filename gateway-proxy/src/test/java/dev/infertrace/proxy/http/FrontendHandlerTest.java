@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.infertrace.proxy.ProxyConfig;
 import dev.infertrace.proxy.Role;
+import dev.infertrace.proxy.admin.ProxyStats;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;

@@ -1,4 +1,4 @@
-package dev.infertrace.proxy.http;
+package dev.infertrace.proxy.admin;
 
 import dev.infertrace.proxy.failure.ProxyFailure;
 import java.util.EnumMap;
@@ -17,11 +17,13 @@ public final class ProxyStats {
     }
   }
 
-  void request() {
+  /** Counts one request received. */
+  public void request() {
     requests.increment();
   }
 
-  void cancel() {
+  /** Counts one request the client abandoned. */
+  public void cancel() {
     cancelled.increment();
   }
 
