@@ -100,6 +100,36 @@ class UpstreamLegTest {
     return group.next().submit(task).get(5, TimeUnit.SECONDS);
   }
 
+  /** Opens the leg and sends a bodiless POST on the event loop, as the exchange does. */
+  private void sendOnLoop(UpstreamLeg leg) throws Exception {
+    onLoop(
+        () -> {
+          leg.open(
+              Duration.ofSeconds(2),
+              () -> leg.send(post("/x"), Unpooled.EMPTY_BUFFER, true, () -> {}),
+              cause -> {});
+          return null;
+        });
+  }
+
+  /** A leg that sent a request and read the whole answer. */
+  private UpstreamLeg answered(ChannelHandlerContext client, URI uri, Recorder events)
+      throws Exception {
+    UpstreamLeg leg = new UpstreamLeg(pool, client, uri, events);
+    events.leg = leg;
+    sendOnLoop(leg);
+    assertThat(events.done.poll(5, TimeUnit.SECONDS)).isEqualTo("last");
+    return leg;
+  }
+
+  private void release(UpstreamLeg leg, boolean reusable) throws Exception {
+    onLoop(
+        () -> {
+          leg.release(reusable);
+          return null;
+        });
+  }
+
   private static HttpRequest post(String path) {
     return new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path);
   }
@@ -144,23 +174,8 @@ class UpstreamLegTest {
     try (RawUpstream upstream = new RawUpstream(new RawUpstream.Script(OK, false))) {
       ChannelHandlerContext client = clientContext();
       for (int i = 0; i < 2; i++) {
-        Recorder events = new Recorder();
-        UpstreamLeg leg = new UpstreamLeg(pool, client, upstream.uri(), events);
-        events.leg = leg;
-        onLoop(
-            () -> {
-              leg.open(
-                  Duration.ofSeconds(2),
-                  () -> leg.send(post("/x"), Unpooled.EMPTY_BUFFER, true, () -> {}),
-                  cause -> {});
-              return null;
-            });
-        assertThat(events.done.poll(5, TimeUnit.SECONDS)).isEqualTo("last");
-        onLoop(
-            () -> {
-              leg.release(true);
-              return null;
-            });
+        UpstreamLeg leg = answered(client, upstream.uri(), new Recorder());
+        release(leg, true);
       }
 
       assertThat(upstream.requests).hasSize(2);
@@ -173,23 +188,9 @@ class UpstreamLegTest {
     try (RawUpstream upstream = new RawUpstream(new RawUpstream.Script(OK, false))) {
       ChannelHandlerContext client = clientContext();
       Recorder events = new Recorder();
-      UpstreamLeg leg = new UpstreamLeg(pool, client, upstream.uri(), events);
-      events.leg = leg;
-      onLoop(
-          () -> {
-            leg.open(
-                Duration.ofSeconds(2),
-                () -> leg.send(post("/x"), Unpooled.EMPTY_BUFFER, true, () -> {}),
-                cause -> {});
-            return null;
-          });
-      assertThat(events.done.poll(5, TimeUnit.SECONDS)).isEqualTo("last");
+      UpstreamLeg leg = answered(client, upstream.uri(), events);
 
-      onLoop(
-          () -> {
-            leg.release(false);
-            return null;
-          });
+      release(leg, false);
 
       assertThat(upstream.closedConnections.poll(5, TimeUnit.SECONDS)).isEqualTo("eof");
       assertThat(onLoop(() -> pool.take(leg.authority()))).isNull();
@@ -245,14 +246,7 @@ class UpstreamLegTest {
       UpstreamLeg leg = new UpstreamLeg(pool, client, upstream.uri(), events);
       events.leg = leg;
 
-      onLoop(
-          () -> {
-            leg.open(
-                Duration.ofSeconds(2),
-                () -> leg.send(post("/x"), Unpooled.EMPTY_BUFFER, true, () -> {}),
-                cause -> {});
-            return null;
-          });
+      sendOnLoop(leg);
 
       assertThat(events.done.poll(5, TimeUnit.SECONDS)).isEqualTo("closed");
       assertThat(events.events).containsExactly("closed");
