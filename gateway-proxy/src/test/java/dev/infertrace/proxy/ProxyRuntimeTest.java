@@ -17,6 +17,7 @@ import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -80,6 +81,7 @@ class ProxyRuntimeTest {
             .admin(ANY_PORT)
             .start();
     InetSocketAddress admin = runtime.admin().address();
+    int proxyPort = runtime.address().getPort();
     try {
       HttpResponse<String> r = get(runtime.baseUrl() + "/v1/models");
       assertThat(r.statusCode()).isEqualTo(200);
@@ -95,8 +97,12 @@ class ProxyRuntimeTest {
     }
     assertThat(runtime.server().isOpen()).isFalse();
     runtime.close(); // a second close does nothing
-    assertThatThrownBy(() -> get(adminUrl(admin) + "/ready")).isInstanceOf(ConnectException.class);
-    assertThatThrownBy(() -> get(runtime.baseUrl() + "/v1/models"))
+    // Raw connects: a pooled keep-alive connection of the HTTP client would prove nothing.
+    assertThatThrownBy(() -> new Socket("127.0.0.1", admin.getPort()).close())
+        .as("the admin listener is closed")
+        .isInstanceOf(ConnectException.class);
+    assertThatThrownBy(() -> new Socket("127.0.0.1", proxyPort).close())
+        .as("the proxy listener is closed")
         .isInstanceOf(ConnectException.class);
   }
 
