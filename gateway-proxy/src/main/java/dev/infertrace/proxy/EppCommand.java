@@ -1,16 +1,22 @@
 package dev.infertrace.proxy;
 
 import dev.infertrace.proxy.cli.AddressConverter;
+import dev.infertrace.proxy.cli.AdminOptions;
+import dev.infertrace.proxy.cli.ProxyDefaults;
+import dev.infertrace.proxy.cli.TelemetryOptions;
 import dev.infertrace.proxy.epp.Endpoint;
 import dev.infertrace.proxy.epp.EndpointView;
-import dev.infertrace.proxy.epp.EppInterposer;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
+import javax.annotation.Nullable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -28,13 +34,14 @@ import picocli.CommandLine.Spec;
       "Point the gateway's ext_proc at --listen and this at the EPP."
     })
 final class EppCommand implements Callable<Integer> {
-  @Spec picocli.CommandLine.Model.CommandSpec spec;
+  @Spec CommandSpec spec;
 
+  // Not ProxyOptions: the interposer relays gRPC to HOST:PORT, not HTTP to URLs.
   @Option(
       names = "--listen",
       paramLabel = "HOST:PORT",
       converter = AddressConverter.class,
-      defaultValue = "${env:INFERTRACE_LISTEN:-127.0.0.1:9012}",
+      defaultValue = "${env:INFERTRACE_LISTEN:-" + ProxyDefaults.EPP_LISTEN + "}",
       description = "Where the gateway connects (default: ${DEFAULT-VALUE}).")
   InetSocketAddress listen;
 
@@ -44,6 +51,7 @@ final class EppCommand implements Callable<Integer> {
       converter = AddressConverter.class,
       defaultValue = "${env:INFERTRACE_UPSTREAM}",
       description = "The EPP's ext_proc port, e.g. 127.0.0.1:9002 (env INFERTRACE_UPSTREAM).")
+  @Nullable
   InetSocketAddress upstream;
 
   @Option(
@@ -55,6 +63,7 @@ final class EppCommand implements Callable<Integer> {
         "port}]). With it, the span gets one llm.route.candidate event per endpoint with its",
         "engine state at decision time (scraped from each endpoint's /metrics every 50 ms)."
       })
+  @Nullable
   Path endpoints;
 
   @Option(
@@ -64,69 +73,46 @@ final class EppCommand implements Callable<Integer> {
         "DCGM exporter metrics URL for the endpoint NAME (repeatable), for dcgm.gpu_util on its",
         "candidate event; GPUs are narrowed to pod=NAME when the page has that label."
       })
-  java.util.List<String> dcgm;
+  @Nullable
+  List<String> dcgm;
 
-  @Option(
-      names = "--trace-file",
-      paramLabel = "PATH",
-      defaultValue = "${env:INFERTRACE_TRACE_FILE}",
-      description =
-          "Write spans here as OTLP JSON lines (default when no OTEL_* collector is set:"
-              + " ./infertrace-epp-traces.jsonl).")
-  Path traceFile;
+  @Mixin TelemetryOptions telemetry;
+
+  @Mixin AdminOptions admin;
 
   @Override
   public Integer call() throws Exception {
     if (upstream == null) {
       throw new ParameterException(spec.commandLine(), "--upstream HOST:PORT is required");
     }
-    Path file = traceFile;
-    if (file == null && !RoleCommand.collectorConfigured()) {
-      file = Path.of("infertrace-epp-traces.jsonl");
-    }
+    Path file = telemetry.traceFile("epp");
     EndpointView view = null;
     if (endpoints != null) {
       try {
         view = new EndpointView(Endpoint.read(endpoints), EndpointView.parseDcgm(dcgm));
-      } catch (java.io.IOException | IllegalArgumentException e) {
+      } catch (IOException | IllegalArgumentException e) {
         throw new ParameterException(spec.commandLine(), e.getMessage());
       }
     } else if (dcgm != null) {
       throw new ParameterException(spec.commandLine(), "--dcgm needs --endpoints FILE");
     }
-    EndpointView candidates = view;
-    ProxyTelemetry.Telemetry telemetry = ProxyTelemetry.create("infertrace-epp", file);
-    EppInterposer interposer;
-    try {
-      interposer = EppInterposer.start(listen, upstream, telemetry.sdk(), view);
-    } catch (Exception e) {
-      telemetry.sdk().close();
-      if (view != null) {
-        view.close();
-      }
-      throw new ParameterException(
-          spec.commandLine(), "cannot listen on " + listen + ": " + e.getMessage());
-    }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  interposer.close();
-                  if (candidates != null) {
-                    candidates.close();
-                  }
-                  telemetry.sdk().getSdkTracerProvider().shutdown().join(10, TimeUnit.SECONDS);
-                  stopped.countDown();
-                },
-                "epp-shutdown"));
+    ProxyTelemetry.Telemetry sdk = ProxyTelemetry.create("infertrace-epp", file);
+    EppRuntime.Builder builder =
+        EppRuntime.builder(listen, upstream, sdk).endpointView(view).admin(admin.address());
+    EppRuntime runtime = ProxyLauncher.start(spec, listen, builder::start);
+    CountDownLatch stopped = ProxyLauncher.closeOnShutdown(runtime, "epp-shutdown");
     PrintWriter out = spec.commandLine().getOut();
     out.printf(
         "epp: ext_proc on %s:%d → EPP %s, spans to %s%n",
         listen.getHostString(),
-        interposer.port(),
+        runtime.port(),
         upstream,
         file != null ? file : "OTLP (OTEL_* settings)");
+    if (runtime.admin() != null) {
+      InetSocketAddress a = runtime.admin().address();
+      out.printf(
+          "epp: /metrics, /health, /ready on http://%s:%d%n", a.getHostString(), a.getPort());
+    }
     out.flush();
     stopped.await();
     return 0;

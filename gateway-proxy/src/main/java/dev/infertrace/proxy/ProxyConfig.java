@@ -1,6 +1,10 @@
 package dev.infertrace.proxy;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.infertrace.core.slo.SloTarget;
+import dev.infertrace.proxy.cli.DurationConverter;
+import dev.infertrace.proxy.cli.ProxyDefaults;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
@@ -9,7 +13,7 @@ import java.util.Map;
 
 /**
  * One proxy instance. See {@code src/docs/configuration.md} for every option's flag, environment
- * variable and default.
+ * variable and default; the defaults themselves are in {@link ProxyDefaults}.
  *
  * @param upstreams where requests go; more than one are used round-robin
  * @param sniffLimitBytes request bodies up to this size are read for their shape before they are
@@ -18,6 +22,7 @@ import java.util.Map;
  * @param responseTimeout from forwarding a request to the upstream's response headers (504 after)
  * @param requestTimeout for a client to send its whole request (408 after)
  * @param idleTimeout keep-alive connections idle this long are closed
+ * @param maxHeaderBytes largest request header block (431 beyond)
  * @param ioThreads event-loop threads
  * @param slos latency objectives by model ({@code *}: any model); request headers override them
  */
@@ -34,9 +39,16 @@ public record ProxyConfig(
     int ioThreads,
     Map<String, SloTarget> slos) {
 
-  public static final int DEFAULT_SNIFF_LIMIT = 1024 * 1024;
+  /** {@link ProxyDefaults#SNIFF_LIMIT} as a number: 1 MiB. */
+  public static final int DEFAULT_SNIFF_LIMIT = Integer.parseInt(ProxyDefaults.SNIFF_LIMIT);
 
   public ProxyConfig {
+    requireNonNull(role, "role");
+    requireNonNull(listen, "listen");
+    requireNonNull(connectTimeout, "connectTimeout");
+    requireNonNull(responseTimeout, "responseTimeout");
+    requireNonNull(requestTimeout, "requestTimeout");
+    requireNonNull(idleTimeout, "idleTimeout");
     upstreams = List.copyOf(upstreams);
     slos = Map.copyOf(slos);
     if (upstreams.isEmpty()) {
@@ -56,67 +68,114 @@ public record ProxyConfig(
     }
   }
 
+  /** The defaults of {@link ProxyDefaults} for a role, listening on any free loopback port. */
+  public static Builder builder(Role role, List<URI> upstreams) {
+    return new Builder(role, upstreams);
+  }
+
   /** Defaults for a role on a loopback port (0: any free one), for tests and the demo. */
   public static ProxyConfig loopback(Role role, List<URI> upstreams) {
-    return new ProxyConfig(
-        role,
-        new InetSocketAddress("127.0.0.1", 0),
-        upstreams,
-        DEFAULT_SNIFF_LIMIT,
-        Duration.ofSeconds(5),
-        Duration.ofSeconds(60),
-        Duration.ofSeconds(30),
-        Duration.ofSeconds(60),
-        16 * 1024,
-        1,
-        Map.of());
+    return builder(role, upstreams).build();
   }
 
-  /** This configuration with other upstreams. */
-  public ProxyConfig withUpstreams(List<URI> upstreams) {
-    return new ProxyConfig(
-        role,
-        listen,
-        upstreams,
-        sniffLimitBytes,
-        connectTimeout,
-        responseTimeout,
-        requestTimeout,
-        idleTimeout,
-        maxHeaderBytes,
-        ioThreads,
-        slos);
+  /** A builder holding this configuration's values, to change some of them. */
+  public Builder toBuilder() {
+    return new Builder(role, upstreams)
+        .listen(listen)
+        .sniffLimitBytes(sniffLimitBytes)
+        .connectTimeout(connectTimeout)
+        .responseTimeout(responseTimeout)
+        .requestTimeout(requestTimeout)
+        .idleTimeout(idleTimeout)
+        .maxHeaderBytes(maxHeaderBytes)
+        .ioThreads(ioThreads)
+        .slos(slos);
   }
 
-  /** This configuration with other response and request timeouts. */
-  public ProxyConfig withTimeouts(Duration responseTimeout, Duration requestTimeout) {
-    return new ProxyConfig(
-        role,
-        listen,
-        upstreams,
-        sniffLimitBytes,
-        connectTimeout,
-        responseTimeout,
-        requestTimeout,
-        idleTimeout,
-        maxHeaderBytes,
-        ioThreads,
-        slos);
-  }
+  /** Builds a {@link ProxyConfig}; {@link #build()} validates and names the offending flag. */
+  public static final class Builder {
+    private final Role role;
+    private List<URI> upstreams;
+    private InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 0);
+    private int sniffLimitBytes = DEFAULT_SNIFF_LIMIT;
+    private Duration connectTimeout = DurationConverter.parse(ProxyDefaults.CONNECT_TIMEOUT);
+    private Duration responseTimeout = DurationConverter.parse(ProxyDefaults.RESPONSE_TIMEOUT);
+    private Duration requestTimeout = DurationConverter.parse(ProxyDefaults.REQUEST_TIMEOUT);
+    private Duration idleTimeout = DurationConverter.parse(ProxyDefaults.IDLE_TIMEOUT);
+    private int maxHeaderBytes = Integer.parseInt(ProxyDefaults.MAX_HEADER_BYTES);
+    private int ioThreads = Integer.parseInt(ProxyDefaults.IO_THREADS);
+    private Map<String, SloTarget> slos = Map.of();
 
-  /** This configuration with latency objectives. */
-  public ProxyConfig withSlos(Map<String, SloTarget> slos) {
-    return new ProxyConfig(
-        role,
-        listen,
-        upstreams,
-        sniffLimitBytes,
-        connectTimeout,
-        responseTimeout,
-        requestTimeout,
-        idleTimeout,
-        maxHeaderBytes,
-        ioThreads,
-        slos);
+    private Builder(Role role, List<URI> upstreams) {
+      this.role = requireNonNull(role, "role");
+      this.upstreams = requireNonNull(upstreams, "upstreams");
+    }
+
+    public Builder upstreams(List<URI> upstreams) {
+      this.upstreams = requireNonNull(upstreams, "upstreams");
+      return this;
+    }
+
+    /** Default: 127.0.0.1 port 0 (any free port). */
+    public Builder listen(InetSocketAddress listen) {
+      this.listen = requireNonNull(listen, "listen");
+      return this;
+    }
+
+    public Builder sniffLimitBytes(int bytes) {
+      this.sniffLimitBytes = bytes;
+      return this;
+    }
+
+    public Builder connectTimeout(Duration timeout) {
+      this.connectTimeout = requireNonNull(timeout, "connectTimeout");
+      return this;
+    }
+
+    public Builder responseTimeout(Duration timeout) {
+      this.responseTimeout = requireNonNull(timeout, "responseTimeout");
+      return this;
+    }
+
+    public Builder requestTimeout(Duration timeout) {
+      this.requestTimeout = requireNonNull(timeout, "requestTimeout");
+      return this;
+    }
+
+    public Builder idleTimeout(Duration timeout) {
+      this.idleTimeout = requireNonNull(timeout, "idleTimeout");
+      return this;
+    }
+
+    public Builder maxHeaderBytes(int bytes) {
+      this.maxHeaderBytes = bytes;
+      return this;
+    }
+
+    public Builder ioThreads(int threads) {
+      this.ioThreads = threads;
+      return this;
+    }
+
+    public Builder slos(Map<String, SloTarget> slos) {
+      this.slos = requireNonNull(slos, "slos");
+      return this;
+    }
+
+    /** Throws {@link IllegalArgumentException} naming the flag of a value out of range. */
+    public ProxyConfig build() {
+      return new ProxyConfig(
+          role,
+          listen,
+          upstreams,
+          sniffLimitBytes,
+          connectTimeout,
+          responseTimeout,
+          requestTimeout,
+          idleTimeout,
+          maxHeaderBytes,
+          ioThreads,
+          slos);
+    }
   }
 }

@@ -4,12 +4,12 @@ import dev.infertrace.proxy.cli.ConfigFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** Entry point of the proxy jar: {@code ./infertrace ingress|worker}. */
+/** Entry point of the proxy jar: {@code ./infertrace ingress|worker|epp}. */
 @Command(
     name = "infertrace",
     mixinStandardHelpOptions = true,
     description = "The tracing reverse proxy of infertrace.",
-    subcommands = {RoleCommand.Ingress.class, RoleCommand.Worker.class, EppCommand.class})
+    subcommands = {IngressCommand.class, WorkerCommand.class, EppCommand.class})
 public final class ProxyMain {
   private ProxyMain() {}
 

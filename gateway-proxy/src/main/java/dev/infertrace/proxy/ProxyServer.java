@@ -1,7 +1,10 @@
 package dev.infertrace.proxy;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.infertrace.proxy.admin.ProxyMetrics;
 import dev.infertrace.proxy.admin.ProxyStats;
+import dev.infertrace.proxy.engine.EnginePhases;
 import dev.infertrace.proxy.epp.EppClient;
 import dev.infertrace.proxy.http.ProxyContext;
 import dev.infertrace.proxy.http.ProxyPipeline;
@@ -16,11 +19,13 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.opentelemetry.api.OpenTelemetry;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.LongSupplier;
 
 /**
  * A running proxy: one listener, its event loops, its upstream connections. Several can run in one
- * JVM (the demo does), each with its own {@link OpenTelemetry}. {@link #close()} stops it.
+ * JVM (the demo does), each with its own {@link OpenTelemetry}. Started by {@link ProxyRuntime};
+ * {@link #close()} stops it.
  */
 public final class ProxyServer implements AutoCloseable {
   private final ProxyConfig config;
@@ -31,6 +36,7 @@ public final class ProxyServer implements AutoCloseable {
   @javax.annotation.Nullable private final EppClient epp;
 
   private final Transport transport;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private ProxyServer(
       ProxyConfig config,
@@ -49,64 +55,50 @@ public final class ProxyServer implements AutoCloseable {
     this.metrics = metrics;
   }
 
-  /** Binds and starts serving; throws when the address cannot be bound. */
-  public static ProxyServer start(ProxyConfig config, OpenTelemetry otel)
-      throws InterruptedException {
-    return start(config, otel, () -> 0, () -> 0);
-  }
-
   /**
-   * As {@link #start(ProxyConfig, OpenTelemetry)}, reporting the exporter's delivered and failed
-   * span counts in {@link #metrics()}.
+   * What a server is wired to besides its configuration; null members: none.
+   *
+   * @param spansExported the exporter's delivered span count, for {@link #metrics()}
+   * @param spansFailed the exporter's failed span count, for {@link #metrics()}
+   * @param state the worker's view of its engine and GPUs for its spans
+   * @param engine the worker's exact-phase matcher
+   * @param epp with it the ingress is the gateway and asks that EPP where each request goes; the
+   *     server owns it and closes it
    */
-  public static ProxyServer start(
-      ProxyConfig config, OpenTelemetry otel, LongSupplier spansExported, LongSupplier spansFailed)
-      throws InterruptedException {
-    return start(config, otel, spansExported, spansFailed, null);
-  }
-
-  /** As below, without exact phases. */
-  public static ProxyServer start(
-      ProxyConfig config,
-      OpenTelemetry otel,
-      LongSupplier spansExported,
-      LongSupplier spansFailed,
-      @javax.annotation.Nullable WorkerState state)
-      throws InterruptedException {
-    return start(config, otel, spansExported, spansFailed, state, null);
-  }
-
-  /** As above, with the worker's view of its engine and GPUs for its spans (null: none). */
-  public static ProxyServer start(
-      ProxyConfig config,
+  record Wiring(
       OpenTelemetry otel,
       LongSupplier spansExported,
       LongSupplier spansFailed,
       @javax.annotation.Nullable WorkerState state,
-      @javax.annotation.Nullable dev.infertrace.proxy.engine.EnginePhases engine)
-      throws InterruptedException {
-    return start(config, otel, spansExported, spansFailed, state, engine, null);
+      @javax.annotation.Nullable EnginePhases engine,
+      @javax.annotation.Nullable EppClient epp) {
+    Wiring {
+      requireNonNull(otel, "otel");
+      requireNonNull(spansExported, "spansExported");
+      requireNonNull(spansFailed, "spansFailed");
+    }
   }
 
   /**
-   * As above; with {@code epp} the ingress is the gateway and asks that EPP where each request
-   * goes. The server owns {@code epp} and closes it.
+   * Binds and starts serving; throws when the address cannot be bound (the EPP client is closed
+   * then too). {@link ProxyRuntime} is the way in from outside this package.
    */
-  public static ProxyServer start(
-      ProxyConfig config,
-      OpenTelemetry otel,
-      LongSupplier spansExported,
-      LongSupplier spansFailed,
-      @javax.annotation.Nullable WorkerState state,
-      @javax.annotation.Nullable dev.infertrace.proxy.engine.EnginePhases engine,
-      @javax.annotation.Nullable EppClient epp)
-      throws InterruptedException {
+  static ProxyServer start(ProxyConfig config, Wiring wiring) throws InterruptedException {
+    requireNonNull(config, "config");
+    requireNonNull(wiring, "wiring");
+    OpenTelemetry otel = wiring.otel();
+    WorkerState state = wiring.state();
+    EppClient epp = wiring.epp();
     ProxyStats stats = new ProxyStats();
-    ProxyMetrics metrics = new ProxyMetrics(stats, spansExported, spansFailed);
+    ProxyMetrics metrics = new ProxyMetrics(stats, wiring.spansExported(), wiring.spansFailed());
     if (state != null) {
       metrics.setScrapeFailures(state::failures);
     }
-    ProxyContext context = new ProxyContext(config, otel, stats, metrics, state, engine, epp);
+    if (wiring.engine() != null) {
+      metrics.setEngineCounts(wiring.engine()::counts);
+    }
+    ProxyContext context =
+        new ProxyContext(config, otel, stats, metrics, state, wiring.engine(), epp);
     Transport transport = Transport.fromEnvironment();
     EventLoopGroup group =
         new MultiThreadIoEventLoopGroup(
@@ -168,9 +160,12 @@ public final class ProxyServer implements AutoCloseable {
     return listener.isActive();
   }
 
-  /** Stops listening and closes every connection. */
+  /** Stops listening and closes every connection; a second call does nothing. */
   @Override
   public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
     listener.close().syncUninterruptibly();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     if (epp != null) {

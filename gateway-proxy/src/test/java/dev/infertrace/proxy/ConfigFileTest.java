@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.infertrace.core.slo.SloTarget;
+import dev.infertrace.proxy.cli.ProxyDefaults;
+import dev.infertrace.proxy.cli.ProxyOptions;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,13 +32,13 @@ class ConfigFileTest {
         ProxyMain.configured("ingress", "--config", file.toString(), "--listen", "127.0.0.1:7001");
     CommandLine.ParseResult parsed =
         cli.parseArgs("ingress", "--config", file.toString(), "--listen", "127.0.0.1:7001");
-    RoleCommand cmd = (RoleCommand) parsed.subcommand().commandSpec().userObject();
+    ProxyOptions cmd = ((IngressCommand) parsed.subcommand().commandSpec().userObject()).proxy;
 
-    assertThat(cmd.listen.getPort()).as("flag wins").isEqualTo(7001);
-    assertThat(cmd.upstreams)
+    assertThat(cmd.listen(ProxyDefaults.INGRESS_LISTEN).getPort()).as("flag wins").isEqualTo(7001);
+    assertThat(cmd.upstreams())
         .containsExactly(URI.create("http://gw-a:80"), URI.create("http://gw-b:80"));
-    assertThat(cmd.responseTimeout).isEqualTo(Duration.ofSeconds(120));
-    assertThat(cmd.connectTimeout).as("built-in default").isEqualTo(Duration.ofSeconds(5));
+    assertThat(cmd.responseTimeout()).isEqualTo(Duration.ofSeconds(120));
+    assertThat(cmd.connectTimeout()).as("built-in default").isEqualTo(Duration.ofSeconds(5));
     assertThat(cmd.slos())
         .containsEntry("llama", new SloTarget(0.5, 0.05))
         .containsEntry("*", new SloTarget(2.0, null));

@@ -1,6 +1,5 @@
 package dev.infertrace.proxy.admin;
 
-import dev.infertrace.proxy.ProxyServer;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
@@ -26,10 +25,13 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
- * The admin listener of a proxy: {@code GET /metrics} (OpenMetrics with exemplars), {@code /health}
- * (200 while the process runs), {@code /ready} (200 while the proxy listens, 503 after).
+ * The admin listener of a proxy process: {@code GET /metrics} (an OpenMetrics page), {@code
+ * /health} (200 while the process runs), {@code /ready} (200 while the proxy listens, 503 after).
+ * It knows the proxy only through two suppliers, so any role (and the epp interposer) can have one.
  */
 public final class AdminServer implements AutoCloseable {
   private final EventLoopGroup group;
@@ -40,12 +42,22 @@ public final class AdminServer implements AutoCloseable {
     this.channel = channel;
   }
 
-  public static AdminServer start(InetSocketAddress address, ProxyServer proxy)
+  /**
+   * Binds {@code address} and serves; throws when it cannot be bound.
+   *
+   * @param metrics the {@code /metrics} page in the OpenMetrics text format, rendered per request
+   * @param ready whether the proxy is listening, asked per {@code /ready} request
+   */
+  public static AdminServer start(
+      InetSocketAddress address, Supplier<String> metrics, BooleanSupplier ready)
       throws InterruptedException {
+    java.util.Objects.requireNonNull(address, "address");
+    java.util.Objects.requireNonNull(metrics, "metrics");
+    java.util.Objects.requireNonNull(ready, "ready");
     EventLoopGroup group =
         new MultiThreadIoEventLoopGroup(
             1, new DefaultThreadFactory("proxy-admin", true), NioIoHandler.newFactory());
-    Handler handler = new Handler(proxy);
+    Handler handler = new Handler(metrics, ready);
     try {
       Channel ch =
           new ServerBootstrap()
@@ -84,10 +96,12 @@ public final class AdminServer implements AutoCloseable {
 
   @ChannelHandler.Sharable
   private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
-    private final ProxyServer proxy;
+    private final Supplier<String> metrics;
+    private final BooleanSupplier ready;
 
-    Handler(ProxyServer proxy) {
-      this.proxy = proxy;
+    Handler(Supplier<String> metrics, BooleanSupplier ready) {
+      this.metrics = metrics;
+      this.ready = ready;
     }
 
     @Override
@@ -95,14 +109,16 @@ public final class AdminServer implements AutoCloseable {
       String path = new QueryStringDecoder(request.uri()).path();
       switch (path) {
         case "/metrics" ->
-            send(ctx, HttpResponseStatus.OK, OpenMetrics.CONTENT_TYPE, proxy.metrics().render());
+            send(ctx, HttpResponseStatus.OK, OpenMetrics.CONTENT_TYPE, metrics.get());
         case "/health" -> send(ctx, HttpResponseStatus.OK, "text/plain", "ok\n");
-        case "/ready" ->
-            send(
-                ctx,
-                proxy.isOpen() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
-                "text/plain",
-                proxy.isOpen() ? "ready\n" : "not listening\n");
+        case "/ready" -> {
+          boolean open = ready.getAsBoolean();
+          send(
+              ctx,
+              open ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+              "text/plain",
+              open ? "ready\n" : "not listening\n");
+        }
         default ->
             send(
                 ctx,

@@ -69,6 +69,11 @@ public final class EppInterposer implements AutoCloseable {
     return server.getPort();
   }
 
+  /** True until {@link #close()}: the gateway's ext_proc streams are accepted. */
+  public boolean isOpen() {
+    return !server.isShutdown();
+  }
+
   @Override
   public void close() {
     server.shutdownNow();

@@ -54,8 +54,10 @@ class ExchangeTest {
   private int proxy(URI upstream, Duration responseTimeout, Duration requestTimeout)
       throws InterruptedException {
     ProxyConfig config =
-        ProxyConfig.loopback(Role.INGRESS, List.of(upstream))
-            .withTimeouts(responseTimeout, requestTimeout);
+        ProxyConfig.builder(Role.INGRESS, List.of(upstream))
+            .responseTimeout(responseTimeout)
+            .requestTimeout(requestTimeout)
+            .build();
     ProxyContext px =
         new ProxyContext(
             config, OpenTelemetry.noop(), stats, new ProxyMetrics(stats, () -> 0, () -> 0));

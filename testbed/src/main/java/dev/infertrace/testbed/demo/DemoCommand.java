@@ -1,7 +1,7 @@
 package dev.infertrace.testbed.demo;
 
 import dev.infertrace.proxy.ProxyConfig;
-import dev.infertrace.proxy.ProxyServer;
+import dev.infertrace.proxy.ProxyRuntime;
 import dev.infertrace.proxy.Role;
 import dev.infertrace.proxy.cli.DurationConverter;
 import dev.infertrace.proxy.engine.EnginePhases;
@@ -226,18 +226,18 @@ public final class DemoCommand implements Callable<Integer> {
                 state,
                 timer);
         phases.set(engine);
-        running.add(0, engine);
-        // Closed before the matcher: the twin flushes its last spans while they can still match.
-        running.add(0, sim);
-        ProxyServer worker =
-            ProxyServer.start(
-                ProxyConfig.loopback(Role.WORKER, List.of(URI.create(sim.baseUrl()))),
-                workerSdk,
-                () -> 0,
-                () -> 0,
-                state,
-                engine);
+        ProxyRuntime worker =
+            ProxyRuntime.builder(
+                    ProxyConfig.loopback(Role.WORKER, List.of(URI.create(sim.baseUrl()))))
+                .openTelemetry(workerSdk)
+                .workerState(state)
+                .enginePhases(engine)
+                .start();
+        running.remove(state); // the runtime closes it, after the matcher
         running.add(0, worker);
+        // Closed before the worker runtime's matcher: the twin flushes its last spans while they
+        // can still match (the load has stopped by then, so no request is cut off).
+        running.add(0, sim);
         workers.add(URI.create(worker.baseUrl()));
         out.printf(
             "  sim-%d %s (DCGM :%d)  ←  worker-%d %s%n",
@@ -265,22 +265,20 @@ public final class DemoCommand implements Callable<Integer> {
               sdk("infertrace-epp", file, running),
               view);
       running.add(0, interposer);
-      ProxyServer ingress =
-          ProxyServer.start(
-              ProxyConfig.loopback(Role.INGRESS, workers).withSlos(slos),
-              sdk("infertrace-ingress", file, running),
-              () -> 0,
-              () -> 0,
-              null,
-              null,
-              new EppClient(
-                  new java.net.InetSocketAddress("127.0.0.1", interposer.port()),
-                  endpoints,
-                  EppClient.FailureMode.OPEN,
-                  Duration.ofSeconds(2)));
+      ProxyRuntime ingress =
+          ProxyRuntime.builder(
+                  ProxyConfig.loopback(Role.INGRESS, workers).toBuilder().slos(slos).build())
+              .openTelemetry(sdk("infertrace-ingress", file, running))
+              .eppClient(
+                  new EppClient(
+                      new java.net.InetSocketAddress("127.0.0.1", interposer.port()),
+                      endpoints,
+                      EppClient.FailureMode.OPEN,
+                      Duration.ofSeconds(2)))
+              .admin(admin)
+              .start();
       running.add(0, ingress);
       if (admin != null) {
-        running.add(0, dev.infertrace.proxy.admin.AdminServer.start(admin, ingress));
         out.printf(
             "  ingress /metrics on http://%s:%d/metrics%n", admin.getHostString(), admin.getPort());
       }

@@ -3,7 +3,7 @@ package dev.infertrace.testbed.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.infertrace.proxy.ProxyConfig;
-import dev.infertrace.proxy.ProxyServer;
+import dev.infertrace.proxy.ProxyRuntime;
 import dev.infertrace.proxy.Role;
 import dev.infertrace.proxy.engine.EnginePhases;
 import dev.infertrace.proxy.otlp.OtlpReceiver;
@@ -81,14 +81,12 @@ class EnginePhasesTest {
                           "http://127.0.0.1:" + receiver.grpcPort(),
                           "grpc",
                           Duration.ofMillis(50)));
-          ProxyServer worker =
-              ProxyServer.start(
-                  ProxyConfig.loopback(Role.WORKER, List.of(URI.create(vllm.baseUrl()))),
-                  sdk,
-                  () -> 0,
-                  () -> 0,
-                  null,
-                  engine)) {
+          ProxyRuntime worker =
+              ProxyRuntime.builder(
+                      ProxyConfig.loopback(Role.WORKER, List.of(URI.create(vllm.baseUrl()))))
+                  .openTelemetry(sdk)
+                  .enginePhases(engine)
+                  .start()) {
         chat(worker.baseUrl(), "exact-1");
 
         List<ReceivedSpan> spans =
@@ -162,14 +160,12 @@ class EnginePhasesTest {
               1000,
               null,
               timer);
-      try (ProxyServer worker =
-          ProxyServer.start(
-              ProxyConfig.loopback(Role.WORKER, List.of(URI.create(stack.sim.baseUrl()))),
-              sdk,
-              () -> 0,
-              () -> 0,
-              null,
-              engine)) {
+      try (ProxyRuntime worker =
+          ProxyRuntime.builder(
+                  ProxyConfig.loopback(Role.WORKER, List.of(URI.create(stack.sim.baseUrl()))))
+              .openTelemetry(sdk)
+              .enginePhases(engine)
+              .start()) {
         chat(worker.baseUrl(), "fallback-1");
 
         List<ReceivedSpan> phases =

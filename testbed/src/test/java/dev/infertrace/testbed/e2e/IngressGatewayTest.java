@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import dev.infertrace.proxy.ProxyConfig;
+import dev.infertrace.proxy.ProxyRuntime;
 import dev.infertrace.proxy.ProxyServer;
 import dev.infertrace.proxy.Role;
 import dev.infertrace.proxy.epp.Endpoint;
@@ -194,6 +195,7 @@ class IngressGatewayTest {
     final TracedStack stack;
     final ScriptedEpp script = new ScriptedEpp();
     final Server eppServer;
+    final ProxyRuntime runtime;
     final ProxyServer ingress;
 
     Gateway(SimConfig twin, EppClient.FailureMode mode, Duration timeout, boolean eppUp)
@@ -216,20 +218,18 @@ class IngressGatewayTest {
               List.of(new Endpoint("w0", "127.0.0.1", stack.worker.address().getPort())),
               mode,
               timeout);
-      ingress =
-          ProxyServer.start(
-              ProxyConfig.loopback(Role.INGRESS, List.of(URI.create("http://" + worker))),
-              stack.sdk("infertrace-gateway"),
-              () -> 0,
-              () -> 0,
-              null,
-              null,
-              client);
+      runtime =
+          ProxyRuntime.builder(
+                  ProxyConfig.loopback(Role.INGRESS, List.of(URI.create("http://" + worker))))
+              .openTelemetry(stack.sdk("infertrace-gateway"))
+              .eppClient(client)
+              .start();
+      ingress = runtime.server();
     }
 
     @Override
     public void close() {
-      ingress.close();
+      runtime.close();
       eppServer.shutdownNow();
       stack.close();
     }
@@ -480,21 +480,19 @@ class IngressGatewayTest {
                   new InetSocketAddress("127.0.0.1", epp.port()),
                   stack.sdk("infertrace-epp"),
                   view);
-          ProxyServer gateway =
-              ProxyServer.start(
-                  ProxyConfig.loopback(Role.INGRESS, List.of(URI.create("http://unused:1"))),
-                  stack.sdk("infertrace-gateway"),
-                  () -> 0,
-                  () -> 0,
-                  null,
-                  null,
-                  new EppClient(
-                      new InetSocketAddress("127.0.0.1", interposer.port()),
-                      endpoints,
-                      EppClient.FailureMode.CLOSED,
-                      Duration.ofSeconds(2)))) {
+          ProxyRuntime gateway =
+              ProxyRuntime.builder(
+                      ProxyConfig.loopback(Role.INGRESS, List.of(URI.create("http://unused:1"))))
+                  .openTelemetry(stack.sdk("infertrace-gateway"))
+                  .eppClient(
+                      new EppClient(
+                          new InetSocketAddress("127.0.0.1", interposer.port()),
+                          endpoints,
+                          EppClient.FailureMode.CLOSED,
+                          Duration.ofSeconds(2)))
+                  .start()) {
         Thread.sleep(300); // the EPP and the view scrape the twins every 50 ms
-        HttpResponse<String> r = chat(gateway, "m", true);
+        HttpResponse<String> r = chat(gateway.server(), "m", true);
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         ReceivedSpan ext =
             stack.sink.awaitSpans(s -> s.name().equals(EPP_SPAN), 1, Duration.ofSeconds(10)).get(0);

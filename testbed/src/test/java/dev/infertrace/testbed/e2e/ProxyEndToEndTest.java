@@ -180,13 +180,16 @@ class ProxyEndToEndTest {
       }
       ProxyConfig refused =
           ProxyConfig.loopback(Role.INGRESS, List.of(URI.create("http://127.0.0.1:" + closed)));
-      try (var proxy = dev.infertrace.proxy.ProxyServer.start(refused, stack.sdk("refused"))) {
+      try (var proxy =
+          dev.infertrace.proxy.ProxyRuntime.builder(refused)
+              .openTelemetry(stack.sdk("refused"))
+              .start()) {
         HttpResponse<String> r =
             chat(proxy.baseUrl(), "{\"model\":\"m\",\"messages\":[]}", Map.of());
         assertThat(r.statusCode()).isEqualTo(502);
         assertThat(JSON.readTree(r.body()).at("/error/type").asText())
             .isEqualTo("upstream_unavailable");
-        assertThat(proxy.stats().upstreamUnavailable()).isEqualTo(1);
+        assertThat(proxy.server().stats().upstreamUnavailable()).isEqualTo(1);
       }
       ReceivedSpan failed =
           stack
@@ -201,9 +204,12 @@ class ProxyEndToEndTest {
 
       ProxyConfig base =
           ProxyConfig.loopback(Role.INGRESS, List.of(URI.create(stack.worker.baseUrl())));
-      ProxyConfig impatient = base.withTimeouts(Duration.ofMillis(300), base.requestTimeout());
+      ProxyConfig impatient = base.toBuilder().responseTimeout(Duration.ofMillis(300)).build();
       stack.sim.faults().add(FaultSpec.parse("stall:durationSeconds=2"));
-      try (var proxy = dev.infertrace.proxy.ProxyServer.start(impatient, stack.sdk("impatient"))) {
+      try (var proxy =
+          dev.infertrace.proxy.ProxyRuntime.builder(impatient)
+              .openTelemetry(stack.sdk("impatient"))
+              .start()) {
         HttpResponse<String> r =
             chat(
                 proxy.baseUrl(),
@@ -282,8 +288,11 @@ class ProxyEndToEndTest {
       }
       ProxyConfig base =
           ProxyConfig.loopback(Role.INGRESS, List.of(URI.create(stack.worker.baseUrl())));
-      ProxyConfig strict = base.withTimeouts(base.responseTimeout(), Duration.ofMillis(300));
-      try (var proxy = dev.infertrace.proxy.ProxyServer.start(strict, stack.sdk("strict"));
+      ProxyConfig strict = base.toBuilder().requestTimeout(Duration.ofMillis(300)).build();
+      try (var proxy =
+              dev.infertrace.proxy.ProxyRuntime.builder(strict)
+                  .openTelemetry(stack.sdk("strict"))
+                  .start();
           Socket socket = new Socket("127.0.0.1", proxy.address().getPort())) {
         socket.setSoTimeout(5000);
         socket
@@ -293,7 +302,7 @@ class ProxyEndToEndTest {
                     .getBytes(StandardCharsets.US_ASCII));
         String head = new String(socket.getInputStream().readNBytes(12), StandardCharsets.US_ASCII);
         assertThat(head).isEqualTo("HTTP/1.1 408");
-        assertThat(proxy.stats().requestTimeouts()).isEqualTo(1);
+        assertThat(proxy.server().stats().requestTimeouts()).isEqualTo(1);
       }
     }
   }
@@ -325,8 +334,9 @@ class ProxyEndToEndTest {
       ProxyConfig config =
           ProxyConfig.loopback(Role.INGRESS, List.of(URI.create(stack.worker.baseUrl())));
       try (var proxy =
-          dev.infertrace.proxy.ProxyServer.start(
-              config, deadSdk, counting::exported, counting::failed)) {
+          dev.infertrace.proxy.ProxyRuntime.builder(config)
+              .telemetry(new dev.infertrace.proxy.ProxyTelemetry.Telemetry(deadSdk, counting))
+              .start()) {
         for (int i = 0; i < 20; i++) {
           HttpResponse<String> r =
               chat(
@@ -340,7 +350,8 @@ class ProxyEndToEndTest {
         while (counting.failed() == 0 && System.nanoTime() < deadline) {
           Thread.sleep(20);
         }
-        var page = dev.infertrace.core.metrics.PrometheusText.parse(proxy.metrics().render());
+        var page =
+            dev.infertrace.core.metrics.PrometheusText.parse(proxy.server().metrics().render());
         assertThat(page.value("infertrace_spans_total", "outcome", "dropped"))
             .as("the dropped-span counter rises")
             .isPositive();
@@ -354,12 +365,15 @@ class ProxyEndToEndTest {
   @Test
   void slosAreJudgedPerRequestAndTheAdminEndpointCountsThemWithExemplars() throws Exception {
     ProxyConfig withSlo =
-        ProxyConfig.loopback(Role.INGRESS, List.of(URI.create("http://unused:1")))
-            .withSlos(Map.of("m", new dev.infertrace.core.slo.SloTarget(10.0, 10.0)));
+        ProxyConfig.loopback(Role.INGRESS, List.of(URI.create("http://unused:1"))).toBuilder()
+            .slos(Map.of("m", new dev.infertrace.core.slo.SloTarget(10.0, 10.0)))
+            .build();
     try (TracedStack stack = new TracedStack(twin(), withSlo);
         var admin =
             dev.infertrace.proxy.admin.AdminServer.start(
-                new InetSocketAddress("127.0.0.1", 0), stack.ingress)) {
+                new InetSocketAddress("127.0.0.1", 0),
+                stack.ingress.metrics()::render,
+                stack.ingress::isOpen)) {
       String body =
           "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"max_tokens\":4,\"stream\":true}";
       assertThat(chat(stack.ingress.baseUrl(), body, Map.of()).statusCode()).isEqualTo(200);
@@ -427,20 +441,11 @@ class ProxyEndToEndTest {
     try (TracedStack stack = new TracedStack(twin())) {
       ProxyConfig base =
           ProxyConfig.loopback(Role.WORKER, List.of(URI.create(stack.sim.baseUrl())));
-      ProxyConfig tiny =
-          new ProxyConfig(
-              Role.WORKER,
-              base.listen(),
-              base.upstreams(),
-              64,
-              base.connectTimeout(),
-              base.responseTimeout(),
-              base.requestTimeout(),
-              base.idleTimeout(),
-              base.maxHeaderBytes(),
-              1,
-              Map.of());
-      try (var proxy = dev.infertrace.proxy.ProxyServer.start(tiny, stack.sdk("tiny"))) {
+      ProxyConfig tiny = base.toBuilder().sniffLimitBytes(64).build();
+      try (var proxy =
+          dev.infertrace.proxy.ProxyRuntime.builder(tiny)
+              .openTelemetry(stack.sdk("tiny"))
+              .start()) {
         String big =
             "{\"model\":\"m\",\"max_tokens\":3,\"messages\":[{\"role\":\"user\",\"content\":\""
                 + "word ".repeat(2000)

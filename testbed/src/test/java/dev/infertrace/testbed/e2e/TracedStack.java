@@ -1,6 +1,7 @@
 package dev.infertrace.testbed.e2e;
 
 import dev.infertrace.proxy.ProxyConfig;
+import dev.infertrace.proxy.ProxyRuntime;
 import dev.infertrace.proxy.ProxyServer;
 import dev.infertrace.proxy.Role;
 import dev.infertrace.testbed.otlp.OtlpSink;
@@ -28,18 +29,25 @@ public final class TracedStack implements AutoCloseable {
   public final ProxyServer worker;
   public final ProxyServer ingress;
   private final List<OpenTelemetrySdk> sdks = new ArrayList<>();
+  private final ProxyRuntime workerRuntime;
+  private final ProxyRuntime ingressRuntime;
 
   public TracedStack(SimConfig simConfig, ProxyConfig ingressTemplate) throws Exception {
     sink = OtlpSink.start();
     sim = Sim.start(simConfig);
-    worker =
-        ProxyServer.start(
-            ProxyConfig.loopback(Role.WORKER, List.of(URI.create(sim.baseUrl()))),
-            sdk("infertrace-worker"));
-    ingress =
-        ProxyServer.start(
-            ingressTemplate.withUpstreams(List.of(URI.create(worker.baseUrl()))),
-            sdk("infertrace-ingress"));
+    workerRuntime =
+        ProxyRuntime.builder(ProxyConfig.loopback(Role.WORKER, List.of(URI.create(sim.baseUrl()))))
+            .openTelemetry(sdk("infertrace-worker"))
+            .start();
+    worker = workerRuntime.server();
+    ingressRuntime =
+        ProxyRuntime.builder(
+                ingressTemplate.toBuilder()
+                    .upstreams(List.of(URI.create(worker.baseUrl())))
+                    .build())
+            .openTelemetry(sdk("infertrace-ingress"))
+            .start();
+    ingress = ingressRuntime.server();
   }
 
   public TracedStack(SimConfig simConfig) throws Exception {
@@ -68,8 +76,8 @@ public final class TracedStack implements AutoCloseable {
 
   @Override
   public void close() {
-    ingress.close();
-    worker.close();
+    ingressRuntime.close();
+    workerRuntime.close();
     sdks.forEach(OpenTelemetrySdk::close);
     sim.close();
     sink.close();

@@ -3,7 +3,7 @@ package dev.infertrace.testbed.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.infertrace.proxy.ProxyConfig;
-import dev.infertrace.proxy.ProxyServer;
+import dev.infertrace.proxy.ProxyRuntime;
 import dev.infertrace.proxy.Role;
 import io.opentelemetry.api.OpenTelemetry;
 import java.io.BufferedReader;
@@ -38,7 +38,8 @@ class UpstreamPoolTest {
       ProxyConfig cfg =
           ProxyConfig.loopback(
               Role.WORKER, List.of(URI.create("http://127.0.0.1:" + upstream.getLocalPort())));
-      try (ProxyServer proxy = ProxyServer.start(cfg, OpenTelemetry.noop())) {
+      try (ProxyRuntime proxy =
+          ProxyRuntime.builder(cfg).openTelemetry(OpenTelemetry.noop()).start()) {
         HttpResponse<String> r =
             HttpClient.newHttpClient()
                 .send(

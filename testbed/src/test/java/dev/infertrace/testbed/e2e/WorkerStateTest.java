@@ -3,7 +3,7 @@ package dev.infertrace.testbed.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.infertrace.proxy.ProxyConfig;
-import dev.infertrace.proxy.ProxyServer;
+import dev.infertrace.proxy.ProxyRuntime;
 import dev.infertrace.proxy.Role;
 import dev.infertrace.proxy.state.WorkerState;
 import dev.infertrace.testbed.otlp.ReceivedSpan;
@@ -55,13 +55,12 @@ class WorkerStateTest {
                 null,
                 null,
                 Set.of());
-        ProxyServer worker =
-            ProxyServer.start(
-                ProxyConfig.loopback(Role.WORKER, List.of(URI.create(stack.sim.baseUrl()))),
-                stack.sdk("stateful"),
-                () -> 0,
-                () -> 0,
-                state)) {
+        ProxyRuntime worker =
+            ProxyRuntime.builder(
+                    ProxyConfig.loopback(Role.WORKER, List.of(URI.create(stack.sim.baseUrl()))))
+                .openTelemetry(stack.sdk("stateful"))
+                .workerState(state)
+                .start()) {
       stack.sim.faults().add(FaultSpec.parse("thermal-throttle:smClockMhz=990"));
       Thread.sleep(300); // a few DCGM samples with the throttle in force
 
@@ -110,13 +109,12 @@ class WorkerStateTest {
                 null,
                 null,
                 Set.of());
-        ProxyServer worker =
-            ProxyServer.start(
-                ProxyConfig.loopback(Role.WORKER, List.of(URI.create(stack.sim.baseUrl()))),
-                stack.sdk("blind"),
-                () -> 0,
-                () -> 0,
-                state)) {
+        ProxyRuntime worker =
+            ProxyRuntime.builder(
+                    ProxyConfig.loopback(Role.WORKER, List.of(URI.create(stack.sim.baseUrl()))))
+                .openTelemetry(stack.sdk("blind"))
+                .workerState(state)
+                .start()) {
       Thread.sleep(200);
 
       assertThat(stream(worker.baseUrl())).isEqualTo(200);
@@ -162,13 +160,12 @@ class WorkerStateTest {
                   null,
                   null,
                   Set.of());
-          ProxyServer worker =
-              ProxyServer.start(
-                  ProxyConfig.loopback(Role.WORKER, List.of(URI.create(stack.sim.baseUrl()))),
-                  stack.sdk("noisy"),
-                  () -> 0,
-                  () -> 0,
-                  state)) {
+          ProxyRuntime worker =
+              ProxyRuntime.builder(
+                      ProxyConfig.loopback(Role.WORKER, List.of(URI.create(stack.sim.baseUrl()))))
+                  .openTelemetry(stack.sdk("noisy"))
+                  .workerState(state)
+                  .start()) {
         Thread.sleep(400);
         stack.sim.faults().clear();
 

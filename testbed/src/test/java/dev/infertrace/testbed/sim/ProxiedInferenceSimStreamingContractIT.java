@@ -1,7 +1,7 @@
 package dev.infertrace.testbed.sim;
 
 import dev.infertrace.proxy.ProxyConfig;
-import dev.infertrace.proxy.ProxyServer;
+import dev.infertrace.proxy.ProxyRuntime;
 import dev.infertrace.proxy.Role;
 import dev.infertrace.testbed.junit.FreePorts;
 import dev.infertrace.testbed.junit.PeerProcesses;
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.BeforeEach;
  */
 @RequiresPeers(Peer.INFERENCE_SIM)
 class ProxiedInferenceSimStreamingContractIT extends StreamingClientContract {
-  private ProxyServer worker;
+  private ProxyRuntime worker;
   private OpenTelemetrySdk sdk;
 
   @BeforeEach
@@ -44,7 +44,10 @@ class ProxiedInferenceSimStreamingContractIT extends StreamingClientContract {
             .setTracerProvider(SdkTracerProvider.builder().build())
             .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
             .build();
-    worker = ProxyServer.start(ProxyConfig.loopback(Role.WORKER, List.of(URI.create(sim))), sdk);
+    worker =
+        ProxyRuntime.builder(ProxyConfig.loopback(Role.WORKER, List.of(URI.create(sim))))
+            .openTelemetry(sdk)
+            .start();
   }
 
   @AfterEach
