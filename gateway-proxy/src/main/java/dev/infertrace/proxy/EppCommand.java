@@ -2,8 +2,8 @@ package dev.infertrace.proxy;
 
 import dev.infertrace.proxy.cli.AddressConverter;
 import dev.infertrace.proxy.cli.AdminOptions;
-import dev.infertrace.proxy.cli.ProxyDefaults;
 import dev.infertrace.proxy.cli.TelemetryOptions;
+import dev.infertrace.proxy.config.ProxyDefaults;
 import dev.infertrace.proxy.epp.Endpoint;
 import dev.infertrace.proxy.epp.EndpointView;
 import java.io.IOException;

@@ -1,6 +1,8 @@
 package dev.infertrace.proxy;
 
 import dev.infertrace.proxy.cli.ProxyOptions;
+import dev.infertrace.proxy.config.ProxyConfig;
+import dev.infertrace.proxy.config.Role;
 import dev.infertrace.proxy.http.Transport;
 import java.net.InetSocketAddress;
 import java.net.URI;

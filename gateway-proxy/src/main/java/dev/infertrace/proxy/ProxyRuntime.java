@@ -3,6 +3,7 @@ package dev.infertrace.proxy;
 import static java.util.Objects.requireNonNull;
 
 import dev.infertrace.proxy.admin.AdminServer;
+import dev.infertrace.proxy.config.ProxyConfig;
 import dev.infertrace.proxy.engine.EnginePhases;
 import dev.infertrace.proxy.epp.EppClient;
 import dev.infertrace.proxy.otlp.OtlpReceiver;

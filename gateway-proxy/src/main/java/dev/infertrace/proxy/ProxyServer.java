@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.infertrace.proxy.admin.ProxyMetrics;
 import dev.infertrace.proxy.admin.ProxyStats;
+import dev.infertrace.proxy.config.ProxyConfig;
 import dev.infertrace.proxy.engine.EnginePhases;
 import dev.infertrace.proxy.epp.EppClient;
 import dev.infertrace.proxy.http.ProxyContext;

@@ -1,5 +1,6 @@
 package dev.infertrace.proxy;
 
+import dev.infertrace.proxy.config.Role;
 import dev.infertrace.proxy.export.CountingSpanExporter;
 import dev.infertrace.proxy.export.OtlpJsonFileExporter;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.infertrace.core.slo.SloTarget;
-import dev.infertrace.proxy.cli.ProxyDefaults;
 import dev.infertrace.proxy.cli.ProxyOptions;
+import dev.infertrace.proxy.config.ProxyDefaults;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;

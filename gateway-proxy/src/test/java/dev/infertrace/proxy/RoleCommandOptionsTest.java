@@ -3,8 +3,10 @@ package dev.infertrace.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.infertrace.proxy.cli.DurationConverter;
-import dev.infertrace.proxy.cli.ProxyDefaults;
 import dev.infertrace.proxy.cli.ProxyOptions;
+import dev.infertrace.proxy.config.ProxyConfig;
+import dev.infertrace.proxy.config.ProxyDefaults;
+import dev.infertrace.proxy.config.Role;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;

@@ -1,6 +1,7 @@
 package dev.infertrace.proxy.cli;
 
 import dev.infertrace.core.slo.SloTarget;
+import dev.infertrace.proxy.config.ProxyDefaults;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;

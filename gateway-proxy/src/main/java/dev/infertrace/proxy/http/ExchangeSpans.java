@@ -8,7 +8,7 @@ import dev.infertrace.core.slo.SloTarget;
 import dev.infertrace.core.stream.Latencies;
 import dev.infertrace.core.stream.ResponseAttributes;
 import dev.infertrace.core.stream.StreamSummary;
-import dev.infertrace.proxy.Role;
+import dev.infertrace.proxy.config.Role;
 import dev.infertrace.proxy.engine.EnginePhases;
 import dev.infertrace.proxy.engine.PhaseSpans;
 import dev.infertrace.proxy.state.WorkerState;

@@ -1,8 +1,8 @@
 package dev.infertrace.proxy.http;
 
-import dev.infertrace.proxy.ProxyConfig;
 import dev.infertrace.proxy.admin.ProxyMetrics;
 import dev.infertrace.proxy.admin.ProxyStats;
+import dev.infertrace.proxy.config.ProxyConfig;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Tracer;
 import java.net.URI;

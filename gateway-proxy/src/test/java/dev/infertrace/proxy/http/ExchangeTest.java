@@ -2,10 +2,10 @@ package dev.infertrace.proxy.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.infertrace.proxy.ProxyConfig;
-import dev.infertrace.proxy.Role;
 import dev.infertrace.proxy.admin.ProxyMetrics;
 import dev.infertrace.proxy.admin.ProxyStats;
+import dev.infertrace.proxy.config.ProxyConfig;
+import dev.infertrace.proxy.config.Role;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;

@@ -2,9 +2,9 @@ package dev.infertrace.proxy.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.infertrace.proxy.ProxyConfig;
-import dev.infertrace.proxy.Role;
 import dev.infertrace.proxy.admin.ProxyStats;
+import dev.infertrace.proxy.config.ProxyConfig;
+import dev.infertrace.proxy.config.Role;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;

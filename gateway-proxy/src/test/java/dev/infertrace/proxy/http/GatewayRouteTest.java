@@ -2,8 +2,8 @@ package dev.infertrace.proxy.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.infertrace.proxy.Role;
 import dev.infertrace.proxy.admin.ProxyStats;
+import dev.infertrace.proxy.config.Role;
 import dev.infertrace.proxy.epp.Endpoint;
 import dev.infertrace.proxy.epp.EppClient;
 import dev.infertrace.proxy.epp.ExtProcStream;

@@ -1,9 +1,9 @@
 package dev.infertrace.testbed.demo;
 
-import dev.infertrace.proxy.ProxyConfig;
 import dev.infertrace.proxy.ProxyRuntime;
-import dev.infertrace.proxy.Role;
 import dev.infertrace.proxy.cli.DurationConverter;
+import dev.infertrace.proxy.config.ProxyConfig;
+import dev.infertrace.proxy.config.Role;
 import dev.infertrace.proxy.engine.EnginePhases;
 import dev.infertrace.proxy.epp.Endpoint;
 import dev.infertrace.proxy.epp.EndpointView;

@@ -2,9 +2,9 @@ package dev.infertrace.testbed.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.infertrace.proxy.ProxyConfig;
 import dev.infertrace.proxy.ProxyRuntime;
-import dev.infertrace.proxy.Role;
+import dev.infertrace.proxy.config.ProxyConfig;
+import dev.infertrace.proxy.config.Role;
 import dev.infertrace.proxy.engine.EnginePhases;
 import dev.infertrace.proxy.otlp.OtlpReceiver;
 import dev.infertrace.testbed.otlp.ReceivedSpan;

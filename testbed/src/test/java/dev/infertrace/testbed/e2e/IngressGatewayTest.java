@@ -3,10 +3,10 @@ package dev.infertrace.testbed.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
-import dev.infertrace.proxy.ProxyConfig;
 import dev.infertrace.proxy.ProxyRuntime;
 import dev.infertrace.proxy.ProxyServer;
-import dev.infertrace.proxy.Role;
+import dev.infertrace.proxy.config.ProxyConfig;
+import dev.infertrace.proxy.config.Role;
 import dev.infertrace.proxy.epp.Endpoint;
 import dev.infertrace.proxy.epp.EndpointView;
 import dev.infertrace.proxy.epp.EppClient;

@@ -1,9 +1,9 @@
 package dev.infertrace.testbed.e2e;
 
-import dev.infertrace.proxy.ProxyConfig;
 import dev.infertrace.proxy.ProxyRuntime;
 import dev.infertrace.proxy.ProxyServer;
-import dev.infertrace.proxy.Role;
+import dev.infertrace.proxy.config.ProxyConfig;
+import dev.infertrace.proxy.config.Role;
 import dev.infertrace.testbed.otlp.OtlpSink;
 import dev.infertrace.testbed.sim.Sim;
 import dev.infertrace.testbed.sim.SimConfig;

@@ -2,9 +2,9 @@ package dev.infertrace.testbed.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.infertrace.proxy.ProxyConfig;
 import dev.infertrace.proxy.ProxyRuntime;
-import dev.infertrace.proxy.Role;
+import dev.infertrace.proxy.config.ProxyConfig;
+import dev.infertrace.proxy.config.Role;
 import dev.infertrace.proxy.state.WorkerState;
 import dev.infertrace.testbed.otlp.ReceivedSpan;
 import dev.infertrace.testbed.sim.SimConfig;

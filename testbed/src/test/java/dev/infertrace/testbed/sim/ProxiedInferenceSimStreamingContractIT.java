@@ -1,8 +1,8 @@
 package dev.infertrace.testbed.sim;
 
-import dev.infertrace.proxy.ProxyConfig;
 import dev.infertrace.proxy.ProxyRuntime;
-import dev.infertrace.proxy.Role;
+import dev.infertrace.proxy.config.ProxyConfig;
+import dev.infertrace.proxy.config.Role;
 import dev.infertrace.testbed.junit.FreePorts;
 import dev.infertrace.testbed.junit.PeerProcesses;
 import dev.infertrace.testbed.junit.RequiresPeers;

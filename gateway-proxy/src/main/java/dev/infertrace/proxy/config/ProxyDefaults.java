@@ -1,4 +1,4 @@
-package dev.infertrace.proxy.cli;
+package dev.infertrace.proxy.config;
 
 /**
  * Every built-in default of the proxy commands, written once. They are strings because picocli

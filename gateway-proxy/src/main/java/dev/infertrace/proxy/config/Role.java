@@ -1,4 +1,4 @@
-package dev.infertrace.proxy;
+package dev.infertrace.proxy.config;
 
 /** Where a proxy instance sits, which decides the spans it makes. */
 public enum Role {

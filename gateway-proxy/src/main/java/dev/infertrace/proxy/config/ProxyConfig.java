@@ -1,10 +1,9 @@
-package dev.infertrace.proxy;
+package dev.infertrace.proxy.config;
 
 import static java.util.Objects.requireNonNull;
 
 import dev.infertrace.core.slo.SloTarget;
 import dev.infertrace.proxy.cli.DurationConverter;
-import dev.infertrace.proxy.cli.ProxyDefaults;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
