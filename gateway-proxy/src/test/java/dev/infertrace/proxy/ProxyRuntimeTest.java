@@ -7,11 +7,10 @@ import com.sun.net.httpserver.HttpServer;
 import dev.infertrace.proxy.config.ProxyConfig;
 import dev.infertrace.proxy.config.Role;
 import dev.infertrace.proxy.export.CountingSpanExporter;
+import dev.infertrace.proxy.testing.RecordingExporter;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.IOException;
@@ -26,7 +25,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -198,28 +196,5 @@ class ProxyRuntimeTest {
                     .build())
             .build();
     return new ProxyTelemetry.Telemetry(sdk, counting);
-  }
-
-  /** Keeps what it is given and whether it was shut down. */
-  private static final class RecordingExporter implements SpanExporter {
-    final List<SpanData> spans = new java.util.concurrent.CopyOnWriteArrayList<>();
-    volatile boolean shutdown;
-
-    @Override
-    public CompletableResultCode export(Collection<SpanData> batch) {
-      spans.addAll(batch);
-      return CompletableResultCode.ofSuccess();
-    }
-
-    @Override
-    public CompletableResultCode flush() {
-      return CompletableResultCode.ofSuccess();
-    }
-
-    @Override
-    public CompletableResultCode shutdown() {
-      shutdown = true;
-      return CompletableResultCode.ofSuccess();
-    }
   }
 }

@@ -9,6 +9,7 @@ import dev.infertrace.proxy.epp.EppClient;
 import dev.infertrace.proxy.epp.ExtProcStream;
 import dev.infertrace.proxy.failure.Failure;
 import dev.infertrace.proxy.failure.ProxyFailure;
+import dev.infertrace.proxy.testing.RecordingExporter;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -18,19 +19,15 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
-import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import javax.annotation.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -40,30 +37,12 @@ import org.junit.jupiter.api.Test;
  * ext_proc span: what the exchange is told to do, and how the routing span ends.
  */
 class GatewayRouteTest {
-  private final List<SpanData> exported = new CopyOnWriteArrayList<>();
+  private final RecordingExporter recorder = new RecordingExporter();
   private final OpenTelemetrySdk sdk =
       OpenTelemetrySdk.builder()
           .setTracerProvider(
               SdkTracerProvider.builder()
-                  .addSpanProcessor(
-                      SimpleSpanProcessor.create(
-                          new SpanExporter() {
-                            @Override
-                            public CompletableResultCode export(Collection<SpanData> spans) {
-                              exported.addAll(spans);
-                              return CompletableResultCode.ofSuccess();
-                            }
-
-                            @Override
-                            public CompletableResultCode flush() {
-                              return CompletableResultCode.ofSuccess();
-                            }
-
-                            @Override
-                            public CompletableResultCode shutdown() {
-                              return CompletableResultCode.ofSuccess();
-                            }
-                          }))
+                  .addSpanProcessor(SimpleSpanProcessor.create(recorder))
                   .build())
           .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
           .build();
@@ -125,7 +104,7 @@ class GatewayRouteTest {
   }
 
   private SpanData eppSpan() {
-    return exported.stream()
+    return recorder.spans.stream()
         .filter(s -> s.getName().equals(ExchangeSpans.EPP_SPAN))
         .findFirst()
         .orElseThrow();
