@@ -1,6 +1,8 @@
 package dev.infertrace.testbed.demo;
 
+import dev.infertrace.core.slo.SloTarget;
 import dev.infertrace.proxy.ProxyRuntime;
+import dev.infertrace.proxy.cli.AddressConverter;
 import dev.infertrace.proxy.cli.DurationConverter;
 import dev.infertrace.proxy.config.ProxyConfig;
 import dev.infertrace.proxy.config.Role;
@@ -20,6 +22,8 @@ import dev.infertrace.testbed.load.LoadStats;
 import dev.infertrace.testbed.load.ProgressLine;
 import dev.infertrace.testbed.sim.Sim;
 import dev.infertrace.testbed.sim.SimConfig;
+import dev.infertrace.testbed.sim.engine.EngineConfig;
+import dev.infertrace.testbed.sim.engine.StepTimeModel;
 import dev.infertrace.testbed.sim.fault.FaultSpec;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
@@ -29,18 +33,22 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.PrintWriter;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -114,9 +122,9 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--admin",
       paramLabel = "HOST:PORT",
-      converter = dev.infertrace.proxy.cli.AddressConverter.class,
+      converter = AddressConverter.class,
       description = "Serve the ingress's /metrics (OpenMetrics, exemplars) here, for Prometheus.")
-  private java.net.InetSocketAddress admin;
+  private InetSocketAddress admin;
 
   @Override
   public Integer call() throws Exception {
@@ -125,10 +133,10 @@ public final class DemoCommand implements Callable<Integer> {
           spec.commandLine(), "--concurrency must be >= 1 and --duration at least 3s");
     }
     PrintWriter out = spec.commandLine().getOut();
-    java.util.Map<String, dev.infertrace.core.slo.SloTarget> slos;
+    Map<String, SloTarget> slos;
     try {
-      var entry = dev.infertrace.core.slo.SloTarget.parse(slo);
-      slos = java.util.Map.of(entry.getKey(), entry.getValue());
+      var entry = SloTarget.parse(slo);
+      slos = Map.of(entry.getKey(), entry.getValue());
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), "--slo: " + e.getMessage());
     }
@@ -175,12 +183,11 @@ public final class DemoCommand implements Callable<Integer> {
       List<URI> workers = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
         // vLLM's own span goes to the worker's OTLP receiver: exact queue/prefill/decode phases.
-        java.util.concurrent.atomic.AtomicReference<EnginePhases> phases =
-            new java.util.concurrent.atomic.AtomicReference<>();
+        AtomicReference<EnginePhases> phases = new AtomicReference<>();
         OtlpReceiver receiver =
             OtlpReceiver.start(
-                new java.net.InetSocketAddress("127.0.0.1", 0),
-                new java.net.InetSocketAddress("127.0.0.1", 0),
+                new InetSocketAddress("127.0.0.1", 0),
+                new InetSocketAddress("127.0.0.1", 0),
                 (request, transport) -> {
                   EnginePhases p = phases.get();
                   if (p != null) {
@@ -194,15 +201,8 @@ public final class DemoCommand implements Callable<Integer> {
                 SimConfig.loopback("llama-3.1-8b")
                     // A small batch (4 sequences) so that 12 clients queue: llm.queue shows it.
                     .withEngine(
-                        new dev.infertrace.testbed.sim.engine.EngineConfig(
-                            4,
-                            8192,
-                            16,
-                            25_000,
-                            8192,
-                            true,
-                            1000,
-                            dev.infertrace.testbed.sim.engine.StepTimeModel.H100_8B))
+                        new EngineConfig(
+                            4, 8192, 16, 25_000, 8192, true, 1000, StepTimeModel.H100_8B))
                     .withTracing(
                         "http://127.0.0.1:" + receiver.grpcPort(), "grpc", Duration.ofMillis(200)));
         sims.add(sim);
@@ -246,14 +246,14 @@ public final class DemoCommand implements Callable<Integer> {
       // Routing: the ingress is the gateway; it asks the reference EPP (through the epp
       // interposer, which makes the llm.route span) which worker takes each request.
       List<Endpoint> endpoints = new ArrayList<>();
-      java.util.Map<String, URI> dcgm = new java.util.HashMap<>();
+      Map<String, URI> dcgm = new HashMap<>();
       for (int i = 0; i < workers.size(); i++) {
         endpoints.add(new Endpoint("worker-" + i, "127.0.0.1", workers.get(i).getPort()));
         dcgm.put(
             "worker-" + i,
             URI.create("http://127.0.0.1:" + sims.get(i).dcgmAddress().getPort() + "/metrics"));
       }
-      java.net.InetSocketAddress loopback = new java.net.InetSocketAddress("127.0.0.1", 0);
+      InetSocketAddress loopback = new InetSocketAddress("127.0.0.1", 0);
       RefEpp refEpp = RefEpp.start(loopback, endpoints, new Scorer(1, 1, 1), false);
       running.add(0, refEpp);
       EndpointView view = new EndpointView(endpoints, dcgm);
@@ -261,7 +261,7 @@ public final class DemoCommand implements Callable<Integer> {
       EppInterposer interposer =
           EppInterposer.start(
               loopback,
-              new java.net.InetSocketAddress("127.0.0.1", refEpp.port()),
+              new InetSocketAddress("127.0.0.1", refEpp.port()),
               sdk("infertrace-epp", file, running),
               view);
       running.add(0, interposer);
@@ -271,7 +271,7 @@ public final class DemoCommand implements Callable<Integer> {
               .openTelemetry(sdk("infertrace-ingress", file, running))
               .eppClient(
                   new EppClient(
-                      new java.net.InetSocketAddress("127.0.0.1", interposer.port()),
+                      new InetSocketAddress("127.0.0.1", interposer.port()),
                       endpoints,
                       EppClient.FailureMode.OPEN,
                       Duration.ofSeconds(2)))
