@@ -130,6 +130,12 @@ class ProxyRuntimeTest {
                   .build(),
               HttpResponse.BodyHandlers.ofString());
       assertThat(export.statusCode()).isEqualTo(200);
+      // The exact-phase matcher's counts are on the worker's /metrics.
+      assertThat(worker.server().metrics().render())
+          .contains(
+              "infertrace_engine_phases_total{source=\"engine\"} 0",
+              "infertrace_engine_phases_total{source=\"stream\"} 0",
+              "infertrace_engine_spans_relayed_total 0");
     }
     assertThat(exporter.spans).as("the worker's SERVER span, flushed on close").isNotEmpty();
     assertThat(exporter.shutdown).isTrue();

@@ -67,7 +67,8 @@ final class UpstreamLeg {
 
   /**
    * A pooled connection, at once, or a new one: {@code connected} runs on the event loop once the
-   * leg can send, {@code failed} when the connect fails. A leg closed meanwhile drops the new one.
+   * leg can send, {@code failed} when the connect fails. A leg closed meanwhile drops the new
+   * connection and reports nothing.
    */
   void open(Duration connectTimeout, Runnable connected, Consumer<Throwable> failed) {
     Channel pooled = pool.take(authority);
@@ -100,10 +101,10 @@ final class UpstreamLeg {
         .addListener(
             (ChannelFutureListener)
                 f -> {
-                  if (!f.isSuccess()) {
-                    failed.accept(f.cause());
-                  } else if (closed) {
+                  if (closed) { // the exchange ended meanwhile (the client went away)
                     f.channel().close();
+                  } else if (!f.isSuccess()) {
+                    failed.accept(f.cause());
                   } else {
                     attach(f.channel());
                     connected.run();
