@@ -14,7 +14,12 @@ import java.util.function.Predicate;
  * (the {@code UUID} label). The {@code Hostname}/{@code hostname} spelling does not matter.
  */
 public record DcgmSample(Map<String, Values> byUuid) {
-  /** One GPU. NaN where the exporter did not report a field. */
+  /**
+   * One GPU. NaN where the exporter did not report a field.
+   *
+   * @param maxSmClock the maximum supported SM clock, MHz
+   * @param clocksEventReasons NVML's clocks-event-reason bitmask ({@link ClocksEventReasons})
+   */
   public record Values(
       double gpuUtil,
       double smClock,
@@ -22,7 +27,9 @@ public record DcgmSample(Map<String, Values> byUuid) {
       double gpuTemp,
       double fbUsedBytes,
       double tensorActive,
-      double xid) {}
+      double xid,
+      double maxSmClock,
+      double clocksEventReasons) {}
 
   /**
    * The GPUs of {@code page} that belong to this worker: those with {@code pod}/{@code namespace}
@@ -35,7 +42,9 @@ public record DcgmSample(Map<String, Values> byUuid) {
    * with the worker's {@code --dcgm-field NEW=OLD}.
    */
   public static final Map<String, String> DEFAULT_ALIASES =
-      Map.of(Dcgm.GPU_UTIL_RATIO, Dcgm.GPU_UTIL);
+      Map.of(
+          Dcgm.GPU_UTIL_RATIO, Dcgm.GPU_UTIL,
+          Dcgm.CLOCK_THROTTLE_REASONS, Dcgm.CLOCKS_EVENT_REASONS);
 
   public static DcgmSample of(Exposition page, String pod, String namespace, Set<String> uuids) {
     return of(page, pod, namespace, uuids, DEFAULT_ALIASES);
@@ -72,9 +81,12 @@ public record DcgmSample(Map<String, Values> byUuid) {
     }
     Map<String, Values> out = new LinkedHashMap<>();
     values.forEach(
-        (uuid, v) -> out.put(uuid, new Values(v[0], v[1], v[2], v[3], v[4], v[5], v[6])));
+        (uuid, v) ->
+            out.put(uuid, new Values(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8])));
     return new DcgmSample(out);
   }
+
+  private static final int FIELDS = 9;
 
   private static int field(String name) {
     return switch (name) {
@@ -85,6 +97,8 @@ public record DcgmSample(Map<String, Values> byUuid) {
       case Dcgm.FB_USED -> 4;
       case Dcgm.PIPE_TENSOR_ACTIVE -> 5;
       case Dcgm.XID_ERRORS -> 6;
+      case Dcgm.MAX_SM_CLOCK -> 7;
+      case Dcgm.CLOCKS_EVENT_REASONS -> 8;
       default -> -1;
     };
   }
@@ -98,7 +112,7 @@ public record DcgmSample(Map<String, Values> byUuid) {
   }
 
   private static double[] nan() {
-    double[] v = new double[7];
+    double[] v = new double[FIELDS];
     java.util.Arrays.fill(v, Double.NaN);
     return v;
   }

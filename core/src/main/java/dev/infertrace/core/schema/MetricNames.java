@@ -87,5 +87,23 @@ public final class MetricNames {
 
     /** The last XID error. */
     public static final String XID_ERRORS = "DCGM_FI_DEV_XID_ERRORS";
+
+    /** Maximum supported SM clock, MHz (field 113; off by default in dcgm-exporter). */
+    public static final String MAX_SM_CLOCK = "DCGM_FI_DEV_MAX_SM_CLOCK";
+
+    /**
+     * Why the clocks are below their maximum: NVML's clocks-event-reason bitmask (field 112),
+     * printed as a float; off by default in dcgm-exporter.
+     */
+    public static final String CLOCKS_EVENT_REASONS = "DCGM_FI_DEV_CLOCKS_EVENT_REASONS";
+
+    /** {@link #CLOCKS_EVENT_REASONS} under its name before DCGM 3.3. */
+    public static final String CLOCK_THROTTLE_REASONS = "DCGM_FI_DEV_CLOCK_THROTTLE_REASONS";
+
+    /** Time throttled by thermal limits, ns (counter; off by default in dcgm-exporter). */
+    public static final String THERMAL_VIOLATION = "DCGM_FI_DEV_THERMAL_VIOLATION";
+
+    /** Time throttled by power limits, ns (counter; off by default in dcgm-exporter). */
+    public static final String POWER_VIOLATION = "DCGM_FI_DEV_POWER_VIOLATION";
   }
 }
