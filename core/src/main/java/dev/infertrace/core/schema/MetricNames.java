@@ -58,6 +58,9 @@ public final class MetricNames {
 
     /** The name of {@link #KV_CACHE_USAGE_PERC} before vLLM 0.9. */
     public static final String GPU_CACHE_USAGE_PERC = "vllm:gpu_cache_usage_perc";
+
+    /** Preemptions so far (counter; its sample is named with {@code _total}). */
+    public static final String NUM_PREEMPTIONS_TOTAL = "vllm:num_preemptions_total";
   }
 
   /** Fields read from the DCGM exporter, in its units (converted in {@code DcgmSample}). */

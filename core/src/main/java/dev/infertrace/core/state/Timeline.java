@@ -88,4 +88,46 @@ public final class Timeline<T> {
     }
     return n == 0 ? null : new Stats(min, sum / n, max, n);
   }
+
+  /**
+   * The samples in {@code [from, to]} plus the one in force at {@code from}, oldest first (a
+   * phase's window as {@link #over} sees it).
+   */
+  @SuppressWarnings("unchecked")
+  public synchronized java.util.List<Sample<T>> window(long from, long to) {
+    java.util.ArrayDeque<Sample<T>> out = new java.util.ArrayDeque<>();
+    for (int k = 1; k <= size; k++) {
+      int i = Math.floorMod(next - k, ring.length);
+      if (times[i] > to) {
+        continue;
+      }
+      out.addFirst(new Sample<>(times[i], (T) ring[i]));
+      if (times[i] <= from) {
+        break; // the state in force when the window opened
+      }
+    }
+    return java.util.List.copyOf(out);
+  }
+
+  /**
+   * When the newest run of samples that satisfy {@code p}, up to {@code at}, began: the time of its
+   * oldest sample still held (epoch nanoseconds), or -1 when no sample up to {@code at} satisfies
+   * it. Tells when a state first showed (an XID, a fault) relative to a span.
+   */
+  @SuppressWarnings("unchecked")
+  public synchronized long runStart(long at, java.util.function.Predicate<T> p) {
+    long start = -1;
+    for (int k = 1; k <= size; k++) {
+      int i = Math.floorMod(next - k, ring.length);
+      if (times[i] > at) {
+        continue;
+      }
+      if (p.test((T) ring[i])) {
+        start = times[i];
+      } else if (start >= 0) {
+        break;
+      }
+    }
+    return start;
+  }
 }

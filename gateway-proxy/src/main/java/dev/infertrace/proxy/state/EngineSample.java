@@ -5,8 +5,17 @@ import dev.infertrace.core.metrics.MetricSample;
 import dev.infertrace.core.schema.MetricNames.Vllm;
 import javax.annotation.Nullable;
 
-/** vLLM's engine gauges at one scrape (summed over engines when there are several). */
-public record EngineSample(double waiting, double running, double kvCacheUsage) {
+/**
+ * vLLM's engine gauges at one scrape (summed over engines when there are several), and its
+ * preemption counter (NaN where the page has none).
+ */
+public record EngineSample(
+    double waiting, double running, double kvCacheUsage, double preemptions) {
+
+  /** The gauges alone. */
+  public EngineSample(double waiting, double running, double kvCacheUsage) {
+    this(waiting, running, kvCacheUsage, Double.NaN);
+  }
 
   /** The gauges of a vLLM /metrics page, or null when it has none of them. */
   @Nullable
@@ -20,7 +29,7 @@ public record EngineSample(double waiting, double running, double kvCacheUsage) 
     if (Double.isNaN(waiting) && Double.isNaN(running) && Double.isNaN(kv)) {
       return null;
     }
-    return new EngineSample(waiting, running, kv);
+    return new EngineSample(waiting, running, kv, sum(page, Vllm.NUM_PREEMPTIONS_TOTAL));
   }
 
   private static double sum(Exposition page, String name) {

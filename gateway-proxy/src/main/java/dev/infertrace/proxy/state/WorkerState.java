@@ -1,5 +1,6 @@
 package dev.infertrace.proxy.state;
 
+import dev.infertrace.core.gpu.ClocksEventReasons;
 import dev.infertrace.core.gpu.DcgmSample;
 import dev.infertrace.core.gpu.GpuAggregate;
 import dev.infertrace.core.gpu.GpuAggregate.Reduce;
@@ -30,6 +31,8 @@ public final class WorkerState implements AutoCloseable {
   private static final int CAPACITY = 4096;
   private static final AttributeKey<List<String>> HW_ID =
       AttributeKey.stringArrayKey(HwAttributes.ID);
+  private static final AttributeKey<List<String>> REASONS =
+      AttributeKey.stringArrayKey(DcgmAttributes.CLOCKS_EVENT_REASONS);
 
   private final Timeline<EngineSample> engine = new Timeline<>(CAPACITY);
   private final Timeline<DcgmSample> gpus = new Timeline<>(CAPACITY);
@@ -127,11 +130,16 @@ public final class WorkerState implements AutoCloseable {
     }
   }
 
-  /** On a phase span: vLLM's gauges at its start, the GPUs' state over its window. */
+  /**
+   * On a phase span: the engine's and the GPUs' state over its window — the highest and the mean of
+   * the queue, the batch and KV use, the preemptions during it; the GPUs' clocks against their
+   * maximum with the reasons they were held down, and an XID only when it showed around the window.
+   */
   public void onPhase(Span span, long from, long to) {
-    Timeline.Sample<EngineSample> e = engine.at(from);
-    if (e != null && from - e.epochNanos() <= engineStaleNanos) {
-      engineAttributes(span, e.value(), from - e.epochNanos());
+    Timeline.Sample<EngineSample> e = engine.at(to);
+    if (e != null && to - e.epochNanos() <= engineStaleNanos) {
+      engineWindow(span, from, to);
+      span.setAttribute(VllmAttributes.SAMPLE_AGE, (to - e.epochNanos()) / 1e9);
     }
     Timeline.Sample<DcgmSample> latest = gpus.at(to);
     if (latest == null || to - latest.epochNanos() > gpuStaleNanos) {
@@ -145,11 +153,71 @@ public final class WorkerState implements AutoCloseable {
     gpu(span, from, to, DcgmAttributes.GPU_UTIL, DcgmSample.Values::gpuUtil, Reduce.AVG);
     gpu(span, from, to, DcgmAttributes.SM_CLOCK, DcgmSample.Values::smClock, Reduce.MIN);
     gpu(span, from, to, DcgmAttributes.SM_CLOCK_MAX, DcgmSample.Values::smClock, Reduce.MAX);
+    gpu(span, from, to, DcgmAttributes.SM_CLOCK_LIMIT, DcgmSample.Values::maxSmClock, Reduce.MIN);
     gpu(span, from, to, DcgmAttributes.POWER_USAGE, DcgmSample.Values::powerUsage, Reduce.AVG);
     gpu(span, from, to, DcgmAttributes.GPU_TEMP, DcgmSample.Values::gpuTemp, Reduce.MAX);
     gpu(span, from, to, DcgmAttributes.FB_USED, DcgmSample.Values::fbUsedBytes, Reduce.MAX);
     gpu(span, from, to, DcgmAttributes.TENSOR_ACTIVE, DcgmSample.Values::tensorActive, Reduce.AVG);
-    gpu(span, from, to, DcgmAttributes.XID_ERRORS, DcgmSample.Values::xid, Reduce.MAX);
+    clockReasons(span, from, to);
+    xid(span, from, to);
+  }
+
+  /** The reason bits set in any sample of any GPU over the window, by name. */
+  private void clockReasons(Span span, long from, long to) {
+    long mask = 0;
+    boolean reported = false;
+    for (Timeline.Sample<DcgmSample> s : gpus.window(from, to)) {
+      for (DcgmSample.Values v : s.value().byUuid().values()) {
+        if (!Double.isNaN(v.clocksEventReasons())) {
+          reported = true;
+          mask |= (long) v.clocksEventReasons();
+        }
+      }
+    }
+    if (reported) {
+      span.setAttribute(REASONS, ClocksEventReasons.names(mask));
+    }
+  }
+
+  /**
+   * The XID seen over the window, with when it first showed relative to the span's start: only when
+   * that was during the window or within the staleness bound before it (dcgm-exporter keeps
+   * reporting the last XID long after the fault).
+   */
+  private void xid(Span span, long from, long to) {
+    double xid = GpuAggregate.over(gpus, from, to, DcgmSample.Values::xid, Reduce.MAX);
+    if (Double.isNaN(xid) || xid <= 0) {
+      return;
+    }
+    long since =
+        gpus.runStart(to, g -> GpuAggregate.across(g, DcgmSample.Values::xid, Reduce.MAX) == xid);
+    if (since >= 0 && since >= from - gpuStaleNanos) {
+      span.setAttribute(DcgmAttributes.XID_ERRORS, xid);
+      span.setAttribute(DcgmAttributes.XID_ERRORS_AT, (since - from) / 1e9);
+    }
+  }
+
+  /** The engine's gauges over the window: the highest and the mean; preemptions during it. */
+  private void engineWindow(Span span, long from, long to) {
+    Timeline.Stats w = engine.over(from, to, EngineSample::waiting);
+    if (w != null) {
+      span.setAttribute(VllmAttributes.NUM_REQUESTS_WAITING, (long) w.max());
+      span.setAttribute(VllmAttributes.NUM_REQUESTS_WAITING_MEAN, w.avg());
+    }
+    Timeline.Stats r = engine.over(from, to, EngineSample::running);
+    if (r != null) {
+      span.setAttribute(VllmAttributes.NUM_REQUESTS_RUNNING, (long) r.max());
+      span.setAttribute(VllmAttributes.NUM_REQUESTS_RUNNING_MEAN, r.avg());
+    }
+    Timeline.Stats kv = engine.over(from, to, EngineSample::kvCacheUsage);
+    if (kv != null) {
+      span.setAttribute(VllmAttributes.KV_CACHE_USAGE_PERC, kv.max());
+      span.setAttribute(VllmAttributes.KV_CACHE_USAGE_PERC_MEAN, kv.avg());
+    }
+    Timeline.Stats p = engine.over(from, to, EngineSample::preemptions);
+    if (p != null) {
+      span.setAttribute(VllmAttributes.NUM_PREEMPTIONS, (long) (p.max() - p.min())); // a counter
+    }
   }
 
   private void gpu(
