@@ -175,4 +175,97 @@ class WorkerStateTest {
       }
     }
   }
+
+  /** A worker with fast scrapes in front of {@code stack}'s twin, its spans under {@code name}. */
+  private static ProxyRuntime sidecar(TracedStack stack, String name) throws Exception {
+    WorkerState state =
+        new WorkerState(
+            URI.create(stack.sim.baseUrl() + "/metrics"),
+            Duration.ofMillis(20),
+            URI.create("http://127.0.0.1:" + stack.sim.dcgmAddress().getPort() + "/metrics"),
+            Duration.ofMillis(50),
+            null,
+            null,
+            Set.of());
+    return ProxyRuntime.builder(
+            ProxyConfig.loopback(Role.WORKER, List.of(URI.create(stack.sim.baseUrl()))))
+        .openTelemetry(stack.sdk(name))
+        .workerState(state)
+        .start();
+  }
+
+  private static List<ReceivedSpan> phases(TracedStack stack, String service, String name, int n) {
+    return stack.sink.awaitSpans(
+        s -> service.equals(s.serviceName()) && s.name().equals(name), n, Duration.ofSeconds(15));
+  }
+
+  @Test
+  void aQueueThatBuiltUpDuringTheWaitShowsOnThePhaseSpanAsItsHighest() throws Exception {
+    // One sequence at a time and slow steps: of three requests sent together, two wait.
+    SimConfig oneAtATime =
+        SimConfig.loopback("m")
+            .withEngine(
+                new EngineConfig(
+                    1, 2048, 16, 2048, 4096, true, 100, new StepTimeModel(3, 0, 0, 0.01)))
+            .withGpus(1, Duration.ofMillis(50));
+    try (TracedStack stack = new TracedStack(oneAtATime);
+        ProxyRuntime worker = sidecar(stack, "queued")) {
+      Thread.sleep(100);
+      List<java.util.concurrent.CompletableFuture<Integer>> sent = new java.util.ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        sent.add(
+            java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return stream(worker.baseUrl());
+                  } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                  }
+                }));
+      }
+      for (var f : sent) {
+        assertThat(f.get(30, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(200);
+      }
+
+      List<ReceivedSpan> waits = phases(stack, "queued", "llm.first_token_wait", 3);
+      long highest =
+          waits.stream()
+              .mapToLong(s -> (Long) s.attribute("vllm.num_requests_waiting"))
+              .max()
+              .orElseThrow();
+      assertThat(highest).as("a request that waited saw the queue it waited in").isPositive();
+      for (ReceivedSpan w : waits) {
+        double mean = (Double) w.attribute("vllm.num_requests_waiting.mean");
+        assertThat(mean).isBetween(0.0, (double) (Long) w.attribute("vllm.num_requests_waiting"));
+        assertThat((Long) w.attribute("vllm.num_requests_running")).isBetween(0L, 1L);
+        assertThat((Long) w.attribute("vllm.num_preemptions")).isGreaterThanOrEqualTo(0L);
+        assertThat(w.attribute("vllm.kv_cache_usage_perc.mean")).isNotNull();
+      }
+    }
+  }
+
+  @Test
+  void anXidIsOnTheRequestsAroundTheFaultNotOnTheOnesLongAfter() throws Exception {
+    try (TracedStack stack = new TracedStack(twin());
+        ProxyRuntime worker = sidecar(stack, "xid")) {
+      // The engine stalls for 0.3 s with XID 43; the exporter keeps reporting XID 43 after it.
+      stack.sim.faults().add(FaultSpec.parse("stall:durationSeconds=0.3,xid=43"));
+      assertThat(stream(worker.baseUrl())).isEqualTo(200); // waits out the stall
+      List<ReceivedSpan> during = phases(stack, "xid", "llm.first_token_wait", 1);
+
+      Thread.sleep(600); // well past 3 DCGM intervals (150 ms): the XID is history now
+      assertThat(stream(worker.baseUrl())).isEqualTo(200);
+      List<ReceivedSpan> after = phases(stack, "xid", "llm.first_token_wait", 2);
+
+      ReceivedSpan hit = during.get(0);
+      assertThat(hit.attribute("dcgm.xid_errors")).isEqualTo(43.0);
+      assertThat((Double) hit.attribute("dcgm.xid_errors.at")).isBetween(-0.2, 0.4);
+      ReceivedSpan later =
+          after.stream().filter(s -> s != hit && !s.equals(hit)).reduce((a, b) -> b).orElseThrow();
+      assertThat(later.attribute("dcgm.xid_errors"))
+          .as("a request that started after the fault is not blamed on it")
+          .isNull();
+      assertThat(later.attribute("dcgm.sm_clock")).as("still enriched").isNotNull();
+    }
+  }
 }
