@@ -52,6 +52,15 @@ public final class LlmAttributes {
   public static final String ROUTE_ENDPOINT = "llm.route.endpoint";
   public static final String ROUTE_OUTCOME = "llm.route.outcome";
 
+  // Where a proxied request's time went, by segment (seconds; they add up to the span's duration).
+  public static final String SEGMENT_REQUEST_READ = "llm.segment.request_read";
+  public static final String SEGMENT_ROUTE = "llm.segment.route";
+  public static final String SEGMENT_CONNECT = "llm.segment.connect";
+  public static final String SEGMENT_UPSTREAM_HEAD = "llm.segment.upstream_head";
+  public static final String SEGMENT_EPP_RESPONSE = "llm.segment.epp_response";
+  public static final String SEGMENT_RELAY = "llm.segment.relay";
+  public static final String SEGMENT_CLIENT_SLOW_READ = "llm.segment.client_slow_read";
+
   // HTTP and error conventions.
   public static final String HTTP_METHOD = "http.request.method";
   public static final String HTTP_STATUS = "http.response.status_code";

@@ -56,6 +56,7 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
   private final RequestBody request;
 
   private Phase phase = Phase.RECEIVING;
+  private final PhaseClock clock = new PhaseClock(receivedNanos);
   @Nullable private GatewayRoute route;
   @Nullable private UpstreamLeg leg;
   @Nullable private ResponseRelay relay;
@@ -106,6 +107,16 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
 
   boolean finished() {
     return phase == Phase.DONE;
+  }
+
+  private void enter(Phase next) {
+    enter(next, Clock.now());
+  }
+
+  /** Moves the lifecycle on, and notes when: the segments of the trace come from these marks. */
+  private void enter(Phase next, long now) {
+    phase = next;
+    clock.enter(next, now);
   }
 
   @Override
@@ -167,7 +178,7 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
                 head.headers().get(SloTarget.TTFT_HEADER),
                 head.headers().get(SloTarget.TPOT_HEADER));
     if (px.epp != null) {
-      phase = Phase.ROUTING;
+      enter(Phase.ROUTING);
       spans.startServer(
           head.method().name(), path, head.headers(), operation, sniffed, requestId, receivedNanos);
       route = new GatewayRoute(px.epp, spans, px.stats, this, head, clientKeepAlive, requestId);
@@ -232,7 +243,7 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
   // ---- to the upstream ------------------------------------------------------------------------
 
   private void connect(URI upstream, HttpRequest out) {
-    phase = Phase.CONNECTING;
+    enter(Phase.CONNECTING);
     leg = new UpstreamLeg(px.pool, client, upstream, this);
     out.headers().set(HttpHeaderNames.HOST, leg.authority());
     leg.open(
@@ -246,8 +257,8 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
   }
 
   private void send(HttpRequest out) {
-    phase = Phase.WAITING;
     forwardedNanos = Clock.now();
+    enter(Phase.WAITING, forwardedNanos);
     leg.send(out, request.take(), request.complete(), this::readClientUnlessComplete);
     responseTimeout =
         client
@@ -263,12 +274,18 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
   @Override
   public void onResponseHead(HttpResponse r) {
     cancelResponseTimeout();
-    phase = Phase.STREAMING;
+    long now = Clock.now();
+    enter(Phase.STREAMING, now);
     status = r.status().code();
     relay =
         new ResponseRelay(
-            client, leg, front.scratch(), route == null ? null : route.stream(), this::finish);
-    relay.onHead(r, clientKeepAlive, requestId, Clock.now());
+            client,
+            leg,
+            front.scratch(),
+            route == null ? null : route.stream(),
+            clock,
+            this::finish);
+    relay.onHead(r, clientKeepAlive, requestId, now);
   }
 
   @Override
@@ -410,7 +427,8 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
             summary,
             failure == null ? null : failure.errorType(),
             cancelled,
-            slo);
+            slo,
+            clock);
     if (o != null && operation != null) {
       px.metrics.record(
           model != null ? model : summary != null ? summary.responseModel() : null,

@@ -252,13 +252,15 @@ final class ExchangeSpans {
       @Nullable StreamSummary s,
       @Nullable String errorType,
       boolean cancelled,
-      SloTarget slo) {
+      SloTarget slo,
+      PhaseClock phases) {
     if (ended) {
       return null;
     }
     ended = true;
     long endNanos =
         s != null && s.endNanos() != 0 ? s.endNanos() : dev.infertrace.proxy.state.Clock.now();
+    segments(server, phases.segments(endNanos));
     for (Span span : new Span[] {server, client}) {
       if (status > 0) {
         span.setAttribute(HTTP_STATUS, (long) status);
@@ -320,6 +322,24 @@ final class ExchangeSpans {
     client.end(endNanos, TimeUnit.NANOSECONDS);
     server.end(endNanos, TimeUnit.NANOSECONDS);
     return new Outcome(t, met, traceId);
+  }
+
+  /** The SERVER span's time by segment: they add up to its duration. */
+  private static void segments(Span span, PhaseClock.Segments g) {
+    segment(span, SEGMENT_REQUEST_READ, g.requestRead());
+    segment(span, SEGMENT_ROUTE, g.route());
+    segment(span, SEGMENT_CONNECT, g.connect());
+    segment(span, SEGMENT_UPSTREAM_HEAD, g.upstreamHead());
+    segment(span, SEGMENT_EPP_RESPONSE, g.eppResponse());
+    segment(span, SEGMENT_RELAY, g.relay());
+    segment(span, SEGMENT_CLIENT_SLOW_READ, g.clientSlowRead());
+  }
+
+  private static void segment(
+      Span span, io.opentelemetry.api.common.AttributeKey<Double> key, double seconds) {
+    if (!Double.isNaN(seconds)) {
+      span.setAttribute(key, seconds);
+    }
   }
 
   private static void requestAttributes(

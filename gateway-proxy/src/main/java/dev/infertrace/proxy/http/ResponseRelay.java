@@ -3,7 +3,9 @@ package dev.infertrace.proxy.http;
 import dev.infertrace.core.stream.ResponseTap;
 import dev.infertrace.core.stream.StreamSummary;
 import dev.infertrace.proxy.epp.ExtProcStream;
+import dev.infertrace.proxy.state.Clock;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -33,7 +35,17 @@ final class ResponseRelay {
   private final byte[] scratch;
   private final ResponseTap tap = new ResponseTap(RESPONSE_READ_LIMIT);
   @Nullable private final ExtProcStream epp;
+  private final PhaseClock clock;
   private final LongConsumer onLast;
+  private long flushedAt;
+
+  /**
+   * Backpressure of the response: the next read from the upstream once the client's socket took
+   * what the last one brought (one listener per exchange, not one per chunk). A write that
+   * completes after its flush waited for the client: that wait is the client's, not the relay's.
+   */
+  private final ChannelFutureListener writtenThenReadOn = this::writtenThenReadOn;
+
   @Nullable private ArrayDeque<Held> held;
   private boolean keepAlive;
   private boolean unflushed;
@@ -42,6 +54,7 @@ final class ResponseRelay {
   /**
    * @param scratch the connection's copy buffer the tap reads through
    * @param epp the EPP stream to show the response to (as the gateway), or null
+   * @param clock where the waits inside the response are noted
    * @param onLast called with the time the last part was written
    */
   ResponseRelay(
@@ -49,12 +62,24 @@ final class ResponseRelay {
       UpstreamLeg leg,
       byte[] scratch,
       @Nullable ExtProcStream epp,
+      PhaseClock clock,
       LongConsumer onLast) {
     this.client = client;
     this.leg = leg;
     this.scratch = scratch;
     this.epp = epp;
+    this.clock = clock;
     this.onLast = onLast;
+  }
+
+  private void writtenThenReadOn(io.netty.channel.ChannelFuture f) {
+    if (f.isSuccess()) {
+      if (flushedAt != 0) {
+        clock.clientStall(Clock.now() - flushedAt);
+        flushedAt = 0;
+      }
+      leg.read();
+    }
   }
 
   /** Relays the head, or holds it for the EPP's answer to it. */
@@ -79,6 +104,7 @@ final class ResponseRelay {
         r.status().code(),
         out.headers(),
         () -> {
+          clock.eppResponse(Clock.now() - now);
           ArrayDeque<Held> waiting = held;
           writeHead(out);
           Held h;
@@ -99,7 +125,7 @@ final class ResponseRelay {
       return;
     }
     unflushed = true; // flushed with the body read with it (flush()), or the last part
-    client.write(out).addListener(leg.readOnWhenWritten);
+    client.write(out).addListener(writtenThenReadOn);
   }
 
   /** A body part from the upstream. */
@@ -129,7 +155,7 @@ final class ResponseRelay {
       onLast.accept(now);
     } else {
       unflushed = true;
-      client.write(out).addListener(leg.readOnWhenWritten);
+      client.write(out).addListener(writtenThenReadOn);
     }
   }
 
@@ -152,6 +178,7 @@ final class ResponseRelay {
   void flush() {
     if (unflushed) {
       unflushed = false;
+      flushedAt = Clock.now();
       client.flush();
     }
   }

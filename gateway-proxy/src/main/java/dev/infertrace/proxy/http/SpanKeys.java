@@ -45,6 +45,18 @@ final class SpanKeys {
   static final AttributeKey<String> ROUTE_ENDPOINT = stringKey(LlmAttributes.ROUTE_ENDPOINT);
   static final AttributeKey<String> ROUTE_OUTCOME = stringKey(LlmAttributes.ROUTE_OUTCOME);
 
+  static final AttributeKey<Double> SEGMENT_REQUEST_READ =
+      doubleKey(LlmAttributes.SEGMENT_REQUEST_READ);
+  static final AttributeKey<Double> SEGMENT_ROUTE = doubleKey(LlmAttributes.SEGMENT_ROUTE);
+  static final AttributeKey<Double> SEGMENT_CONNECT = doubleKey(LlmAttributes.SEGMENT_CONNECT);
+  static final AttributeKey<Double> SEGMENT_UPSTREAM_HEAD =
+      doubleKey(LlmAttributes.SEGMENT_UPSTREAM_HEAD);
+  static final AttributeKey<Double> SEGMENT_EPP_RESPONSE =
+      doubleKey(LlmAttributes.SEGMENT_EPP_RESPONSE);
+  static final AttributeKey<Double> SEGMENT_RELAY = doubleKey(LlmAttributes.SEGMENT_RELAY);
+  static final AttributeKey<Double> SEGMENT_CLIENT_SLOW_READ =
+      doubleKey(LlmAttributes.SEGMENT_CLIENT_SLOW_READ);
+
   static final AttributeKey<String> HTTP_METHOD = stringKey(LlmAttributes.HTTP_METHOD);
   static final AttributeKey<Long> HTTP_STATUS = longKey(LlmAttributes.HTTP_STATUS);
   static final AttributeKey<String> URL_PATH = stringKey(LlmAttributes.URL_PATH);

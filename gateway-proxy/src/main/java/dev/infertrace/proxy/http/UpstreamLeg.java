@@ -37,17 +37,6 @@ final class UpstreamLeg {
   @Nullable private Channel channel;
   private boolean closed;
 
-  /**
-   * Backpressure of the response: the next read from the upstream once the client's socket took
-   * what the last one brought (one listener per exchange, not one per chunk).
-   */
-  final ChannelFutureListener readOnWhenWritten =
-      f -> {
-        if (f.isSuccess()) {
-          read();
-        }
-      };
-
   UpstreamLeg(UpstreamPool pool, ChannelHandlerContext client, URI uri, UpstreamEvents events) {
     this.pool = pool;
     this.client = client;

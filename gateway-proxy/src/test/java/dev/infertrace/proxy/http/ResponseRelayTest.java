@@ -34,6 +34,7 @@ class ResponseRelayTest {
           new UpstreamLeg(new UpstreamPool(), ctx, URI.create("http://127.0.0.1:1"), null),
           new byte[16], // smaller than a chunk: the tap reads through it in pieces
           null,
+          new PhaseClock(1),
           lastAt::add);
 
   private static HttpResponse head(String contentType) {

@@ -329,6 +329,22 @@ class IngressGatewayTest {
       assertThat(worker.traceId()).isEqualTo(server.traceId());
       assertThat(worker.attribute("llm.slo.ttft")).isEqualTo(1.234);
 
+      // The ingress's time by segment adds up to its span, the gateway's EPP waits included; the
+      // worker's span lies inside the ingress's upstream_head + relay.
+      assertThat(segmentSum(server))
+          .isCloseTo(seconds(server), org.assertj.core.data.Offset.offset(1e-6));
+      for (String k : List.of("route", "connect", "upstream_head", "epp_response", "relay")) {
+        assertThat(server.attribute("llm.segment." + k)).as(k).isNotNull();
+      }
+      assertThat(segmentSum(worker))
+          .isCloseTo(seconds(worker), org.assertj.core.data.Offset.offset(1e-6));
+      assertThat(worker.attribute("llm.segment.route")).as("no EPP at the worker").isNull();
+      assertThat(seconds(worker))
+          .isLessThanOrEqualTo(
+              (Double) server.attribute("llm.segment.upstream_head")
+                  + (Double) server.attribute("llm.segment.relay")
+                  + (Double) server.attribute("llm.segment.epp_response"));
+
       // Non-streaming: the head and the whole body arrive in one read; the body must wait for
       // the head, which waits for the EPP's answer to the response headers.
       HttpResponse<String> whole = chat(g.ingress, "alias", false);
@@ -544,5 +560,28 @@ class IngressGatewayTest {
         assertThat("127.0.0.1:" + client.attribute("server.port")).isEqualTo(chosen);
       }
     }
+  }
+
+  private static final List<String> SEGMENTS =
+      List.of(
+          "request_read",
+          "route",
+          "connect",
+          "upstream_head",
+          "epp_response",
+          "relay",
+          "client_slow_read");
+
+  /** The span's segments added up, seconds. */
+  private static double segmentSum(ReceivedSpan span) {
+    return SEGMENTS.stream()
+        .map(k -> (Double) span.attribute("llm.segment." + k))
+        .filter(java.util.Objects::nonNull)
+        .mapToDouble(Double::doubleValue)
+        .sum();
+  }
+
+  private static double seconds(ReceivedSpan span) {
+    return (span.endEpochNanos() - span.startEpochNanos()) / 1e9;
   }
 }
