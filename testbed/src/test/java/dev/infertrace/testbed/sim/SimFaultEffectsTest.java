@@ -2,6 +2,8 @@ package dev.infertrace.testbed.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.infertrace.core.gpu.ClocksEventReasons;
+import dev.infertrace.core.gpu.DcgmSample;
 import dev.infertrace.core.metrics.Exposition;
 import dev.infertrace.core.metrics.PrometheusText;
 import dev.infertrace.testbed.sim.engine.EngineConfig;
@@ -10,6 +12,7 @@ import dev.infertrace.testbed.sim.fault.FaultSpec;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
@@ -47,6 +50,31 @@ class SimFaultEffectsTest {
     // Half the clock, twice the step time (4 ms -> 8 ms); generous bounds for a shared machine.
     assertThat(throttledGap).isGreaterThan(normalGap * 1.5).isGreaterThan(7.0);
     assertThat(hot.value("DCGM_FI_DEV_SM_CLOCK", "gpu", "0")).isEqualTo(990);
+
+    // Throttled, not slow: the page says why the clock is below its maximum.
+    DcgmSample.Values throttled = gpu0(hot);
+    assertThat(throttled.smClock()).isLessThan(throttled.maxSmClock());
+    assertThat(throttled.maxSmClock()).isEqualTo(1980);
+    assertThat(reasons(throttled)).contains("hw_thermal_slowdown", "sw_thermal_slowdown");
+    double violation =
+        awaitDcgm(e -> e.value("DCGM_FI_DEV_THERMAL_VIOLATION", "gpu", "0") > 0)
+            .value("DCGM_FI_DEV_THERMAL_VIOLATION", "gpu", "0");
+
+    sim.faults().clear();
+    Exposition cool = awaitDcgm(e -> e.value("DCGM_FI_DEV_SM_CLOCK", "gpu", "0") == 1980);
+
+    assertThat(reasons(gpu0(cool))).doesNotContain("hw_thermal_slowdown", "sw_thermal_slowdown");
+    assertThat(cool.value("DCGM_FI_DEV_THERMAL_VIOLATION", "gpu", "0"))
+        .as("a counter keeps the throttled time")
+        .isGreaterThanOrEqualTo(violation);
+  }
+
+  private static DcgmSample.Values gpu0(Exposition page) {
+    return DcgmSample.of(page, null, null, Set.of()).byUuid().values().iterator().next();
+  }
+
+  private static List<String> reasons(DcgmSample.Values v) {
+    return ClocksEventReasons.names((long) v.clocksEventReasons());
   }
 
   @Test

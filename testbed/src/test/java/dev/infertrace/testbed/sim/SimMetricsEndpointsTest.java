@@ -67,7 +67,11 @@ class SimMetricsEndpointsTest {
               "DCGM_FI_DEV_POWER_USAGE",
               "DCGM_FI_DEV_FB_USED",
               "DCGM_FI_DEV_XID_ERRORS",
-              "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE");
+              "DCGM_FI_PROF_PIPE_TENSOR_ACTIVE",
+              "DCGM_FI_DEV_MAX_SM_CLOCK",
+              "DCGM_FI_DEV_CLOCKS_EVENT_REASONS",
+              "DCGM_FI_DEV_THERMAL_VIOLATION",
+              "DCGM_FI_DEV_POWER_VIOLATION");
       for (MetricSample s : dcgm.samples()) {
         assertThat(s.labels().keySet())
             .startsWith(

@@ -8,11 +8,12 @@ import java.util.function.Function;
 import javax.annotation.Nullable;
 
 /**
- * Writes dcgm-exporter's text exposition for a set of GPUs: the default counters, with HELP and
- * TYPE lines, labels in dcgm-exporter's order ({@code gpu}, {@code UUID}, {@code pci_bus_id},
- * {@code device}, {@code modelName}, {@code Hostname}, {@code DCGM_FI_DRIVER_VERSION}, then {@code
- * container}, {@code namespace}, {@code pod} when set), integers as integers and decimals with six
- * places, as dcgm-exporter prints them. Stateless.
+ * Writes dcgm-exporter's text exposition for a set of GPUs: the default counters, then the throttle
+ * fields a custom counters CSV enables (max SM clock, clocks-event reasons, thermal and power
+ * violation time), with HELP and TYPE lines, labels in dcgm-exporter's order ({@code gpu}, {@code
+ * UUID}, {@code pci_bus_id}, {@code device}, {@code modelName}, {@code Hostname}, {@code
+ * DCGM_FI_DRIVER_VERSION}, then {@code container}, {@code namespace}, {@code pod} when set),
+ * integers as integers and decimals with six places, as dcgm-exporter prints them. Stateless.
  */
 final class DcgmExposition {
   private record Field(String name, String type, String help, Function<GpuSample, String> value) {}
@@ -107,6 +108,33 @@ final class DcgmExposition {
                   + " data payloads - in bytes per second.",
               s -> i(s.pcieRxBytesPerSecond())));
 
+  /**
+   * The fields that tell a throttled GPU from a slow one. The reasons mask prints as a float, as
+   * the exporter prints it.
+   */
+  private static final List<Field> THROTTLE_FIELDS =
+      List.of(
+          field(
+              Dcgm.MAX_SM_CLOCK,
+              "gauge",
+              "Maximum supported SM clock frequency (in MHz).",
+              s -> i(GpuModel.MAX_SM_CLOCK_MHZ)),
+          field(
+              Dcgm.CLOCKS_EVENT_REASONS,
+              "gauge",
+              "Current clock event reasons.",
+              s -> d(s.clocksEventReasons())),
+          field(
+              Dcgm.THERMAL_VIOLATION,
+              "counter",
+              "Throttling duration due to thermal constraints (in ns).",
+              s -> i(s.thermalViolationNanos())),
+          field(
+              Dcgm.POWER_VIOLATION,
+              "counter",
+              "Throttling duration due to power constraints (in ns).",
+              s -> i(s.powerViolationNanos())));
+
   private static final Map<Integer, String> XID_MESSAGES =
       Map.of(
           13, "Graphics Engine Exception",
@@ -164,6 +192,14 @@ final class DcgmExposition {
         label(l, "pod", pod);
       }
       out.append(Dcgm.XID_ERRORS).append("{").append(l).append("} ").append(xid).append('\n');
+    }
+    // Off by default in dcgm-exporter: these follow as a counters CSV that appends them would.
+    for (Field f : THROTTLE_FIELDS) {
+      header(out, f.name(), f.type(), f.help());
+      for (int g = 0; g < samples.length; g++) {
+        out.append(f.name()).append('{').append(labels[g]).append("} ");
+        out.append(f.value().apply(samples[g])).append('\n');
+      }
     }
   }
 

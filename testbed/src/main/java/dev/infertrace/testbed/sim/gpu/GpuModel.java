@@ -13,10 +13,19 @@ final class GpuModel {
   /** CUDA context, activations and graphs that vLLM holds besides weights and KV cache. */
   static final long CONTEXT_MIB = 2_048;
 
-  static final int NOMINAL_SM_CLOCK_MHZ = 1980;
+  /**
+   * The maximum supported SM clock ({@code DCGM_FI_DEV_MAX_SM_CLOCK}), at which the twin runs
+   * unless a thermal cap holds it lower.
+   */
+  static final int MAX_SM_CLOCK_MHZ = 1980;
+
   static final int MEM_CLOCK_MHZ = 2619;
   static final double IDLE_POWER_W = 70;
   static final double MAX_POWER_W = 700;
+
+  /** Power within this of {@link #MAX_POWER_W} counts as at the cap ({@code sw_power_cap}). */
+  static final double POWER_CAP_MARGIN_W = 1;
+
   static final double AMBIENT_C = 30;
 
   /** Steady-state temperature rise per watt: full power settles near 72 °C. */
@@ -43,10 +52,21 @@ final class GpuModel {
   /** Host traffic while busy (token ids in, logits out), bytes/s. */
   static final double PCIE_BYTES_PER_BUSY_SECOND = 50e6;
 
+  /** NVML's clocks-event-reason bits the twin sets ({@code DCGM_FI_DEV_CLOCKS_EVENT_REASONS}). */
+  static final long REASON_GPU_IDLE = 0x1;
+
+  static final long REASON_SW_POWER_CAP = 0x4;
+  static final long REASON_SW_THERMAL_SLOWDOWN = 0x20;
+  static final long REASON_HW_THERMAL_SLOWDOWN = 0x40;
+
+  /** The bits that count towards {@code DCGM_FI_DEV_THERMAL_VIOLATION}. */
+  static final long REASONS_THERMAL = REASON_SW_THERMAL_SLOWDOWN | REASON_HW_THERMAL_SLOWDOWN;
+
   private GpuModel() {}
 
   /**
-   * Power at {@code util} (0–1) and {@code clockRatio} (clock over nominal): dynamic power ∝ f².
+   * Power at {@code util} (0–1) and {@code clockRatio} (clock over the maximum): dynamic power ∝
+   * f².
    */
   static double power(double util, double clockRatio) {
     return IDLE_POWER_W + (MAX_POWER_W - IDLE_POWER_W) * util * clockRatio * clockRatio;

@@ -23,6 +23,9 @@ package dev.infertrace.testbed.sim.gpu;
  * @param pcieTxBytesPerSecond PCIe transmit rate
  * @param pcieRxBytesPerSecond PCIe receive rate
  * @param nvlinkBytes NVLink traffic since the twin started (counter)
+ * @param clocksEventReasons NVML's clocks-event-reason bits in force at the sample
+ * @param thermalViolationNanos time the clocks were held down by thermal limits, ns (counter)
+ * @param powerViolationNanos time the draw was at the power cap, ns (counter)
  */
 record GpuSample(
     long sampledAtNanos,
@@ -43,4 +46,7 @@ record GpuSample(
     double dramActive,
     long pcieTxBytesPerSecond,
     long pcieRxBytesPerSecond,
-    long nvlinkBytes) {}
+    long nvlinkBytes,
+    long clocksEventReasons,
+    long thermalViolationNanos,
+    long powerViolationNanos) {}

@@ -38,13 +38,13 @@ public final class GpuSet {
     return new GpuSet(config, clock, List.copyOf(gpus));
   }
 
-  /** (0, 1]: the slowest GPU's current SM clock over its nominal clock; steps scale by 1/this. */
+  /** (0, 1]: the slowest GPU's current SM clock over its maximum; steps scale by 1/this. */
   public double speedFactor() {
-    double slowest = GpuModel.NOMINAL_SM_CLOCK_MHZ;
+    double slowest = GpuModel.MAX_SM_CLOCK_MHZ;
     for (GpuTwin gpu : gpus) {
       slowest = Math.min(slowest, gpu.smClockMhz());
     }
-    return Math.max(0.01, slowest / GpuModel.NOMINAL_SM_CLOCK_MHZ);
+    return Math.max(0.01, slowest / GpuModel.MAX_SM_CLOCK_MHZ);
   }
 
   /** The engine was busy on all GPUs from start to end running this batch. */

@@ -24,6 +24,8 @@ final class GpuTwin {
   private double energyMillijoules;
   private double nvlinkBytes;
   private int lastXid;
+  private long thermalViolationNanos;
+  private long powerViolationNanos;
   private volatile int kvBlocks;
   private volatile GpuSample last;
 
@@ -45,9 +47,12 @@ final class GpuTwin {
     return last;
   }
 
-  /** The SM clock now, as the faults set it. */
+  /**
+   * The SM clock now: the maximum, or lower where a thermal cap is in force (a {@code
+   * thermal-throttle} fault, the twin's cooling failure; nothing else lowers the clock).
+   */
   double smClockMhz() {
-    return faults.smClockMhz(id.index(), GpuModel.NOMINAL_SM_CLOCK_MHZ);
+    return faults.smClockMhz(id.index(), GpuModel.MAX_SM_CLOCK_MHZ);
   }
 
   synchronized void recordBusy(long nanos, int prefill, int decode) {
@@ -83,7 +88,7 @@ final class GpuTwin {
   private GpuSample compute(long now, long intervalNanos, double busy, double prefillShare) {
     double dt = intervalNanos / 1e9;
     int clock = (int) Math.round(smClockMhz());
-    double clockRatio = clock / (double) GpuModel.NOMINAL_SM_CLOCK_MHZ;
+    double clockRatio = clock / (double) GpuModel.MAX_SM_CLOCK_MHZ;
     double power = GpuModel.power(busy, clockRatio);
     energyMillijoules += power * dt * 1000;
     double throttleTemp = faults.throttleTemperatureC(id.index());
@@ -107,9 +112,18 @@ final class GpuTwin {
     long used = weightsMiB + GpuModel.CONTEXT_MIB + ((long) kvBlocks * kvBlockBytes >> 20);
     used = Math.min(used, GpuModel.FB_TOTAL_MIB - GpuModel.FB_RESERVED_MIB);
     long pcie = Math.round(busy * GpuModel.PCIE_BYTES_PER_BUSY_SECOND);
+    int util = (int) Math.round(busy * 100);
+    long reasons = clocksEventReasons(util, clock, power);
+    // The reasons seen at the sample stand for the whole interval, as power and energy do.
+    if ((reasons & GpuModel.REASONS_THERMAL) != 0) {
+      thermalViolationNanos += intervalNanos;
+    }
+    if ((reasons & GpuModel.REASON_SW_POWER_CAP) != 0) {
+      powerViolationNanos += intervalNanos;
+    }
     return new GpuSample(
         now,
-        (int) Math.round(busy * 100),
+        util,
         (int) Math.round(dram * 100),
         clock,
         GpuModel.MEM_CLOCK_MHZ,
@@ -126,6 +140,30 @@ final class GpuTwin {
         dram,
         pcie,
         pcie / 4,
-        Math.round(nvlinkBytes));
+        Math.round(nvlinkBytes),
+        reasons,
+        thermalViolationNanos,
+        powerViolationNanos);
+  }
+
+  /**
+   * NVML's clocks-event reasons from the GPU's state, not from the faults' names: idle when the
+   * interval had no work; both thermal slowdowns, as an H100 reports them when hot, when the clock
+   * is held below its maximum (only the thermal cap does that here); the software power cap when
+   * the draw is at the board limit. A stall stops the engine, not the clocks: it shows as idle, not
+   * as {@code hw_slowdown}.
+   */
+  private static long clocksEventReasons(int util, int clockMhz, double powerW) {
+    long reasons = 0;
+    if (util == 0) {
+      reasons |= GpuModel.REASON_GPU_IDLE;
+    }
+    if (clockMhz < GpuModel.MAX_SM_CLOCK_MHZ) {
+      reasons |= GpuModel.REASONS_THERMAL;
+    }
+    if (powerW >= GpuModel.MAX_POWER_W - GpuModel.POWER_CAP_MARGIN_W) {
+      reasons |= GpuModel.REASON_SW_POWER_CAP;
+    }
+    return reasons;
   }
 }
