@@ -83,6 +83,10 @@ class WorkerStateTest {
                   Duration.ofSeconds(10))
               .get(0);
       assertThat(decode.attribute("dcgm.sm_clock")).isEqualTo(990.0);
+      // Throttled, and why: the clock against the GPU's maximum, the reasons by name.
+      assertThat(decode.attribute("dcgm.sm_clock.limit")).isEqualTo(1980.0);
+      assertThat(String.valueOf(decode.attribute("dcgm.clocks_event_reasons")))
+          .contains("hw_thermal_slowdown");
       assertThat((Double) decode.attribute("dcgm.gpu_util")).isBetween(0.0, 1.0);
       assertThat((Double) decode.attribute("dcgm.sample_age")).isBetween(0.0, 0.15);
       assertThat((List<?>) decode.attribute("hw.id")).singleElement().asString().startsWith("GPU-");
