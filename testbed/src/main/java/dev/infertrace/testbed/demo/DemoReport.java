@@ -214,13 +214,29 @@ final class DemoReport {
     }
     double clock = s.number(DcgmAttributes.SM_CLOCK);
     if (!Double.isNaN(clock)) {
+      double limit = s.number(DcgmAttributes.SM_CLOCK_LIMIT);
       b.append(
           String.format(
               Locale.ROOT,
-              "sm_clock=%.0fMHz gpu_util=%.0f%% temp=%.0fC ",
+              Double.isNaN(limit) ? "sm_clock=%.0fMHz " : "sm_clock=%.0f/%.0fMHz ",
               clock,
+              limit));
+      // Why the clocks were held down, when it was more than idling.
+      List<String> reasons = s.texts(DcgmAttributes.CLOCKS_EVENT_REASONS);
+      reasons.removeIf(r -> r.equals("gpu_idle") || r.equals("display_clock_setting"));
+      if (!reasons.isEmpty()) {
+        b.append("(").append(String.join(",", reasons)).append(") ");
+      }
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "gpu_util=%.0f%% temp=%.0fC ",
               100 * s.number(DcgmAttributes.GPU_UTIL),
               s.number(DcgmAttributes.GPU_TEMP)));
+    }
+    double xid = s.number(DcgmAttributes.XID_ERRORS);
+    if (!Double.isNaN(xid)) {
+      b.append(String.format(Locale.ROOT, "XID %.0f ", xid));
     }
     String upstream = s.text(LlmAttributes.UPSTREAM);
     if (upstream != null) {

@@ -42,6 +42,18 @@ final class TraceFile {
       JsonNode v = attributes.get(key);
       return v == null || !v.has("stringValue") ? null : v.get("stringValue").asText();
     }
+
+    /** A string-array attribute's values; empty when absent. */
+    List<String> texts(String key) {
+      List<String> out = new ArrayList<>();
+      JsonNode v = attributes.get(key);
+      if (v != null) {
+        for (JsonNode e : v.path("arrayValue").path("values")) {
+          out.add(e.path("stringValue").asText());
+        }
+      }
+      return out;
+    }
   }
 
   /** A span event: its name and attributes. */

@@ -65,6 +65,13 @@ class DemoCommandTest {
                 .allMatch(s -> s.events().size() == 2))
         .isTrue();
     assertThat(spans).anySatisfy(s -> assertThat(s.name()).isEqualTo("llm.prefill"));
+    // The throttled GPU's phases say so, and why: the clock against the GPU's maximum, the
+    // reason by name (the fault starts a third of the way in).
+    assertThat(spans)
+        .filteredOn(s -> s.texts("dcgm.clocks_event_reasons").contains("hw_thermal_slowdown"))
+        .isNotEmpty()
+        .allSatisfy(
+            s -> assertThat(s.number("dcgm.sm_clock")).isLessThan(s.number("dcgm.sm_clock.limit")));
   }
 
   @Test
