@@ -65,6 +65,27 @@ class DemoCommandTest {
                 .allMatch(s -> s.events().size() == 2))
         .isTrue();
     assertThat(spans).anySatisfy(s -> assertThat(s.name()).isEqualTo("llm.prefill"));
+    // Every request's time splits into segments that add up to its ingress span within 1 ms,
+    // the engine's phases among them.
+    List<dev.infertrace.explain.attribution.Attribution> explained =
+        dev.infertrace.explain.trace.Trace.group(
+                dev.infertrace.explain.trace.TraceFile.read(traces).spans())
+            .stream()
+            .map(dev.infertrace.explain.attribution.Attributor::attribute)
+            .flatMap(java.util.Optional::stream)
+            .toList();
+    assertThat(explained).hasSize((int) requests);
+    assertThat(explained)
+        .allSatisfy(
+            a -> {
+              assertThat(a.total())
+                  .as(a.traceId())
+                  .isCloseTo(a.seconds(), org.assertj.core.data.Offset.offset(0.001));
+              assertThat(a.of("decode")).as(a.traceId()).isPositive();
+              assertThat(a.of("route")).as(a.traceId()).isPositive();
+              assertThat(a.notes()).as(a.traceId()).isEmpty();
+            });
+    assertThat(explained).anySatisfy(a -> assertThat(a.of("queue")).isPositive());
     // The throttled GPU's phases say so, and why: the clock against the GPU's maximum, the
     // reason by name (the fault starts a third of the way in).
     assertThat(spans)
