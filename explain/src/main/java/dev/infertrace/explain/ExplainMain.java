@@ -4,14 +4,16 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.infertrace.explain.attribution.Attribution;
-import dev.infertrace.explain.attribution.Attributor;
 import dev.infertrace.explain.attribution.Segment;
 import dev.infertrace.explain.trace.Trace;
 import dev.infertrace.explain.trace.TraceFile;
+import dev.infertrace.explain.verdict.Explainer;
+import dev.infertrace.explain.verdict.Verdict;
 import java.io.PrintWriter;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -79,10 +81,11 @@ public final class ExplainMain implements Callable<Integer> {
     } catch (NoSuchFileException e) {
       throw new ParameterException(spec.commandLine(), "--file " + file + ": no such file");
     }
-    List<Attribution> all = new ArrayList<>();
-    for (Trace t : Trace.group(contents.spans())) {
-      if (traceId == null || t.traceId().equalsIgnoreCase(traceId)) {
-        Attributor.attribute(t).ifPresent(all::add);
+    // The whole window is read even for one trace: its peers are the baseline of "typical".
+    List<Explainer.Explained> all = new ArrayList<>();
+    for (Explainer.Explained e : Explainer.explain(Trace.group(contents.spans()))) {
+      if (traceId == null || e.traceId().equalsIgnoreCase(traceId)) {
+        all.add(e);
       }
     }
     PrintWriter out = spec.commandLine().getOut();
@@ -101,13 +104,21 @@ public final class ExplainMain implements Callable<Integer> {
     return 0;
   }
 
-  private void text(PrintWriter out, List<Attribution> all, int badLines) {
+  private void text(PrintWriter out, List<Explainer.Explained> explained, int badLines) {
     if (badLines > 0) {
       out.printf("explain: %d line(s) of %s could not be read and were skipped%n", badLines, file);
     }
+    List<Attribution> all = explained.stream().map(Explainer.Explained::attribution).toList();
     if (traceId != null || all.size() == 1) {
-      for (Attribution a : all) {
-        out.printf(Locale.ROOT, "trace %s — %.3f s%n", a.traceId(), a.seconds());
+      for (Explainer.Explained e : explained) {
+        Attribution a = e.attribution();
+        out.printf(
+            Locale.ROOT,
+            "trace %s — %.3f s (%.3f s typical for its shape)%n  verdict: %s%n",
+            a.traceId(),
+            a.seconds(),
+            e.typicalSeconds(),
+            e.verdict());
         for (Segment s : a.segments()) {
           out.printf(
               Locale.ROOT,
@@ -145,17 +156,67 @@ public final class ExplainMain implements Callable<Integer> {
     if (noted > 0) {
       out.printf("%d request(s) with notes (see --trace ID)%n", noted);
     }
+    verdicts(out, explained);
   }
 
-  private static String json(List<Attribution> all, int badLines) {
+  /** The slow requests grouped by verdict, ranked by the time they lost. */
+  private static void verdicts(PrintWriter out, List<Explainer.Explained> explained) {
+    Map<String, List<Explainer.Explained>> byVerdict = new LinkedHashMap<>();
+    for (Explainer.Explained e : explained) {
+      if (!e.verdict().cause().equals(Verdict.HEALTHY)) {
+        byVerdict
+            .computeIfAbsent(
+                e.verdict().component() + " / " + e.verdict().phase() + " / " + e.verdict().cause(),
+                k -> new ArrayList<>())
+            .add(e);
+      }
+    }
+    long healthy = explained.size() - byVerdict.values().stream().mapToLong(List::size).sum();
+    out.printf(
+        Locale.ROOT,
+        "verdicts: %d healthy, %d slow or failed%n",
+        healthy,
+        explained.size() - healthy);
+    byVerdict.entrySet().stream()
+        .sorted(
+            Comparator.comparingDouble(
+                    (Map.Entry<String, List<Explainer.Explained>> e) ->
+                        e.getValue().stream().mapToDouble(Explainer.Explained::lost).sum())
+                .reversed())
+        .forEach(
+            e -> {
+              List<Explainer.Explained> list =
+                  e.getValue().stream()
+                      .sorted(Comparator.comparingDouble(Explainer.Explained::lost).reversed())
+                      .toList();
+              out.printf(
+                  Locale.ROOT,
+                  "  %-60s %4d request(s), %8.3f s lost; e.g. %s%n",
+                  e.getKey(),
+                  list.size(),
+                  list.stream().mapToDouble(Explainer.Explained::lost).sum(),
+                  String.join(
+                      " ", list.stream().limit(3).map(Explainer.Explained::traceId).toList()));
+              out.printf("      %s%n", list.get(0).verdict().evidence());
+            });
+  }
+
+  private static String json(List<Explainer.Explained> all, int badLines) {
     ObjectMapper m = new ObjectMapper();
     ObjectNode root = m.createObjectNode();
     root.put("badLines", badLines);
     ArrayNode requests = root.putArray("requests");
-    for (Attribution a : all) {
+    for (Explainer.Explained e : all) {
+      Attribution a = e.attribution();
       ObjectNode r = requests.addObject();
       r.put("traceId", a.traceId());
       r.put("seconds", a.seconds());
+      r.put("typicalSeconds", e.typicalSeconds());
+      r.putObject("verdict")
+          .put("component", e.verdict().component())
+          .put("phase", e.verdict().phase())
+          .put("cause", e.verdict().cause())
+          .put("evidence", e.verdict().evidence());
       ArrayNode segs = r.putArray("segments");
       for (Segment s : a.segments()) {
         segs.addObject().put("name", s.name()).put("seconds", s.seconds());

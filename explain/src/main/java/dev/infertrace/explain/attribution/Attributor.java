@@ -29,12 +29,13 @@ public final class Attributor {
 
   /** The request's attribution, or empty when the trace has no ingress SERVER span. */
   public static Optional<Attribution> attribute(Trace trace) {
-    Optional<SpanRecord> root =
-        trace.find(
-            s ->
-                s.kind() == SpanRecord.KIND_SERVER
-                    && ROLE_INGRESS.equals(s.text(LlmAttributes.ROLE)));
-    return root.map(ingress -> attribute(trace, ingress));
+    return ingress(trace).map(in -> attribute(trace, in));
+  }
+
+  /** The ingress SERVER span of a request's trace. */
+  public static Optional<SpanRecord> ingress(Trace trace) {
+    return trace.find(
+        s -> s.kind() == SpanRecord.KIND_SERVER && ROLE_INGRESS.equals(s.text(LlmAttributes.ROLE)));
   }
 
   private static Attribution attribute(Trace trace, SpanRecord in) {
@@ -146,7 +147,8 @@ public final class Attributor {
   }
 
   /** The worker SERVER span under the ingress's CLIENT span to the upstream, or null. */
-  private static SpanRecord worker(Trace trace, SpanRecord ingress) {
+  @javax.annotation.Nullable
+  public static SpanRecord worker(Trace trace, SpanRecord ingress) {
     for (SpanRecord client : trace.children(ingress, s -> s.kind() == SpanRecord.KIND_CLIENT)) {
       for (SpanRecord w :
           trace.children(

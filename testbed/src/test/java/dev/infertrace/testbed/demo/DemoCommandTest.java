@@ -86,6 +86,23 @@ class DemoCommandTest {
               assertThat(a.notes()).as(a.traceId()).isEmpty();
             });
     assertThat(explained).anySatisfy(a -> assertThat(a.of("queue")).isPositive());
+    // explain blames the throttled GPU of worker-1 (sim-1), and no other GPU, for the time lost.
+    List<dev.infertrace.explain.verdict.Explainer.Explained> verdicts =
+        dev.infertrace.explain.verdict.Explainer.explain(
+            dev.infertrace.explain.trace.Trace.group(
+                dev.infertrace.explain.trace.TraceFile.read(traces).spans()));
+    List<dev.infertrace.explain.verdict.Verdict> throttled =
+        verdicts.stream()
+            .map(dev.infertrace.explain.verdict.Explainer.Explained::verdict)
+            .filter(v -> v.cause().equals("gpu_throttling"))
+            .toList();
+    assertThat(throttled).isNotEmpty();
+    assertThat(throttled)
+        .allSatisfy(
+            v -> {
+              assertThat(v.component()).contains("worker-1");
+              assertThat(v.evidence()).contains("hw_thermal_slowdown");
+            });
     // The throttled GPU's phases say so, and why: the clock against the GPU's maximum, the
     // reason by name (the fault starts a third of the way in).
     assertThat(spans)

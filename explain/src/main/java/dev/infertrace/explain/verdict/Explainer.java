@@ -1,0 +1,460 @@
+package dev.infertrace.explain.verdict;
+
+import dev.infertrace.core.schema.DcgmAttributes;
+import dev.infertrace.core.schema.HwAttributes;
+import dev.infertrace.core.schema.LlmAttributes;
+import dev.infertrace.core.schema.RouteAttributes;
+import dev.infertrace.core.schema.SpanNames;
+import dev.infertrace.core.schema.VllmAttributes;
+import dev.infertrace.explain.attribution.Attribution;
+import dev.infertrace.explain.attribution.Attributor;
+import dev.infertrace.explain.attribution.Segment;
+import dev.infertrace.explain.trace.SpanRecord;
+import dev.infertrace.explain.trace.Trace;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import javax.annotation.Nullable;
+
+/**
+ * One verdict per request of a window. A request is slow when its time is well above what its peers
+ * (same model and size, {@link Baseline}) took, or when it missed its SLO; its verdict is the
+ * segment that lost the most time against its peers, and the cause the evidence on that segment's
+ * span shows — the GPU's clocks and their reasons, an XID, the engine's queue, batch, KV use and
+ * preemptions, the candidates at the routing decision, the prompt's size and cache hits. Where the
+ * evidence is missing the verdict says so ({@code cannot_tell}) rather than guess.
+ */
+public final class Explainer {
+  /** A request is slow when it took this much more than typical, relatively... */
+  static final double SLOW_RATIO = 0.25;
+
+  /** ...and at least this much, absolutely (seconds): jitter below it is nobody's fault. */
+  static final double SLOW_FLOOR_SECONDS = 0.025;
+
+  private Explainer() {}
+
+  /** One request's verdict, with its split and how much time it lost against its peers. */
+  public record Explained(
+      String traceId, Attribution attribution, Verdict verdict, double typicalSeconds) {
+    /** Seconds above typical (0 when none). */
+    public double lost() {
+      return Math.max(0, attribution.seconds() - typicalSeconds);
+    }
+  }
+
+  /** The verdicts of every request (a trace with an ingress SERVER span) among {@code traces}. */
+  public static List<Explained> explain(List<Trace> traces) {
+    List<Trace> requests = new ArrayList<>();
+    List<Baseline.Request> shapes = new ArrayList<>();
+    for (Trace t : traces) {
+      Attributor.ingress(t)
+          .ifPresent(
+              in ->
+                  Attributor.attribute(t)
+                      .ifPresent(
+                          a -> {
+                            requests.add(t);
+                            shapes.add(request(in, a));
+                          }));
+    }
+    List<Baseline.Request> healthyPeers = new ArrayList<>();
+    for (int i = 0; i < requests.size(); i++) {
+      SpanRecord in = Attributor.ingress(requests.get(i)).orElseThrow();
+      if (!failed(in)) {
+        healthyPeers.add(shapes.get(i));
+      }
+    }
+    Baseline baseline = new Baseline(healthyPeers);
+    Window window = new Window(requests, shapes);
+    List<Explained> out = new ArrayList<>();
+    for (int i = 0; i < requests.size(); i++) {
+      out.add(explain(requests.get(i), shapes.get(i), baseline, window));
+    }
+    return out;
+  }
+
+  private static Baseline.Request request(SpanRecord in, Attribution a) {
+    String model = in.text(LlmAttributes.REQUEST_MODEL);
+    return new Baseline.Request(
+        a,
+        model == null ? "" : model,
+        tokens(in.number(LlmAttributes.USAGE_INPUT_TOKENS)),
+        tokens(in.number(LlmAttributes.USAGE_OUTPUT_TOKENS)));
+  }
+
+  private static long tokens(double v) {
+    return Double.isNaN(v) ? 0 : (long) v;
+  }
+
+  private static boolean failed(SpanRecord in) {
+    return Boolean.TRUE.equals(in.attributes().get(LlmAttributes.CANCELLED))
+        || in.text(LlmAttributes.ERROR_TYPE) != null
+        || in.number(LlmAttributes.HTTP_STATUS) >= 500;
+  }
+
+  private static Explained explain(
+      Trace trace, Baseline.Request r, Baseline baseline, Window window) {
+    Attribution a = r.attribution();
+    SpanRecord in = Attributor.ingress(trace).orElseThrow();
+    List<String> names = a.segments().stream().map(Segment::name).toList();
+    double typical = baseline.typicalTotal(r, names);
+    SpanRecord worker = Attributor.worker(trace, in);
+    String workerName =
+        worker == null ? "upstream" : "worker " + worker.service().replace("infertrace-", "");
+
+    if (Boolean.TRUE.equals(in.attributes().get(LlmAttributes.CANCELLED))) {
+      return new Explained(
+          trace.traceId(),
+          a,
+          new Verdict(
+              "client",
+              "none",
+              Verdict.CLIENT_CANCEL,
+              String.format(Locale.ROOT, "the client went away after %.3f s", a.seconds())),
+          typical);
+    }
+    String error = in.text(LlmAttributes.ERROR_TYPE);
+    double status = in.number(LlmAttributes.HTTP_STATUS);
+    if (error != null || status >= 500) {
+      String component = error != null && error.startsWith("epp_") ? "epp" : workerName;
+      return new Explained(
+          trace.traceId(),
+          a,
+          new Verdict(
+              component,
+              "none",
+              Verdict.UPSTREAM_ERROR,
+              "status "
+                  + (Double.isNaN(status) ? "-" : (long) status)
+                  + (error == null ? "" : ", error.type " + error)),
+          typical);
+    }
+    boolean missedSlo = Boolean.FALSE.equals(in.attributes().get(LlmAttributes.SLO_MET));
+    double excess = a.seconds() - typical;
+    if (!missedSlo && excess <= Math.max(SLOW_RATIO * typical, SLOW_FLOOR_SECONDS)) {
+      return new Explained(
+          trace.traceId(),
+          a,
+          Verdict.healthy(
+              String.format(
+                  Locale.ROOT, "%.3f s vs %.3f s typical for its shape", a.seconds(), typical)),
+          typical);
+    }
+    // The segment that lost the most against its peers.
+    Segment top = null;
+    double topExcess = 0;
+    double topTypical = 0;
+    for (Segment s : a.segments()) {
+      double t = baseline.typical(r, s.name());
+      if (s.seconds() - t > topExcess) {
+        top = s;
+        topExcess = s.seconds() - t;
+        topTypical = t;
+      }
+    }
+    if (top == null) {
+      return new Explained(
+          trace.traceId(),
+          a,
+          Verdict.healthy("no segment above its typical time (missed its SLO as its peers do)"),
+          typical);
+    }
+    String lost =
+        String.format(
+            Locale.ROOT, "%s %.3f s vs %.3f s typical", top.name(), top.seconds(), topTypical);
+    Verdict v = cause(trace, in, worker, workerName, top.name(), lost, a, r, window);
+    return new Explained(trace.traceId(), a, v, typical);
+  }
+
+  private static Verdict cause(
+      Trace trace,
+      SpanRecord in,
+      @Nullable SpanRecord worker,
+      String workerName,
+      String segment,
+      String lost,
+      Attribution a,
+      Baseline.Request r,
+      Window window) {
+    if (segment.startsWith("unobserved")) {
+      return Verdict.cannotTell(lost + ": no sidecar saw that stretch");
+    }
+    boolean skewed = a.notes().stream().anyMatch(n -> n.startsWith("clock skew"));
+    switch (segment) {
+      case Segment.ROUTE, Segment.ROUTE_RESPONSE -> {
+        return new Verdict("epp", segment, Verdict.EPP_SLOW, lost);
+      }
+      case Segment.NETWORK_TO_WORKER, Segment.NETWORK_FROM_WORKER -> {
+        if (skewed) {
+          return Verdict.cannotTell(lost + ", but the hosts' clocks disagree: " + a.notes());
+        }
+        return new Verdict("network → " + workerName, segment, Verdict.NETWORK_DELAY, lost);
+      }
+      case Segment.CLIENT_SLOW_READ, Segment.CLIENT_REQUEST_READ -> {
+        return new Verdict("client", segment, Verdict.SLOW_CLIENT, lost);
+      }
+      case Segment.UPSTREAM_CONNECT, Segment.RELAY -> {
+        return new Verdict("ingress", segment, Verdict.PROXY_OVERHEAD, lost);
+      }
+      case Segment.WORKER_REQUEST_READ, Segment.WORKER_CONNECT -> {
+        return new Verdict(workerName + " sidecar", segment, Verdict.PROXY_OVERHEAD, lost);
+      }
+      default -> {
+        return engine(trace, in, worker, workerName, segment, lost, r, window);
+      }
+    }
+  }
+
+  /** A segment inside the engine: its phase span's GPU and engine state say why. */
+  private static Verdict engine(
+      Trace trace,
+      SpanRecord in,
+      @Nullable SpanRecord worker,
+      String workerName,
+      String segment,
+      String lost,
+      Baseline.Request r,
+      Window window) {
+    SpanRecord phase =
+        worker == null
+            ? null
+            : trace.children(worker, s -> s.name().equals("llm." + segment)).stream()
+                .findFirst()
+                .orElse(null);
+    SpanRecord evidence = phase != null ? phase : worker;
+    if (evidence == null) {
+      return Verdict.cannotTell(lost + ": no worker span to read the engine's state from");
+    }
+    double xid = evidence.number(DcgmAttributes.XID_ERRORS);
+    if (!Double.isNaN(xid) && xid > 0) {
+      return new Verdict(
+          gpu(evidence, workerName),
+          segment,
+          Verdict.GPU_FAULT,
+          String.format(
+              Locale.ROOT,
+              "%s; XID %.0f %.1f s into the phase",
+              lost,
+              xid,
+              evidence.number(DcgmAttributes.XID_ERRORS_AT)));
+    }
+    // A throttled GPU slows every step: the queue behind it grows too, so it comes first.
+    String throttle = throttled(evidence);
+    if (throttle != null) {
+      return new Verdict(
+          gpu(evidence, workerName), segment, Verdict.GPU_THROTTLING, lost + "; " + throttle);
+    }
+    double kv = evidence.number(VllmAttributes.KV_CACHE_USAGE_PERC);
+    double preempted = evidence.number(VllmAttributes.NUM_PREEMPTIONS);
+    double waiting = evidence.number(VllmAttributes.NUM_REQUESTS_WAITING);
+    double running = evidence.number(VllmAttributes.NUM_REQUESTS_RUNNING);
+    String engineState =
+        String.format(
+            Locale.ROOT,
+            "waiting up to %.0f, running up to %.0f, KV %.0f%%, %.0f preemption(s)",
+            nz(waiting),
+            nz(running),
+            100 * nz(kv),
+            nz(preempted));
+    switch (segment) {
+      case "queue", "first_token_wait" -> {
+        if (kv >= 0.9 || preempted > 0) {
+          return new Verdict(
+              workerName, segment, Verdict.KV_CACHE_PRESSURE, lost + "; " + engineState);
+        }
+        String misroute = misroute(trace, worker);
+        if (misroute != null) {
+          return new Verdict("epp", "route", Verdict.MISROUTE, lost + "; " + misroute);
+        }
+        if (waiting >= 1) {
+          return new Verdict(
+              workerName, segment, Verdict.ENGINE_QUEUEING, lost + "; " + engineState);
+        }
+      }
+      case "prefill" -> {
+        double prompt = r.inputTokens();
+        double typicalPrompt = window.medianInput(r.model());
+        if (typicalPrompt > 0 && prompt >= 2 * typicalPrompt) {
+          return new Verdict(
+              workerName,
+              segment,
+              Verdict.LONG_PROMPT,
+              String.format(
+                  Locale.ROOT,
+                  "%s; prompt %.0f tokens vs %.0f typical",
+                  lost,
+                  prompt,
+                  typicalPrompt));
+        }
+        double cached = in.number(LlmAttributes.USAGE_CACHED_TOKENS);
+        double typicalHit = window.medianCacheHit(r.model());
+        if (!Double.isNaN(cached)
+            && prompt > 0
+            && typicalHit > 0.2
+            && cached / prompt < typicalHit / 2) {
+          return new Verdict(
+              workerName,
+              segment,
+              Verdict.PREFIX_CACHE_MISS,
+              String.format(
+                  Locale.ROOT,
+                  "%s; %.0f of %.0f prompt tokens cached vs %.0f%% typical",
+                  lost,
+                  cached,
+                  prompt,
+                  100 * typicalHit));
+        }
+      }
+      case "decode" -> {
+        if (preempted > 0 && kv >= 0.9) {
+          return new Verdict(workerName, segment, Verdict.PREEMPTION, lost + "; " + engineState);
+        }
+        double typicalRunning = window.medianRunning();
+        if (running >= Math.max(1.5 * typicalRunning, typicalRunning + 2)) {
+          return new Verdict(
+              workerName,
+              segment,
+              Verdict.BATCH_CONTENTION,
+              String.format(
+                  Locale.ROOT, "%s; %s (typical batch %.0f)", lost, engineState, typicalRunning));
+        }
+      }
+      default -> {}
+    }
+    return new Verdict(
+        workerName,
+        segment,
+        Verdict.CANNOT_TELL,
+        lost + "; nothing on the spans explains it (" + engineState + ")");
+  }
+
+  /** Why the GPU's clocks were held down over the phase, or null when they were not. */
+  @Nullable
+  private static String throttled(SpanRecord p) {
+    List<String> reasons = new ArrayList<>(p.texts(DcgmAttributes.CLOCKS_EVENT_REASONS));
+    reasons.removeIf(x -> x.equals("gpu_idle") || x.equals("display_clock_setting"));
+    double clock = p.number(DcgmAttributes.SM_CLOCK);
+    double limit = p.number(DcgmAttributes.SM_CLOCK_LIMIT);
+    boolean low = !Double.isNaN(clock) && !Double.isNaN(limit) && clock < 0.85 * limit;
+    if (reasons.isEmpty() && !low) {
+      return null;
+    }
+    return String.format(
+        Locale.ROOT,
+        "SM clock %.0f of %s MHz%s",
+        clock,
+        Double.isNaN(limit) ? "?" : String.format(Locale.ROOT, "%.0f", limit),
+        reasons.isEmpty() ? "" : ", " + String.join(", ", reasons));
+  }
+
+  private static String gpu(SpanRecord p, String workerName) {
+    List<String> ids = p.texts(HwAttributes.ID);
+    return ids.isEmpty()
+        ? "gpu of " + workerName
+        : "gpu " + String.join(",", ids) + " (" + workerName + ")";
+  }
+
+  /**
+   * When the routing decision passed over a candidate that was clearly less loaded: the chosen
+   * endpoint's queue at decision time against the shortest other one; null otherwise.
+   */
+  @Nullable
+  private static String misroute(Trace trace, @Nullable SpanRecord worker) {
+    SpanRecord route = trace.find(s -> s.name().equals(SpanNames.ROUTE)).orElse(null);
+    if (route == null) {
+      return null;
+    }
+    double chosen = Double.NaN;
+    double best = Double.POSITIVE_INFINITY;
+    String bestName = "";
+    for (SpanRecord.Event e : route.events()) {
+      if (!e.name().equals(SpanNames.ROUTE_CANDIDATE_EVENT)) {
+        continue;
+      }
+      Object w = e.attributes().get(VllmAttributes.NUM_REQUESTS_WAITING);
+      if (!(w instanceof Number n)) {
+        continue;
+      }
+      if (Boolean.TRUE.equals(e.attributes().get(RouteAttributes.CHOSEN))) {
+        chosen = n.doubleValue();
+      } else if (n.doubleValue() < best) {
+        best = n.doubleValue();
+        bestName = String.valueOf(e.attributes().get(RouteAttributes.CANDIDATE_NAME));
+      }
+    }
+    if (Double.isNaN(chosen) || chosen < best + 2 || chosen < 2 * Math.max(best, 0.5)) {
+      return null;
+    }
+    return String.format(
+        Locale.ROOT,
+        "routed to a queue of %.0f while %s had %.0f at the decision",
+        chosen,
+        bestName,
+        best);
+  }
+
+  private static double nz(double v) {
+    return Double.isNaN(v) ? 0 : v;
+  }
+
+  /** Window-wide medians the causes compare with. */
+  private static final class Window {
+    private final List<Trace> requests;
+    private final List<Baseline.Request> shapes;
+    private final double medianRunning;
+
+    Window(List<Trace> requests, List<Baseline.Request> shapes) {
+      this.requests = requests;
+      this.shapes = shapes;
+      List<Double> running = new ArrayList<>();
+      for (Trace t : requests) {
+        for (SpanRecord s : t.spans()) {
+          if (s.name().equals(SpanNames.DECODE)) {
+            double v = s.number(VllmAttributes.NUM_REQUESTS_RUNNING);
+            if (!Double.isNaN(v)) {
+              running.add(v);
+            }
+          }
+        }
+      }
+      medianRunning = median(running);
+    }
+
+    double medianRunning() {
+      return medianRunning;
+    }
+
+    double medianInput(String model) {
+      List<Double> v = new ArrayList<>();
+      for (Baseline.Request r : shapes) {
+        if (r.model().equals(model) && r.inputTokens() > 0) {
+          v.add((double) r.inputTokens());
+        }
+      }
+      return median(v);
+    }
+
+    double medianCacheHit(String model) {
+      List<Double> v = new ArrayList<>();
+      for (int i = 0; i < requests.size(); i++) {
+        Baseline.Request r = shapes.get(i);
+        SpanRecord in = Attributor.ingress(requests.get(i)).orElseThrow();
+        double cached = in.number(LlmAttributes.USAGE_CACHED_TOKENS);
+        if (r.model().equals(model) && r.inputTokens() > 0 && !Double.isNaN(cached)) {
+          v.add(cached / r.inputTokens());
+        }
+      }
+      return median(v);
+    }
+
+    private static double median(List<Double> v) {
+      if (v.isEmpty()) {
+        return 0;
+      }
+      double[] a = v.stream().mapToDouble(Double::doubleValue).toArray();
+      Arrays.sort(a);
+      return a[a.length / 2];
+    }
+  }
+}
