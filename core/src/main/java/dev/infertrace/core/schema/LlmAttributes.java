@@ -61,6 +61,16 @@ public final class LlmAttributes {
   public static final String SEGMENT_RELAY = "llm.segment.relay";
   public static final String SEGMENT_CLIENT_SLOW_READ = "llm.segment.client_slow_read";
 
+  /**
+   * The worker's own verdict on a request, where the evidence is local and abnormal by itself:
+   * {@code gpu_fault} (an XID during it), {@code gpu_throttling} (clocks held down for a slowing
+   * reason), {@code kv_cache_pressure} (KV cache near full with preemptions). Absent otherwise.
+   */
+  public static final String VERDICT = "llm.verdict";
+
+  /** The figures behind {@link #VERDICT}, readable as they are. */
+  public static final String VERDICT_EVIDENCE = "llm.verdict.evidence";
+
   // HTTP and error conventions.
   public static final String HTTP_METHOD = "http.request.method";
   public static final String HTTP_STATUS = "http.response.status_code";

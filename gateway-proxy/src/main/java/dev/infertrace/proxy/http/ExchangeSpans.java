@@ -261,6 +261,13 @@ final class ExchangeSpans {
     long endNanos =
         s != null && s.endNanos() != 0 ? s.endNanos() : dev.infertrace.proxy.state.Clock.now();
     segments(server, phases.segments(endNanos));
+    if (state != null && role == Role.WORKER) {
+      WorkerState.Verdict verdict = state.verdict(receivedNanos, endNanos);
+      if (verdict != null) {
+        server.setAttribute(VERDICT, verdict.cause());
+        server.setAttribute(VERDICT_EVIDENCE, verdict.evidence());
+      }
+    }
     for (Span span : new Span[] {server, client}) {
       if (status > 0) {
         span.setAttribute(HTTP_STATUS, (long) status);

@@ -57,6 +57,9 @@ final class SpanKeys {
   static final AttributeKey<Double> SEGMENT_CLIENT_SLOW_READ =
       doubleKey(LlmAttributes.SEGMENT_CLIENT_SLOW_READ);
 
+  static final AttributeKey<String> VERDICT = stringKey(LlmAttributes.VERDICT);
+  static final AttributeKey<String> VERDICT_EVIDENCE = stringKey(LlmAttributes.VERDICT_EVIDENCE);
+
   static final AttributeKey<String> HTTP_METHOD = stringKey(LlmAttributes.HTTP_METHOD);
   static final AttributeKey<Long> HTTP_STATUS = longKey(LlmAttributes.HTTP_STATUS);
   static final AttributeKey<String> URL_PATH = stringKey(LlmAttributes.URL_PATH);

@@ -162,20 +162,81 @@ public final class WorkerState implements AutoCloseable {
     xid(span, from, to);
   }
 
-  /** The reason bits set in any sample of any GPU over the window, by name. */
-  private void clockReasons(Span span, long from, long to) {
+  /** A worker-local verdict: its cause (explain's cause names) and the figures behind it. */
+  public record Verdict(String cause, String evidence) {}
+
+  /**
+   * The worker's verdict on a request that ran over {@code [from, to]}, from evidence that is
+   * abnormal by itself (no baseline needed): an XID that showed during it, GPU clocks held down for
+   * a slowing reason, a KV cache near full with preemptions. Null when there is none: the request
+   * may still have been slow, which {@code explain} tells against its peers.
+   */
+  @Nullable
+  public Verdict verdict(long from, long to) {
+    Timeline.Sample<DcgmSample> latest = gpus.at(to);
+    if (latest != null && to - latest.epochNanos() <= gpuStaleNanos) {
+      double xid = GpuAggregate.over(gpus, from, to, DcgmSample.Values::xid, Reduce.MAX);
+      if (!Double.isNaN(xid) && xid > 0) {
+        long since =
+            gpus.runStart(
+                to, g -> GpuAggregate.across(g, DcgmSample.Values::xid, Reduce.MAX) == xid);
+        if (since >= from - gpuStaleNanos) {
+          return new Verdict("gpu_fault", String.format(java.util.Locale.ROOT, "XID %.0f", xid));
+        }
+      }
+      long mask = reasonMask(from, to);
+      if (ClocksEventReasons.slowing(mask)) {
+        double clock = GpuAggregate.over(gpus, from, to, DcgmSample.Values::smClock, Reduce.MIN);
+        double limit = GpuAggregate.over(gpus, from, to, DcgmSample.Values::maxSmClock, Reduce.MIN);
+        List<String> names = new ArrayList<>(ClocksEventReasons.names(mask));
+        names.removeIf(n -> n.equals("gpu_idle") || n.equals("display_clock_setting"));
+        return new Verdict(
+            "gpu_throttling",
+            String.format(
+                java.util.Locale.ROOT,
+                "SM clock %.0f of %.0f MHz, %s",
+                clock,
+                limit,
+                String.join(", ", names)));
+      }
+    }
+    Timeline.Sample<EngineSample> e = engine.at(to);
+    if (e != null && to - e.epochNanos() <= engineStaleNanos) {
+      Timeline.Stats kv = engine.over(from, to, EngineSample::kvCacheUsage);
+      Timeline.Stats p = engine.over(from, to, EngineSample::preemptions);
+      if (kv != null && p != null && kv.max() >= 0.9 && p.max() > p.min()) {
+        return new Verdict(
+            "kv_cache_pressure",
+            String.format(
+                java.util.Locale.ROOT,
+                "KV cache %.0f%% used, %.0f preemption(s)",
+                100 * kv.max(),
+                p.max() - p.min()));
+      }
+    }
+    return null;
+  }
+
+  private long reasonMask(long from, long to) {
     long mask = 0;
-    boolean reported = false;
     for (Timeline.Sample<DcgmSample> s : gpus.window(from, to)) {
       for (DcgmSample.Values v : s.value().byUuid().values()) {
         if (!Double.isNaN(v.clocksEventReasons())) {
-          reported = true;
           mask |= (long) v.clocksEventReasons();
         }
       }
     }
+    return mask;
+  }
+
+  /** The reason bits set in any sample of any GPU over the window, by name. */
+  private void clockReasons(Span span, long from, long to) {
+    boolean reported =
+        gpus.window(from, to).stream()
+            .flatMap(s -> s.value().byUuid().values().stream())
+            .anyMatch(v -> !Double.isNaN(v.clocksEventReasons()));
     if (reported) {
-      span.setAttribute(REASONS, ClocksEventReasons.names(mask));
+      span.setAttribute(REASONS, ClocksEventReasons.names(reasonMask(from, to)));
     }
   }
 

@@ -91,6 +91,10 @@ class WorkerStateTest {
       assertThat((Double) decode.attribute("dcgm.sample_age")).isBetween(0.0, 0.15);
       assertThat((List<?>) decode.attribute("hw.id")).singleElement().asString().startsWith("GPU-");
       assertThat(decode.attribute("dcgm.stale")).isNull();
+      // Local evidence, abnormal by itself: the sidecar gives its own verdict.
+      assertThat(server.attribute("llm.verdict")).isEqualTo("gpu_throttling");
+      assertThat((String) server.attribute("llm.verdict.evidence"))
+          .contains("990 of 1980 MHz", "hw_thermal_slowdown");
       assertThat(server.attribute("vllm.num_requests_running")).isEqualTo(0L);
       assertThat(server.attribute("vllm.num_requests_waiting")).isEqualTo(0L);
       assertThat(server.attribute("vllm.kv_cache_usage_perc")).isNotNull();
@@ -270,6 +274,10 @@ class WorkerStateTest {
           .as("a request that started after the fault is not blamed on it")
           .isNull();
       assertThat(later.attribute("dcgm.sm_clock")).as("still enriched").isNotNull();
+      List<ReceivedSpan> servers = phases(stack, "xid", "chat m", 2);
+      assertThat(servers)
+          .extracting(s -> s.attribute("llm.verdict"))
+          .containsExactlyInAnyOrder("gpu_fault", null);
     }
   }
 }
