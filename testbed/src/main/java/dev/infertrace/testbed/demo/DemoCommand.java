@@ -1,6 +1,8 @@
 package dev.infertrace.testbed.demo;
 
 import dev.infertrace.core.slo.SloTarget;
+import dev.infertrace.explain.Report;
+import dev.infertrace.explain.verdict.Explainer;
 import dev.infertrace.proxy.ProxyRuntime;
 import dev.infertrace.proxy.cli.AddressConverter;
 import dev.infertrace.proxy.cli.DurationConverter;
@@ -348,6 +350,24 @@ public final class DemoCommand implements Callable<Integer> {
       }
     }
     DemoReport.print(TraceFile.read(traceFile), out, jaeger);
+    // explain's verdicts: the whole run against itself, then the slowest requests one by one.
+    List<Explainer.Explained> explained =
+        Explainer.explain(
+            dev.infertrace.explain.trace.Trace.group(
+                dev.infertrace.explain.trace.TraceFile.read(traceFile).spans()));
+    out.printf("%n./infertrace explain --file %s%n", traceFile);
+    Report.verdicts(out, explained);
+    explained.stream()
+        .sorted(java.util.Comparator.comparingDouble(Explainer.Explained::lost).reversed())
+        .limit(3)
+        .forEach(
+            e ->
+                out.printf(
+                    java.util.Locale.ROOT,
+                    "  %s %.3f s: %s%n",
+                    e.traceId(),
+                    e.attribution().seconds(),
+                    e.verdict()));
     out.printf(
         "%nAll spans: %s (OTLP JSON lines; load them into a collector's otlpjsonfile receiver or read them with jq)%n",
         traceFile.toAbsolutePath());

@@ -30,7 +30,8 @@ class DemoCommandTest {
     assertThat(exit).as(text).isZero();
     assertThat(text)
         .contains("FAULT thermal-throttle on sim-1", "failed", "slowest #1", "llm.decode [worker-")
-        .contains("ingress: time to first token");
+        .contains("ingress: time to first token")
+        .contains("./infertrace explain --file", "verdicts: ", "gpu_throttling");
     List<TraceFile.Span> spans = TraceFile.read(traces);
     long requests =
         spans.stream()
