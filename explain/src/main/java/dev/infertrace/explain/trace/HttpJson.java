@@ -82,7 +82,9 @@ final class HttpJson {
       throw fail(uri, "interrupted", e);
     }
     String body = r.body() == null ? "" : r.body();
-    if (r.statusCode() == 404 && body.toLowerCase(Locale.ROOT).contains("not found")) {
+    String lower = body.toLowerCase(Locale.ROOT);
+    if (r.statusCode() == 404
+        && (lower.contains("trace not found") || lower.contains("no traces found"))) {
       return Optional.empty();
     }
     if (r.statusCode() / 100 != 2) {
