@@ -13,14 +13,13 @@ import dev.infertrace.explain.trace.Trace;
 import dev.infertrace.explain.trace.TraceFile;
 import dev.infertrace.explain.trace.TraceSource;
 import dev.infertrace.testbed.TestbedMain;
-import dev.infertrace.testbed.junit.FreePorts;
+import dev.infertrace.testbed.junit.JaegerPeer;
 import dev.infertrace.testbed.junit.PeerProcesses;
 import dev.infertrace.testbed.junit.RequiresPeers;
 import dev.infertrace.testbed.peers.Peer;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,45 +41,9 @@ class JaegerSourceIT {
   @Test
   void aRealRunsRequestsReadBackFromJaegerAttributeAsFromTheTraceFile(PeerProcesses peers)
       throws Exception {
-    int otlpGrpc = FreePorts.next();
-    int otlpHttp = FreePorts.next();
-    int queryHttp = FreePorts.next();
-    int queryGrpc = FreePorts.next();
-    int health = FreePorts.next();
-    Path config = peers.workDir().resolve("jaeger.yaml");
-    Files.writeString(
-        config,
-        String.join(
-            "\n",
-            "service:",
-            "  extensions: [jaeger_storage, jaeger_query, healthcheckv2]",
-            "  pipelines:",
-            "    traces: {receivers: [otlp], processors: [batch], exporters: [jaeger_storage_exporter]}",
-            "  telemetry: {metrics: {level: none}}",
-            "extensions:",
-            "  healthcheckv2:",
-            "    use_v2: true",
-            "    http: {endpoint: \"127.0.0.1:" + health + "\"}",
-            "  jaeger_storage:",
-            "    backends:",
-            "      memstore: {memory: {max_traces: 10000}}",
-            "  jaeger_query:",
-            "    storage: {traces: memstore}",
-            "    http: {endpoint: \"127.0.0.1:" + queryHttp + "\"}",
-            "    grpc: {endpoint: \"127.0.0.1:" + queryGrpc + "\"}",
-            "receivers:",
-            "  otlp:",
-            "    protocols:",
-            "      grpc: {endpoint: \"127.0.0.1:" + otlpGrpc + "\"}",
-            "      http: {endpoint: \"127.0.0.1:" + otlpHttp + "\"}",
-            "processors:",
-            "  batch: {timeout: 100ms}",
-            "exporters:",
-            "  jaeger_storage_exporter: {trace_storage: memstore}",
-            ""));
-    peers
-        .start(Peer.JAEGER, List.of("--config", config.toString()))
-        .awaitHttpOk(URI.create("http://127.0.0.1:" + health + "/status"), Duration.ofSeconds(60));
+    JaegerPeer jaegerPeer = JaegerPeer.start(peers);
+    int otlpGrpc = jaegerPeer.otlpGrpc();
+    int queryHttp = jaegerPeer.queryHttp();
 
     Instant before = Instant.now().minusSeconds(1);
     Path file = peers.workDir().resolve("demo.jsonl");

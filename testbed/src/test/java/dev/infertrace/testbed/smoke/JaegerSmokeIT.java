@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.infertrace.testbed.junit.FreePorts;
+import dev.infertrace.testbed.junit.JaegerPeer;
 import dev.infertrace.testbed.junit.PeerProcesses;
 import dev.infertrace.testbed.junit.RequiresPeers;
 import dev.infertrace.testbed.peers.Peer;
@@ -14,8 +14,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,45 +26,9 @@ class JaegerSmokeIT {
 
   @Test
   void spanSentOverOtlpIsReadBackThroughApiV3(PeerProcesses peers) throws Exception {
-    int otlpGrpc = FreePorts.next();
-    int otlpHttp = FreePorts.next();
-    int queryHttp = FreePorts.next();
-    int queryGrpc = FreePorts.next();
-    int health = FreePorts.next();
-    Path config = peers.workDir().resolve("jaeger.yaml");
-    Files.writeString(
-        config,
-        String.join(
-            "\n",
-            "service:",
-            "  extensions: [jaeger_storage, jaeger_query, healthcheckv2]",
-            "  pipelines:",
-            "    traces: {receivers: [otlp], processors: [batch], exporters: [jaeger_storage_exporter]}",
-            "  telemetry: {metrics: {level: none}}",
-            "extensions:",
-            "  healthcheckv2:",
-            "    use_v2: true",
-            "    http: {endpoint: \"127.0.0.1:" + health + "\"}",
-            "  jaeger_storage:",
-            "    backends:",
-            "      memstore: {memory: {max_traces: 10000}}",
-            "  jaeger_query:",
-            "    storage: {traces: memstore}",
-            "    http: {endpoint: \"127.0.0.1:" + queryHttp + "\"}",
-            "    grpc: {endpoint: \"127.0.0.1:" + queryGrpc + "\"}",
-            "receivers:",
-            "  otlp:",
-            "    protocols:",
-            "      grpc: {endpoint: \"127.0.0.1:" + otlpGrpc + "\"}",
-            "      http: {endpoint: \"127.0.0.1:" + otlpHttp + "\"}",
-            "processors:",
-            "  batch: {timeout: 100ms}",
-            "exporters:",
-            "  jaeger_storage_exporter: {trace_storage: memstore}",
-            ""));
-    peers
-        .start(Peer.JAEGER, List.of("--config", config.toString()))
-        .awaitHttpOk(URI.create("http://127.0.0.1:" + health + "/status"), Duration.ofSeconds(60));
+    JaegerPeer jaegerPeer = JaegerPeer.start(peers);
+    int otlpGrpc = jaegerPeer.otlpGrpc();
+    int queryHttp = jaegerPeer.queryHttp();
 
     SpanContext sent =
         SmokeSpans.emit(
