@@ -94,8 +94,8 @@ public record Scenario(
             Verdict.NETWORK_DELAY,
             "network",
             Kind.TWIN_FAULT,
-            "network-delay:requestDelayMs=300,responseDelayMs=2",
-            "twin fault network-delay on w1: +300 ms before the request is read, +2 ms per write"));
+            "network-delay:requestDelayMs=100,responseDelayMs=1",
+            "twin fault network-delay on w1: +100 ms before the request is read, +1 ms per write"));
     s.add(
         new Scenario(
             "engine-queueing",
@@ -127,7 +127,7 @@ public record Scenario(
             "client",
             Kind.SLOW_CLIENT,
             null,
-            "clients c0, c1 read their streams slowly (4 KiB receive buffer, 40 ms per read)"));
+            "clients c0, c1 read long streams slowly (4 KiB receive buffer, 10 KB/s)"));
     s.add(
         new Scenario(
             "client-cancel",

@@ -105,7 +105,7 @@ final class ScenarioClient {
       out.write(bytes);
       out.flush();
       InputStream in = socket.getInputStream();
-      byte[] buf = new byte[behaviour == Behaviour.SLOW_READ ? 256 : 8192];
+      byte[] buf = new byte[behaviour == Behaviour.SLOW_READ ? 512 : 8192];
       StringBuilder line = new StringBuilder();
       boolean first = true;
       boolean done = false;

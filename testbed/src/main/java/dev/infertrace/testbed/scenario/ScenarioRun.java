@@ -108,8 +108,10 @@ final class ScenarioRun {
                         c < MISBEHAVING && misbehave.get()
                             ? behaviour(scenario.kind())
                             : Behaviour.NORMAL;
-                    int min = b == Behaviour.SLOW_READ ? 120 : 16;
-                    int max = b == Behaviour.SLOW_READ ? 200 : 160;
+                    // Long enough that the proxy's socket buffers fill up and the ingress waits on
+                    // the reader.
+                    int min = b == Behaviour.SLOW_READ ? 300 : 16;
+                    int max = b == Behaviour.SLOW_READ ? 360 : 160;
                     sent.add(
                         ScenarioClient.send(
                             stack.ingress(),
