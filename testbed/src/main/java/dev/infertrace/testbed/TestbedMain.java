@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
       dev.infertrace.testbed.load.LoadCommand.class,
       dev.infertrace.testbed.demo.DemoCommand.class,
       dev.infertrace.testbed.epp.RefEppCommand.class,
-      dev.infertrace.testbed.bench.BenchCommand.class
+      dev.infertrace.testbed.bench.BenchCommand.class,
+      dev.infertrace.testbed.scenario.ScenariosCommand.class
     })
 public final class TestbedMain {
   private TestbedMain() {}

@@ -50,10 +50,20 @@ public final class RefEpp implements AutoCloseable {
   private final Server server;
   private final ScheduledExecutorService timer;
   private final List<Scraper> scrapers = new ArrayList<>();
+  private final java.util.concurrent.atomic.AtomicLong delayMillis;
 
-  private RefEpp(Server server, ScheduledExecutorService timer) {
+  private RefEpp(
+      Server server,
+      ScheduledExecutorService timer,
+      java.util.concurrent.atomic.AtomicLong delayMillis) {
     this.server = server;
     this.timer = timer;
+    this.delayMillis = delayMillis;
+  }
+
+  /** Holds every routing answer back this long (a slow EPP, for diagnosis scenarios); 0: none. */
+  public void delayRouting(Duration delay) {
+    delayMillis.set(delay.toMillis());
   }
 
   public static RefEpp start(
@@ -84,13 +94,14 @@ public final class RefEpp implements AutoCloseable {
               }));
     }
     HealthStatusManager health = new HealthStatusManager();
+    var delay = new java.util.concurrent.atomic.AtomicLong();
     Server server =
         NettyServerBuilder.forAddress(listen)
-            .addService(new Service(endpoints, scorer, misroute, state, seen))
+            .addService(new Service(endpoints, scorer, misroute, state, seen, delay))
             .addService(health.getHealthService())
             .build()
             .start();
-    RefEpp epp = new RefEpp(server, timer);
+    RefEpp epp = new RefEpp(server, timer, delay);
     epp.scrapers.addAll(scrapers);
     return epp;
   }
@@ -145,13 +156,16 @@ public final class RefEpp implements AutoCloseable {
     private final boolean misroute;
     private final Map<Endpoint, EngineSample> state;
     private final Map<Endpoint, Long> seen;
+    private final java.util.concurrent.atomic.AtomicLong delayMillis;
 
     Service(
         List<Endpoint> endpoints,
         Scorer scorer,
         boolean misroute,
         Map<Endpoint, EngineSample> state,
-        Map<Endpoint, Long> seen) {
+        Map<Endpoint, Long> seen,
+        java.util.concurrent.atomic.AtomicLong delayMillis) {
+      this.delayMillis = delayMillis;
       this.endpoints = endpoints;
       this.scorer = scorer;
       this.misroute = misroute;
@@ -180,6 +194,14 @@ public final class RefEpp implements AutoCloseable {
             body.writeBytes(r.getRequestBody().getBody().toByteArray());
             if (r.getRequestBody().getEndOfStream()) {
               byte[] bytes = body.toByteArray();
+              long delay = delayMillis.get();
+              if (delay > 0) {
+                try {
+                  Thread.sleep(delay);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              }
               ProcessingResponse answer = route(bytes);
               out.onNext(answer);
               if (!answer.hasImmediateResponse()) {
