@@ -10,11 +10,11 @@ import java.util.Map;
 
 /**
  * What requests of a shape typically took, segment by segment, learned from the window itself: the
- * median over the requests of the same model, prompt size and output size (each within a factor of
- * two), falling back to the same model and then to all requests when a shape has fewer than {@link
- * #MIN_PEERS}. Decode is compared per output token, so a longer answer is not a slower one; prefill
- * is not, so a prompt longer than its peers' shows as a slow prefill (and is named for it). No
- * threshold is tuned to a stack: "typical" is whatever this window did.
+ * median over the requests of the same model and output size (within a factor of two), falling back
+ * to the same model and then to all requests when a shape has fewer than {@link #MIN_PEERS}. Decode
+ * is compared per output token, so a longer answer is not a slower one; the prompt's size is not
+ * part of the shape, so a prompt longer than its peers' shows as a slower prefill (and is named for
+ * it). No threshold is tuned to a stack: "typical" is whatever this window did.
  */
 final class Baseline {
   /** Fewer requests than this of a shape, and its baseline is the coarser one. */
@@ -23,7 +23,9 @@ final class Baseline {
   /** A request as the baseline sees it. */
   record Request(Attribution attribution, String model, long inputTokens, long outputTokens) {
     String shape() {
-      return model + "|" + bucket(inputTokens) + "|" + bucket(outputTokens);
+      // Not the prompt's size: a prompt longer than its peers' is one of the causes told apart,
+      // so it must show as a slower prefill, not be compared only with other long prompts.
+      return model + "|" + bucket(outputTokens);
     }
   }
 

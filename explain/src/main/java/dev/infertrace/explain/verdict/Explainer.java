@@ -101,7 +101,10 @@ public final class Explainer {
     double typical = baseline.typicalTotal(r, names);
     SpanRecord worker = Attributor.worker(trace, in);
     String workerName =
-        worker == null ? "upstream" : "worker " + worker.service().replace("infertrace-", "");
+        worker == null
+            ? "upstream"
+            : "worker "
+                + worker.service().replaceFirst("^infertrace-", "").replaceFirst("^worker-", "");
 
     if (Boolean.TRUE.equals(in.attributes().get(LlmAttributes.CANCELLED))) {
       return new Explained(
@@ -289,6 +292,31 @@ public final class Explainer {
         }
         double cached = in.number(LlmAttributes.USAGE_CACHED_TOKENS);
         double typicalHit = window.medianCacheHit(r.model());
+        double typicalRunning = window.medianRunning();
+        if (running >= Math.max(1.5 * typicalRunning, typicalRunning + 2)) {
+          return new Verdict(
+              workerName,
+              segment,
+              Verdict.BATCH_CONTENTION,
+              String.format(
+                  Locale.ROOT, "%s; %s (typical batch %.0f)", lost, engineState, typicalRunning));
+        }
+        if (Double.isNaN(cached)) {
+          // No cached-token count (vLLM reports it only with --enable-prompt-tokens-details): a
+          // prompt of usual size, on a GPU at full clock, in a usual batch, that still took this
+          // much longer was computed rather than reused from the prefix cache.
+          return new Verdict(
+              workerName,
+              segment,
+              Verdict.PREFIX_CACHE_MISS,
+              String.format(
+                  Locale.ROOT,
+                  "%s; prompt %.0f tokens (typical %.0f), GPU at full clock, batch usual: computed,"
+                      + " not reused from the prefix cache (inferred: no cached-token count)",
+                  lost,
+                  prompt,
+                  typicalPrompt));
+        }
         if (!Double.isNaN(cached)
             && prompt > 0
             && typicalHit > 0.2
@@ -307,8 +335,13 @@ public final class Explainer {
         }
       }
       case "decode" -> {
-        if (preempted > 0 && kv >= 0.9) {
-          return new Verdict(workerName, segment, Verdict.PREEMPTION, lost + "; " + engineState);
+        // Preempted with the KV cache full: the pressure is the cause, preemption its mechanism.
+        if (preempted > 0) {
+          return new Verdict(
+              workerName,
+              segment,
+              kv >= 0.9 ? Verdict.KV_CACHE_PRESSURE : Verdict.PREEMPTION,
+              lost + "; " + engineState);
         }
         double typicalRunning = window.medianRunning();
         if (running >= Math.max(1.5 * typicalRunning, typicalRunning + 2)) {
@@ -336,8 +369,12 @@ public final class Explainer {
     reasons.removeIf(x -> x.equals("gpu_idle") || x.equals("display_clock_setting"));
     double clock = p.number(DcgmAttributes.SM_CLOCK);
     double limit = p.number(DcgmAttributes.SM_CLOCK_LIMIT);
-    boolean low = !Double.isNaN(clock) && !Double.isNaN(limit) && clock < 0.85 * limit;
-    if (reasons.isEmpty() && !low) {
+    boolean known = !Double.isNaN(clock) && !Double.isNaN(limit);
+    // A reason bit with the clock still at its maximum held nothing down (a GPU at its power cap
+    // sets sw_power_cap before it lowers a clock); far under the maximum, it was held down even
+    // when the exporter gives no reason field.
+    boolean held = !reasons.isEmpty() && (!known || clock < 0.97 * limit);
+    if (!held && !(known && clock < 0.85 * limit)) {
       return null;
     }
     return String.format(

@@ -62,7 +62,7 @@ public final class ScenarioScore {
         c[0]++;
         if (cause.equals(g.cause())) {
           c[1]++;
-          if (v.component().equals(g.component())) {
+          if (v.component().contains(g.component())) { // "gpu GPU-1 (worker w1)" names worker w1
             c[2]++;
           }
         } else if (cause.equals(Verdict.CANNOT_TELL)) {
