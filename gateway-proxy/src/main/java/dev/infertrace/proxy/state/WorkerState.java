@@ -185,9 +185,12 @@ public final class WorkerState implements AutoCloseable {
         }
       }
       long mask = reasonMask(from, to);
-      if (ClocksEventReasons.slowing(mask)) {
-        double clock = GpuAggregate.over(gpus, from, to, DcgmSample.Values::smClock, Reduce.MIN);
-        double limit = GpuAggregate.over(gpus, from, to, DcgmSample.Values::maxSmClock, Reduce.MIN);
+      double clock = GpuAggregate.over(gpus, from, to, DcgmSample.Values::smClock, Reduce.MIN);
+      double limit = GpuAggregate.over(gpus, from, to, DcgmSample.Values::maxSmClock, Reduce.MIN);
+      // A slowing reason with the clock still at its maximum held nothing down (at its power cap a
+      // GPU sets sw_power_cap before it lowers a clock).
+      boolean atMax = !Double.isNaN(clock) && !Double.isNaN(limit) && clock >= 0.97 * limit;
+      if (ClocksEventReasons.slowing(mask) && !atMax) {
         List<String> names = new ArrayList<>(ClocksEventReasons.names(mask));
         names.removeIf(n -> n.equals("gpu_idle") || n.equals("display_clock_setting"));
         return new Verdict(
