@@ -101,7 +101,7 @@ class DemoCommandTest {
     assertThat(throttled)
         .allSatisfy(
             v -> {
-              assertThat(v.component()).contains("worker-1");
+              assertThat(v.component()).contains("worker 1");
               assertThat(v.evidence()).contains("hw_thermal_slowdown");
             });
     // The throttled GPU's phases say so, and why: the clock against the GPU's maximum, the

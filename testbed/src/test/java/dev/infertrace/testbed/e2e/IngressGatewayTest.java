@@ -339,11 +339,17 @@ class IngressGatewayTest {
       assertThat(segmentSum(worker))
           .isCloseTo(seconds(worker), org.assertj.core.data.Offset.offset(1e-6));
       assertThat(worker.attribute("llm.segment.route")).as("no EPP at the worker").isNull();
+      // (the ingress's response window is epp_response + relay + client_slow_read)
+      double slowRead =
+          server.attribute("llm.segment.client_slow_read") == null
+              ? 0
+              : (Double) server.attribute("llm.segment.client_slow_read");
       assertThat(seconds(worker))
           .isLessThanOrEqualTo(
               (Double) server.attribute("llm.segment.upstream_head")
                   + (Double) server.attribute("llm.segment.relay")
-                  + (Double) server.attribute("llm.segment.epp_response"));
+                  + (Double) server.attribute("llm.segment.epp_response")
+                  + slowRead);
 
       // Non-streaming: the head and the whole body arrive in one read; the body must wait for
       // the head, which waits for the EPP's answer to the response headers.
