@@ -24,7 +24,7 @@ public final class OtlpJson {
       String service = "";
       for (JsonNode a : rs.path("resource").path("attributes")) {
         if (a.path("key").asText().equals("service.name")) {
-          service = a.path("value").path("stringValue").asText();
+          service = pooled(a.path("value").path("stringValue").asText());
         }
       }
       for (JsonNode ss : rs.path("scopeSpans")) {
@@ -33,7 +33,7 @@ public final class OtlpJson {
           for (JsonNode e : s.path("events")) {
             events.add(
                 new SpanRecord.Event(
-                    e.path("name").asText(),
+                    pooled(e.path("name").asText()),
                     e.path("timeUnixNano").asLong(),
                     attributes(e.path("attributes"))));
           }
@@ -42,7 +42,7 @@ public final class OtlpJson {
                   id(s.path("traceId").asText()),
                   id(s.path("spanId").asText()),
                   id(s.path("parentSpanId").asText("")),
-                  s.path("name").asText(),
+                  pooled(s.path("name").asText()),
                   kind(s.path("kind")),
                   service,
                   s.path("startTimeUnixNano").asLong(),
@@ -81,12 +81,38 @@ public final class OtlpJson {
     }
   }
 
+  /**
+   * Attribute names and short string values recur on every span (keys, models, roles, reasons):
+   * held once each, a window of 60k traces fits in a small heap. Bounded, so that unique values
+   * (ids, messages) cannot grow it without end.
+   */
+  private static final int POOL_MAX = 65_536;
+
+  private static final Map<String, String> POOL = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static String pooled(String s) {
+    if (s.length() > 64) {
+      return s;
+    }
+    String held = POOL.get(s);
+    if (held != null) {
+      return held;
+    }
+    if (POOL.size() < POOL_MAX) {
+      POOL.putIfAbsent(s, s);
+    }
+    return s;
+  }
+
   private static Map<String, Object> attributes(JsonNode list) {
-    Map<String, Object> out = new HashMap<>();
+    if (list.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, Object> out = new HashMap<>(list.size() * 4 / 3 + 1);
     for (JsonNode a : list) {
       Object v = value(a.path("value"));
       if (v != null) {
-        out.put(a.path("key").asText(), v);
+        out.put(pooled(a.path("key").asText()), v);
       }
     }
     return out;
@@ -94,7 +120,7 @@ public final class OtlpJson {
 
   private static Object value(JsonNode v) {
     if (v.has("stringValue")) {
-      return v.get("stringValue").asText();
+      return pooled(v.get("stringValue").asText());
     }
     if (v.has("intValue")) {
       return v.get("intValue").asLong(); // a string in the JSON mapping

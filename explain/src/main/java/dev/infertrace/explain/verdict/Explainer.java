@@ -440,6 +440,8 @@ public final class Explainer {
     private final List<Trace> requests;
     private final List<Baseline.Request> shapes;
     private final double medianRunning;
+    private final java.util.Map<String, Double> inputByModel = new java.util.HashMap<>();
+    private final java.util.Map<String, Double> cacheHitByModel = new java.util.HashMap<>();
 
     Window(List<Trace> requests, List<Baseline.Request> shapes) {
       this.requests = requests;
@@ -462,27 +464,39 @@ public final class Explainer {
       return medianRunning;
     }
 
+    /** The median prompt of a model's requests (computed once per model). */
     double medianInput(String model) {
-      List<Double> v = new ArrayList<>();
-      for (Baseline.Request r : shapes) {
-        if (r.model().equals(model) && r.inputTokens() > 0) {
-          v.add((double) r.inputTokens());
-        }
-      }
-      return median(v);
+      return inputByModel.computeIfAbsent(
+          model,
+          m -> {
+            List<Double> v = new ArrayList<>();
+            for (Baseline.Request r : shapes) {
+              if (r.model().equals(m) && r.inputTokens() > 0) {
+                v.add((double) r.inputTokens());
+              }
+            }
+            return median(v);
+          });
     }
 
+    /**
+     * The median share of a model's prompt tokens served from the prefix cache (once per model).
+     */
     double medianCacheHit(String model) {
-      List<Double> v = new ArrayList<>();
-      for (int i = 0; i < requests.size(); i++) {
-        Baseline.Request r = shapes.get(i);
-        SpanRecord in = Attributor.ingress(requests.get(i)).orElseThrow();
-        double cached = in.number(LlmAttributes.USAGE_CACHED_TOKENS);
-        if (r.model().equals(model) && r.inputTokens() > 0 && !Double.isNaN(cached)) {
-          v.add(cached / r.inputTokens());
-        }
-      }
-      return median(v);
+      return cacheHitByModel.computeIfAbsent(
+          model,
+          m -> {
+            List<Double> v = new ArrayList<>();
+            for (int i = 0; i < requests.size(); i++) {
+              Baseline.Request r = shapes.get(i);
+              SpanRecord in = Attributor.ingress(requests.get(i)).orElseThrow();
+              double cached = in.number(LlmAttributes.USAGE_CACHED_TOKENS);
+              if (r.model().equals(m) && r.inputTokens() > 0 && !Double.isNaN(cached)) {
+                v.add(cached / r.inputTokens());
+              }
+            }
+            return median(v);
+          });
     }
 
     private static double median(List<Double> v) {
