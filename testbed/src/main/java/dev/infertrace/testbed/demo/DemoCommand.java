@@ -3,36 +3,17 @@ package dev.infertrace.testbed.demo;
 import dev.infertrace.core.slo.SloTarget;
 import dev.infertrace.explain.Report;
 import dev.infertrace.explain.verdict.Explainer;
-import dev.infertrace.proxy.ProxyRuntime;
 import dev.infertrace.proxy.cli.AddressConverter;
 import dev.infertrace.proxy.cli.DurationConverter;
-import dev.infertrace.proxy.config.ProxyConfig;
-import dev.infertrace.proxy.config.Role;
-import dev.infertrace.proxy.engine.EnginePhases;
-import dev.infertrace.proxy.epp.Endpoint;
-import dev.infertrace.proxy.epp.EndpointView;
-import dev.infertrace.proxy.epp.EppClient;
-import dev.infertrace.proxy.epp.EppInterposer;
 import dev.infertrace.proxy.export.OtlpJsonFileExporter;
-import dev.infertrace.proxy.otlp.OtlpReceiver;
-import dev.infertrace.proxy.state.WorkerState;
-import dev.infertrace.testbed.epp.RefEpp;
+import dev.infertrace.testbed.cluster.TracedCluster;
 import dev.infertrace.testbed.epp.Scorer;
 import dev.infertrace.testbed.load.LoadConfig;
 import dev.infertrace.testbed.load.LoadGenerator;
 import dev.infertrace.testbed.load.LoadStats;
 import dev.infertrace.testbed.load.ProgressLine;
 import dev.infertrace.testbed.sim.Sim;
-import dev.infertrace.testbed.sim.SimConfig;
-import dev.infertrace.testbed.sim.engine.EngineConfig;
-import dev.infertrace.testbed.sim.engine.StepTimeModel;
 import dev.infertrace.testbed.sim.fault.FaultSpec;
-import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
-import io.opentelemetry.context.propagation.ContextPropagators;
-import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -40,17 +21,11 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -163,7 +138,6 @@ public final class DemoCommand implements Callable<Integer> {
       file = SpanExporter.composite(file, otlp);
       out.printf("demo: spans also go to %s (OTLP %s)%n", endpoint, http ? "HTTP" : "gRPC");
     }
-    List<AutoCloseable> running = new ArrayList<>();
     AtomicBoolean stopped = new AtomicBoolean();
     LoadGenerator[] load = new LoadGenerator[1];
     Thread hook =
@@ -176,121 +150,34 @@ public final class DemoCommand implements Callable<Integer> {
             },
             "demo-stop");
     Runtime.getRuntime().addShutdownHook(hook);
-    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    TracedCluster cluster = null;
     try {
       out.println(
           "demo: starting 2 simulated vLLM workers (H100 twins), 2 worker sidecars, a reference"
               + " EPP behind the epp interposer, 1 ingress as the gateway");
-      List<Sim> sims = new ArrayList<>();
-      List<URI> workers = new ArrayList<>();
-      for (int i = 0; i < 2; i++) {
-        // vLLM's own span goes to the worker's OTLP receiver: exact queue/prefill/decode phases.
-        AtomicReference<EnginePhases> phases = new AtomicReference<>();
-        OtlpReceiver receiver =
-            OtlpReceiver.start(
-                new InetSocketAddress("127.0.0.1", 0),
-                new InetSocketAddress("127.0.0.1", 0),
-                (request, transport) -> {
-                  EnginePhases p = phases.get();
-                  if (p != null) {
-                    p.accept(request, transport);
-                  }
-                },
-                true);
-        running.add(0, receiver);
-        Sim sim =
-            Sim.start(
-                SimConfig.loopback("llama-3.1-8b")
-                    // A small batch (4 sequences) so that 12 clients queue: llm.queue shows it.
-                    .withEngine(
-                        new EngineConfig(
-                            4, 8192, 16, 25_000, 8192, true, 1000, StepTimeModel.H100_8B))
-                    .withTracing(
-                        "http://127.0.0.1:" + receiver.grpcPort(), "grpc", Duration.ofMillis(200)));
-        sims.add(sim);
-        WorkerState state =
-            new WorkerState(
-                URI.create(sim.baseUrl() + "/metrics"),
-                Duration.ofMillis(100),
-                URI.create("http://127.0.0.1:" + sim.dcgmAddress().getPort() + "/metrics"),
-                Duration.ofSeconds(1),
-                null,
-                null,
-                Set.of());
-        running.add(0, state);
-        OpenTelemetrySdk workerSdk = sdk("infertrace-worker-" + i, file, running);
-        EnginePhases engine =
-            new EnginePhases(
-                workerSdk.getTracer("dev.infertrace.proxy"),
-                new SharedExporter(file),
-                Duration.ofSeconds(5),
-                10_000,
-                state,
-                timer);
-        phases.set(engine);
-        ProxyRuntime worker =
-            ProxyRuntime.builder(
-                    ProxyConfig.loopback(Role.WORKER, List.of(URI.create(sim.baseUrl()))))
-                .openTelemetry(workerSdk)
-                .workerState(state)
-                .enginePhases(engine)
-                .start();
-        running.remove(state); // the runtime closes it, after the matcher
-        running.add(0, worker);
-        // Closed before the worker runtime's matcher: the twin flushes its last spans while they
-        // can still match (the load has stopped by then, so no request is cut off).
-        running.add(0, sim);
-        workers.add(URI.create(worker.baseUrl()));
-        out.printf(
-            "  sim-%d %s (DCGM :%d)  ←  worker-%d %s%n",
-            i, sim.baseUrl(), sim.dcgmAddress().getPort(), i, worker.baseUrl());
-      }
+      // vLLM's own span goes to each worker's OTLP receiver: exact queue/prefill/decode phases.
       // Routing: the ingress is the gateway; it asks the reference EPP (through the epp
       // interposer, which makes the llm.route span) which worker takes each request.
-      List<Endpoint> endpoints = new ArrayList<>();
-      Map<String, URI> dcgm = new HashMap<>();
-      for (int i = 0; i < workers.size(); i++) {
-        endpoints.add(new Endpoint("worker-" + i, "127.0.0.1", workers.get(i).getPort()));
-        dcgm.put(
-            "worker-" + i,
-            URI.create("http://127.0.0.1:" + sims.get(i).dcgmAddress().getPort() + "/metrics"));
+      cluster =
+          TracedCluster.start(
+              new TracedCluster.Options(2, "worker-%d", "%d", new Scorer(1, 1, 1), slos, admin),
+              file);
+      for (int i = 0; i < 2; i++) {
+        Sim sim = cluster.sim(i);
+        out.printf(
+            "  sim-%d %s (DCGM :%d)  ←  worker-%d %s%n",
+            i, sim.baseUrl(), sim.dcgmAddress().getPort(), i, cluster.worker(i));
       }
-      InetSocketAddress loopback = new InetSocketAddress("127.0.0.1", 0);
-      RefEpp refEpp = RefEpp.start(loopback, endpoints, new Scorer(1, 1, 1), false);
-      running.add(0, refEpp);
-      EndpointView view = new EndpointView(endpoints, dcgm);
-      running.add(0, view);
-      EppInterposer interposer =
-          EppInterposer.start(
-              loopback,
-              new InetSocketAddress("127.0.0.1", refEpp.port()),
-              sdk("infertrace-epp", file, running),
-              view);
-      running.add(0, interposer);
-      ProxyRuntime ingress =
-          ProxyRuntime.builder(
-                  ProxyConfig.loopback(Role.INGRESS, workers).toBuilder().slos(slos).build())
-              .openTelemetry(sdk("infertrace-ingress", file, running))
-              .eppClient(
-                  new EppClient(
-                      new InetSocketAddress("127.0.0.1", interposer.port()),
-                      endpoints,
-                      EppClient.FailureMode.OPEN,
-                      Duration.ofSeconds(2)))
-              .admin(admin)
-              .start();
-      running.add(0, ingress);
       if (admin != null) {
         out.printf(
             "  ingress /metrics on http://%s:%d/metrics%n", admin.getHostString(), admin.getPort());
       }
       out.printf(
           "  ref-epp 127.0.0.1:%d (queue + KV + prefix scorers)  ←  epp interposer 127.0.0.1:%d%n",
-          refEpp.port(), interposer.port());
+          cluster.refEpp().port(), cluster.interposerPort());
       out.printf(
           "  ingress %s  (gateway: asks the EPP, routes to worker-0 or worker-1)%n",
-          ingress.baseUrl());
-      Thread.sleep(200); // the EPP's first scrapes of the workers' metrics (every 50 ms)
+          cluster.ingress());
       out.printf(
           "demo: %d streaming clients for %d s; spans to %s%n",
           concurrency, duration.toSeconds(), traceFile);
@@ -298,26 +185,30 @@ public final class DemoCommand implements Callable<Integer> {
 
       if (!noFault) {
         long at = duration.toMillis() / 3;
-        timer.schedule(
-            () -> {
-              sims.get(1)
-                  .faults()
-                  .add(
-                      FaultSpec.parse(
-                          "thermal-throttle:smClockMhz=990,durationSeconds="
-                              + duration.toSeconds() / 3));
-              out.printf(
-                  "demo: FAULT thermal-throttle on sim-1 (SM clock 1980 → 990 MHz) for %d s%n",
-                  duration.toSeconds() / 3);
-              out.flush();
-            },
-            at,
-            TimeUnit.MILLISECONDS);
+        TracedCluster faulty = cluster;
+        faulty
+            .timer()
+            .schedule(
+                () -> {
+                  faulty
+                      .sim(1)
+                      .faults()
+                      .add(
+                          FaultSpec.parse(
+                              "thermal-throttle:smClockMhz=990,durationSeconds="
+                                  + duration.toSeconds() / 3));
+                  out.printf(
+                      "demo: FAULT thermal-throttle on sim-1 (SM clock 1980 → 990 MHz) for %d s%n",
+                      duration.toSeconds() / 3);
+                  out.flush();
+                },
+                at,
+                TimeUnit.MILLISECONDS);
       }
       load[0] =
           new LoadGenerator(
               new LoadConfig(
-                  URI.create(ingress.baseUrl()),
+                  cluster.ingress(),
                   "llama-3.1-8b",
                   concurrency,
                   duration,
@@ -338,11 +229,9 @@ public final class DemoCommand implements Callable<Integer> {
               });
       out.printf("demo: %d requests ok, %d failed; flushing spans%n", stats.ok(), stats.failed());
     } finally {
-      for (AutoCloseable c : running) {
-        c.close();
+      if (cluster != null) {
+        cluster.close(); // every span flushed to the file
       }
-      timer.shutdownNow();
-      file.shutdown().join(10, TimeUnit.SECONDS);
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException shuttingDown) {
@@ -373,26 +262,5 @@ public final class DemoCommand implements Callable<Integer> {
         traceFile.toAbsolutePath());
     out.flush();
     return stopped.get() ? 130 : 0;
-  }
-
-  private static OpenTelemetrySdk sdk(
-      String service, SpanExporter file, List<AutoCloseable> running) {
-    OpenTelemetrySdk sdk =
-        OpenTelemetrySdk.builder()
-            .setTracerProvider(
-                SdkTracerProvider.builder()
-                    .setResource(
-                        Resource.getDefault()
-                            .merge(Resource.builder().put("service.name", service).build()))
-                    .addSpanProcessor(
-                        BatchSpanProcessor.builder(new SharedExporter(file))
-                            .setScheduleDelay(Duration.ofMillis(500))
-                            .setMaxQueueSize(65_536)
-                            .build())
-                    .build())
-            .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
-            .build();
-    running.add(0, sdk);
-    return sdk;
   }
 }

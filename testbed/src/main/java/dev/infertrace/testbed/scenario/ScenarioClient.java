@@ -1,5 +1,6 @@
 package dev.infertrace.testbed.scenario;
 
+import dev.infertrace.testbed.cluster.TracedCluster;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -69,7 +70,7 @@ final class ScenarioClient {
     int tokens = minTokens + random.nextInt(maxTokens - minTokens + 1);
     String body =
         "{\"model\":\""
-            + ScenarioStack.MODEL
+            + TracedCluster.MODEL
             + "\",\"messages\":[{\"role\":\"system\",\"content\":\""
             + prefix
             + "\"},{\"role\":\"user\",\"content\":\""

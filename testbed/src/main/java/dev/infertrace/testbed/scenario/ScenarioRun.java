@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.infertrace.explain.trace.SpanRecord;
 import dev.infertrace.explain.trace.TraceFile;
 import dev.infertrace.explain.verdict.Verdict;
+import dev.infertrace.testbed.cluster.TracedCluster;
+import dev.infertrace.testbed.epp.Scorer;
 import dev.infertrace.testbed.scenario.ScenarioClient.Behaviour;
 import dev.infertrace.testbed.scenario.ScenarioClient.Clock;
 import dev.infertrace.testbed.scenario.ScenarioClient.Sent;
@@ -88,7 +90,10 @@ final class ScenarioRun {
     long t0;
     long measuredFrom;
     Window window;
-    try (ScenarioStack stack = ScenarioStack.start(WORKERS, traces)) {
+    // All scorers weighted 0: every pick is a tie, broken at random, so each worker takes a third
+    // of the load whatever its state and a fault on one always has victims (the queue and prefix
+    // scorers would steer around an overloaded worker, and pin the shared prompt to one or two).
+    try (TracedCluster stack = TracedCluster.start(WORKERS, traces, new Scorer(0, 0, 0))) {
       t0 = Clock.epochNanos();
       long deadline = t0 + total;
       measuredFrom = t0 + total / 5;
@@ -212,14 +217,14 @@ final class ScenarioRun {
       if (s.kind() != SpanRecord.KIND_SERVER) {
         continue;
       }
-      if (s.service().equals(ScenarioStack.INGRESS_SERVICE)) {
+      if (s.service().equals(TracedCluster.INGRESS_SERVICE)) {
         String id = s.text("llm.request.id");
         if (id != null) {
           traceOfRequest.put(id, s.traceId());
         }
-      } else if (s.service().startsWith(ScenarioStack.WORKER_SERVICE_PREFIX)) {
+      } else if (s.service().startsWith(TracedCluster.WORKER_SERVICE_PREFIX)) {
         workerOfTrace.put(
-            s.traceId(), s.service().substring(ScenarioStack.WORKER_SERVICE_PREFIX.length()));
+            s.traceId(), s.service().substring(TracedCluster.WORKER_SERVICE_PREFIX.length()));
       }
     }
     int unmatched = 0;

@@ -1,4 +1,4 @@
-package dev.infertrace.testbed.demo;
+package dev.infertrace.testbed.cluster;
 
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.data.SpanData;

@@ -1,5 +1,6 @@
-package dev.infertrace.testbed.scenario;
+package dev.infertrace.testbed.cluster;
 
+import dev.infertrace.core.slo.SloTarget;
 import dev.infertrace.proxy.ProxyRuntime;
 import dev.infertrace.proxy.config.ProxyConfig;
 import dev.infertrace.proxy.config.Role;
@@ -20,10 +21,8 @@ import dev.infertrace.testbed.sim.engine.StepTimeModel;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.IOException;
@@ -33,7 +32,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,41 +42,71 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The demo's traced stack (see {@code DemoCommand}) with {@code n} workers named w0, w1, ...: per
- * worker a vLLM+DCGM twin sending its own spans to the sidecar's OTLP receiver, a worker sidecar
- * with its {@link WorkerState} and {@link EnginePhases}; the reference EPP behind the {@link
- * EppInterposer}; an ingress as the gateway asking it. Every span goes to one OTLP JSON lines file,
- * complete once {@link #close()} has returned.
+ * The traced stack of the demo and the scenarios, on the simulated cluster: per worker a vLLM+DCGM
+ * twin sending its own spans to the sidecar's OTLP receiver, a worker sidecar with its {@link
+ * WorkerState} and {@link EnginePhases}; the reference EPP behind the {@link EppInterposer}; an
+ * ingress as the gateway asking it. Every span goes to one exporter (a trace file), complete once
+ * {@link #close()} has returned.
  */
-final class ScenarioStack implements AutoCloseable {
-  static final String MODEL = "llama-3.1-8b";
-  static final String INGRESS_SERVICE = "infertrace-ingress";
-  static final String WORKER_SERVICE_PREFIX = "infertrace-worker-";
+public final class TracedCluster implements AutoCloseable {
+  public static final String MODEL = "llama-3.1-8b";
+  public static final String INGRESS_SERVICE = "infertrace-ingress";
+  public static final String WORKER_SERVICE_PREFIX = "infertrace-worker-";
+
+  /**
+   * What differs between stacks.
+   *
+   * @param workers how many twins, each behind a sidecar
+   * @param name the name of worker {@code i} at the EPP (a format with {@code %d})
+   * @param service its sidecar's service name (a format with {@code %d}), after {@link
+   *     #WORKER_SERVICE_PREFIX}
+   * @param scorer the reference EPP's scorer weights
+   * @param slos the ingress's latency objectives
+   * @param admin where the ingress serves /metrics, or null
+   */
+  public record Options(
+      int workers,
+      String name,
+      String service,
+      Scorer scorer,
+      Map<String, SloTarget> slos,
+      @javax.annotation.Nullable InetSocketAddress admin) {}
 
   private final List<AutoCloseable> running = new ArrayList<>();
   private final List<Sim> sims = new ArrayList<>();
+  private final List<ProxyRuntime> workerProxies = new ArrayList<>();
   private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
   private final SpanExporter file;
   private RefEpp refEpp;
+  private EppInterposer interposer;
   private ProxyRuntime ingress;
 
-  private ScenarioStack(SpanExporter file) {
+  private TracedCluster(SpanExporter file) {
     this.file = file;
   }
 
-  static ScenarioStack start(int workers, Path traceFile) throws Exception {
-    Files.deleteIfExists(traceFile);
-    ScenarioStack stack = new ScenarioStack(OtlpJsonFileExporter.open(traceFile));
+  /** Starts the stack; it owns {@code file} and shuts it down on {@link #close()}. */
+  public static TracedCluster start(Options options, SpanExporter file) throws Exception {
+    TracedCluster cluster = new TracedCluster(file);
     try {
-      stack.build(workers);
+      cluster.build(options);
     } catch (Exception e) {
-      stack.close();
+      cluster.close();
       throw e;
     }
-    return stack;
+    return cluster;
   }
 
-  private void build(int n) throws Exception {
+  /** The scenarios' stack: {@code workers} named w0, w1, ..., spans to a new trace file. */
+  public static TracedCluster start(int workers, Path traceFile, Scorer scorer) throws Exception {
+    Files.deleteIfExists(traceFile);
+    return start(
+        new Options(workers, "w%d", "w%d", scorer, Map.of(), null),
+        OtlpJsonFileExporter.open(traceFile));
+  }
+
+  private void build(Options options) throws Exception {
+    int n = options.workers();
     List<Endpoint> endpoints = new ArrayList<>();
     Map<String, URI> dcgm = new HashMap<>();
     List<URI> workers = new ArrayList<>();
@@ -117,11 +145,13 @@ final class ScenarioStack implements AutoCloseable {
               null,
               Set.of());
       running.add(0, state);
-      OpenTelemetrySdk sdk = sdk(WORKER_SERVICE_PREFIX + "w" + i);
+      String name = String.format(java.util.Locale.ROOT, options.name(), i);
+      OpenTelemetrySdk sdk =
+          sdk(WORKER_SERVICE_PREFIX + String.format(java.util.Locale.ROOT, options.service(), i));
       EnginePhases engine =
           new EnginePhases(
               sdk.getTracer("dev.infertrace.proxy"),
-              new Shared(file),
+              new SharedExporter(file),
               Duration.ofSeconds(5),
               10_000,
               state,
@@ -136,21 +166,19 @@ final class ScenarioStack implements AutoCloseable {
               .start();
       running.remove(state); // the runtime closes it
       running.add(0, worker);
+      workerProxies.add(worker);
       running.add(0, sim); // closed first: the twin flushes its spans while they can match
       URI uri = URI.create(worker.baseUrl());
       workers.add(uri);
-      endpoints.add(new Endpoint("w" + i, "127.0.0.1", uri.getPort()));
-      dcgm.put("w" + i, dcgmUri);
+      endpoints.add(new Endpoint(name, "127.0.0.1", uri.getPort()));
+      dcgm.put(name, dcgmUri);
     }
     InetSocketAddress loopback = new InetSocketAddress("127.0.0.1", 0);
-    // All scorers weighted 0: every pick is a tie, broken at random, so each worker takes a third
-    // of the load whatever its state and a fault on one always has victims (the queue and prefix
-    // scorers would steer around an overloaded worker, and pin the shared prompt to one or two).
-    refEpp = RefEpp.start(loopback, endpoints, new Scorer(0, 0, 0), false);
+    refEpp = RefEpp.start(loopback, endpoints, options.scorer(), false);
     running.add(0, refEpp);
     EndpointView view = new EndpointView(endpoints, dcgm);
     running.add(0, view);
-    EppInterposer interposer =
+    interposer =
         EppInterposer.start(
             loopback,
             new InetSocketAddress("127.0.0.1", refEpp.port()),
@@ -158,7 +186,10 @@ final class ScenarioStack implements AutoCloseable {
             view);
     running.add(0, interposer);
     ingress =
-        ProxyRuntime.builder(ProxyConfig.loopback(Role.INGRESS, workers))
+        ProxyRuntime.builder(
+                ProxyConfig.loopback(Role.INGRESS, workers).toBuilder()
+                    .slos(options.slos())
+                    .build())
             .openTelemetry(sdk(INGRESS_SERVICE))
             .eppClient(
                 new EppClient(
@@ -166,24 +197,38 @@ final class ScenarioStack implements AutoCloseable {
                     endpoints,
                     EppClient.FailureMode.OPEN,
                     Duration.ofSeconds(2)))
+            .admin(options.admin())
             .start();
     running.add(0, ingress);
     Thread.sleep(200); // the EPP's first scrapes of the workers' metrics
   }
 
-  URI ingress() {
+  /** The ingress, {@code http://host:port}. */
+  public URI ingress() {
     return URI.create(ingress.baseUrl());
   }
 
-  Sim sim(int i) {
+  /** Worker {@code i}'s twin (vLLM and its DCGM exporter). */
+  public Sim sim(int i) {
     return sims.get(i);
   }
 
-  RefEpp refEpp() {
+  /** Worker {@code i}'s sidecar, {@code http://host:port}. */
+  public URI worker(int i) {
+    return URI.create(workerProxies.get(i).baseUrl());
+  }
+
+  public RefEpp refEpp() {
     return refEpp;
   }
 
-  ScheduledExecutorService timer() {
+  /** The epp interposer's ext_proc port (in front of the reference EPP). */
+  public int interposerPort() {
+    return interposer.port();
+  }
+
+  /** A timer for the stack's users (faults on a schedule); stopped with the stack. */
+  public ScheduledExecutorService timer() {
     return timer;
   }
 
@@ -196,7 +241,7 @@ final class ScenarioStack implements AutoCloseable {
                         Resource.getDefault()
                             .merge(Resource.builder().put("service.name", service).build()))
                     .addSpanProcessor(
-                        BatchSpanProcessor.builder(new Shared(file))
+                        BatchSpanProcessor.builder(new SharedExporter(file))
                             .setScheduleDelay(Duration.ofMillis(500))
                             .setMaxQueueSize(65_536)
                             .build())
@@ -223,30 +268,6 @@ final class ScenarioStack implements AutoCloseable {
     file.shutdown().join(10, TimeUnit.SECONDS);
     if (first != null) {
       throw new IOException("stopping the stack", first);
-    }
-  }
-
-  /** Lets several tracer providers share the file exporter: their shutdown flushes it only. */
-  private static final class Shared implements SpanExporter {
-    private final SpanExporter delegate;
-
-    Shared(SpanExporter delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public CompletableResultCode export(Collection<SpanData> spans) {
-      return delegate.export(spans);
-    }
-
-    @Override
-    public CompletableResultCode flush() {
-      return delegate.flush();
-    }
-
-    @Override
-    public CompletableResultCode shutdown() {
-      return delegate.flush();
     }
   }
 }
