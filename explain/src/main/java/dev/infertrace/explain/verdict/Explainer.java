@@ -292,14 +292,9 @@ public final class Explainer {
         }
         double cached = in.number(LlmAttributes.USAGE_CACHED_TOKENS);
         double typicalHit = window.medianCacheHit(r.model());
-        double typicalRunning = window.medianRunning();
-        if (running >= Math.max(1.5 * typicalRunning, typicalRunning + 2)) {
-          return new Verdict(
-              workerName,
-              segment,
-              Verdict.BATCH_CONTENTION,
-              String.format(
-                  Locale.ROOT, "%s; %s (typical batch %.0f)", lost, engineState, typicalRunning));
+        Verdict contention = contention(workerName, segment, lost, engineState, running, window);
+        if (contention != null) {
+          return contention;
         }
         if (Double.isNaN(cached)) {
           // No cached-token count (vLLM reports it only with --enable-prompt-tokens-details): a
@@ -343,14 +338,9 @@ public final class Explainer {
               kv >= 0.9 ? Verdict.KV_CACHE_PRESSURE : Verdict.PREEMPTION,
               lost + "; " + engineState);
         }
-        double typicalRunning = window.medianRunning();
-        if (running >= Math.max(1.5 * typicalRunning, typicalRunning + 2)) {
-          return new Verdict(
-              workerName,
-              segment,
-              Verdict.BATCH_CONTENTION,
-              String.format(
-                  Locale.ROOT, "%s; %s (typical batch %.0f)", lost, engineState, typicalRunning));
+        Verdict contention = contention(workerName, segment, lost, engineState, running, window);
+        if (contention != null) {
+          return contention;
         }
       }
       default -> {}
@@ -360,6 +350,26 @@ public final class Explainer {
         segment,
         Verdict.CANNOT_TELL,
         lost + "; nothing on the spans explains it (" + engineState + ")");
+  }
+
+  /** A batch well above the window's usual size (1.5× and 2 more), or null. */
+  @Nullable
+  private static Verdict contention(
+      String workerName,
+      String segment,
+      String lost,
+      String engineState,
+      double running,
+      Window window) {
+    double typical = window.medianRunning();
+    if (running < Math.max(1.5 * typical, typical + 2)) {
+      return null;
+    }
+    return new Verdict(
+        workerName,
+        segment,
+        Verdict.BATCH_CONTENTION,
+        String.format(Locale.ROOT, "%s; %s (typical batch %.0f)", lost, engineState, typical));
   }
 
   /** Why the GPU's clocks were held down over the phase, or null when they were not. */

@@ -46,21 +46,7 @@ class WorkerStateTest {
   @Test
   void aThrottledGpuShowsOnTheDecodeSpanAndTheQueueOnTheServerSpan() throws Exception {
     try (TracedStack stack = new TracedStack(twin());
-        WorkerState state =
-            new WorkerState(
-                URI.create(stack.sim.baseUrl() + "/metrics"),
-                Duration.ofMillis(20),
-                URI.create("http://127.0.0.1:" + stack.sim.dcgmAddress().getPort() + "/metrics"),
-                Duration.ofMillis(50),
-                null,
-                null,
-                Set.of());
-        ProxyRuntime worker =
-            ProxyRuntime.builder(
-                    ProxyConfig.loopback(Role.WORKER, List.of(URI.create(stack.sim.baseUrl()))))
-                .openTelemetry(stack.sdk("stateful"))
-                .workerState(state)
-                .start()) {
+        ProxyRuntime worker = sidecar(stack, "stateful")) {
       stack.sim.faults().add(FaultSpec.parse("thermal-throttle:smClockMhz=990"));
       Thread.sleep(300); // a few DCGM samples with the throttle in force
 
