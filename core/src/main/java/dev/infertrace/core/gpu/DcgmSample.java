@@ -3,33 +3,186 @@ package dev.infertrace.core.gpu;
 import dev.infertrace.core.metrics.Exposition;
 import dev.infertrace.core.metrics.MetricSample;
 import dev.infertrace.core.schema.MetricNames.Dcgm;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
+import javax.annotation.Nullable;
 
 /**
  * The DCGM state of this worker's GPUs at one scrape, in span units: utilisation and activity as
  * ratios 0–1, clocks in MHz, power in W, temperature in °C, framebuffer in bytes. Keyed by GPU UUID
- * (the {@code UUID} label). The {@code Hostname}/{@code hostname} spelling does not matter.
+ * (the {@code UUID} label). The {@code Hostname}/{@code hostname} spelling does not matter. Value
+ * classes (equals, hashCode and toString as a record's would be: core is Java 8 source, see the
+ * pom).
  */
-public record DcgmSample(Map<String, Values> byUuid) {
-  /**
-   * One GPU. NaN where the exporter did not report a field.
-   *
-   * @param maxSmClock the maximum supported SM clock, MHz
-   * @param clocksEventReasons NVML's clocks-event-reason bitmask ({@link ClocksEventReasons})
-   */
-  public record Values(
-      double gpuUtil,
-      double smClock,
-      double powerUsage,
-      double gpuTemp,
-      double fbUsedBytes,
-      double tensorActive,
-      double xid,
-      double maxSmClock,
-      double clocksEventReasons) {}
+public final class DcgmSample {
+  /** One GPU. NaN where the exporter did not report a field. */
+  public static final class Values {
+    private final double gpuUtil;
+    private final double smClock;
+    private final double powerUsage;
+    private final double gpuTemp;
+    private final double fbUsedBytes;
+    private final double tensorActive;
+    private final double xid;
+    private final double maxSmClock;
+    private final double clocksEventReasons;
+
+    /**
+     * @param maxSmClock the maximum supported SM clock, MHz
+     * @param clocksEventReasons NVML's clocks-event-reason bitmask ({@link ClocksEventReasons})
+     */
+    public Values(
+        double gpuUtil,
+        double smClock,
+        double powerUsage,
+        double gpuTemp,
+        double fbUsedBytes,
+        double tensorActive,
+        double xid,
+        double maxSmClock,
+        double clocksEventReasons) {
+      this.gpuUtil = gpuUtil;
+      this.smClock = smClock;
+      this.powerUsage = powerUsage;
+      this.gpuTemp = gpuTemp;
+      this.fbUsedBytes = fbUsedBytes;
+      this.tensorActive = tensorActive;
+      this.xid = xid;
+      this.maxSmClock = maxSmClock;
+      this.clocksEventReasons = clocksEventReasons;
+    }
+
+    public double gpuUtil() {
+      return gpuUtil;
+    }
+
+    public double smClock() {
+      return smClock;
+    }
+
+    public double powerUsage() {
+      return powerUsage;
+    }
+
+    public double gpuTemp() {
+      return gpuTemp;
+    }
+
+    public double fbUsedBytes() {
+      return fbUsedBytes;
+    }
+
+    public double tensorActive() {
+      return tensorActive;
+    }
+
+    public double xid() {
+      return xid;
+    }
+
+    public double maxSmClock() {
+      return maxSmClock;
+    }
+
+    public double clocksEventReasons() {
+      return clocksEventReasons;
+    }
+
+    @Override
+    public boolean equals(@Nullable Object o) {
+      if (this == o) {
+        return true;
+      }
+      if (!(o instanceof Values)) {
+        return false;
+      }
+      Values x = (Values) o;
+      return Double.compare(gpuUtil, x.gpuUtil) == 0
+          && Double.compare(smClock, x.smClock) == 0
+          && Double.compare(powerUsage, x.powerUsage) == 0
+          && Double.compare(gpuTemp, x.gpuTemp) == 0
+          && Double.compare(fbUsedBytes, x.fbUsedBytes) == 0
+          && Double.compare(tensorActive, x.tensorActive) == 0
+          && Double.compare(xid, x.xid) == 0
+          && Double.compare(maxSmClock, x.maxSmClock) == 0
+          && Double.compare(clocksEventReasons, x.clocksEventReasons) == 0;
+    }
+
+    @Override
+    public int hashCode() {
+      int h = 0;
+      h = 31 * h + Double.hashCode(gpuUtil);
+      h = 31 * h + Double.hashCode(smClock);
+      h = 31 * h + Double.hashCode(powerUsage);
+      h = 31 * h + Double.hashCode(gpuTemp);
+      h = 31 * h + Double.hashCode(fbUsedBytes);
+      h = 31 * h + Double.hashCode(tensorActive);
+      h = 31 * h + Double.hashCode(xid);
+      h = 31 * h + Double.hashCode(maxSmClock);
+      h = 31 * h + Double.hashCode(clocksEventReasons);
+      return h;
+    }
+
+    @Override
+    public String toString() {
+      return "Values[gpuUtil="
+          + gpuUtil
+          + ", smClock="
+          + smClock
+          + ", powerUsage="
+          + powerUsage
+          + ", gpuTemp="
+          + gpuTemp
+          + ", fbUsedBytes="
+          + fbUsedBytes
+          + ", tensorActive="
+          + tensorActive
+          + ", xid="
+          + xid
+          + ", maxSmClock="
+          + maxSmClock
+          + ", clocksEventReasons="
+          + clocksEventReasons
+          + "]";
+    }
+  }
+
+  private final Map<String, Values> byUuid;
+
+  public DcgmSample(Map<String, Values> byUuid) {
+    this.byUuid = byUuid;
+  }
+
+  public Map<String, Values> byUuid() {
+    return byUuid;
+  }
+
+  @Override
+  public boolean equals(@Nullable Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof DcgmSample)) {
+      return false;
+    }
+    DcgmSample x = (DcgmSample) o;
+    return Objects.equals(byUuid, x.byUuid);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hashCode(byUuid);
+  }
+
+  @Override
+  public String toString() {
+    return "DcgmSample[byUuid=" + byUuid + "]";
+  }
 
   /**
    * The GPUs of {@code page} that belong to this worker: those with {@code pod}/{@code namespace}
@@ -41,10 +194,14 @@ public record DcgmSample(Map<String, Values> byUuid) {
    * fields (e.g. utilisation as a ratio, {@code DCGM_FI_DEV_GPU_UTIL_RATIO}); more can be added
    * with the worker's {@code --dcgm-field NEW=OLD}.
    */
-  public static final Map<String, String> DEFAULT_ALIASES =
-      Map.of(
-          Dcgm.GPU_UTIL_RATIO, Dcgm.GPU_UTIL,
-          Dcgm.CLOCK_THROTTLE_REASONS, Dcgm.CLOCKS_EVENT_REASONS);
+  public static final Map<String, String> DEFAULT_ALIASES = Collections.unmodifiableMap(aliases());
+
+  private static Map<String, String> aliases() {
+    Map<String, String> m = new HashMap<>();
+    m.put(Dcgm.GPU_UTIL_RATIO, Dcgm.GPU_UTIL);
+    m.put(Dcgm.CLOCK_THROTTLE_REASONS, Dcgm.CLOCKS_EVENT_REASONS);
+    return m;
+  }
 
   public static DcgmSample of(Exposition page, String pod, String namespace, Set<String> uuids) {
     return of(page, pod, namespace, uuids, DEFAULT_ALIASES);
@@ -89,26 +246,39 @@ public record DcgmSample(Map<String, Values> byUuid) {
   private static final int FIELDS = 9;
 
   private static int field(String name) {
-    return switch (name) {
-      case Dcgm.GPU_UTIL -> 0;
-      case Dcgm.SM_CLOCK -> 1;
-      case Dcgm.POWER_USAGE -> 2;
-      case Dcgm.GPU_TEMP -> 3;
-      case Dcgm.FB_USED -> 4;
-      case Dcgm.PIPE_TENSOR_ACTIVE -> 5;
-      case Dcgm.XID_ERRORS -> 6;
-      case Dcgm.MAX_SM_CLOCK -> 7;
-      case Dcgm.CLOCKS_EVENT_REASONS -> 8;
-      default -> -1;
-    };
+    switch (name) {
+      case Dcgm.GPU_UTIL:
+        return 0;
+      case Dcgm.SM_CLOCK:
+        return 1;
+      case Dcgm.POWER_USAGE:
+        return 2;
+      case Dcgm.GPU_TEMP:
+        return 3;
+      case Dcgm.FB_USED:
+        return 4;
+      case Dcgm.PIPE_TENSOR_ACTIVE:
+        return 5;
+      case Dcgm.XID_ERRORS:
+        return 6;
+      case Dcgm.MAX_SM_CLOCK:
+        return 7;
+      case Dcgm.CLOCKS_EVENT_REASONS:
+        return 8;
+      default:
+        return -1;
+    }
   }
 
   private static double scale(int field, double v) {
-    return switch (field) {
-      case 0 -> v / 100; // % → ratio
-      case 4 -> v * 1024 * 1024; // MiB → bytes
-      default -> v;
-    };
+    switch (field) {
+      case 0:
+        return v / 100; // % → ratio
+      case 4:
+        return v * 1024 * 1024; // MiB → bytes
+      default:
+        return v;
+    }
   }
 
   private static double[] nan() {

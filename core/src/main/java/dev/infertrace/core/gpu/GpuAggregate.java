@@ -25,11 +25,9 @@ public final class GpuAggregate {
   public static double across(
       DcgmSample sample, ToDoubleFunction<DcgmSample.Values> field, Reduce reduce) {
     double acc =
-        switch (reduce) {
-          case MIN -> Double.POSITIVE_INFINITY;
-          case MAX -> Double.NEGATIVE_INFINITY;
-          case AVG -> 0;
-        };
+        reduce == Reduce.MIN
+            ? Double.POSITIVE_INFINITY
+            : reduce == Reduce.MAX ? Double.NEGATIVE_INFINITY : 0;
     int n = 0;
     for (DcgmSample.Values v : sample.byUuid().values()) {
       double x = field.applyAsDouble(v);
@@ -37,11 +35,9 @@ public final class GpuAggregate {
         continue;
       }
       acc =
-          switch (reduce) {
-            case MIN -> Math.min(acc, x);
-            case MAX -> Math.max(acc, x);
-            case AVG -> acc + x;
-          };
+          reduce == Reduce.MIN
+              ? Math.min(acc, x)
+              : reduce == Reduce.MAX ? Math.max(acc, x) : acc + x;
       n++;
     }
     if (n == 0) {
@@ -66,10 +62,6 @@ public final class GpuAggregate {
     if (s == null) {
       return Double.NaN;
     }
-    return switch (reduce) {
-      case MIN -> s.min();
-      case AVG -> s.avg();
-      case MAX -> s.max();
-    };
+    return reduce == Reduce.MIN ? s.min() : reduce == Reduce.MAX ? s.max() : s.avg();
   }
 }

@@ -1,6 +1,10 @@
 package dev.infertrace.core.metrics;
 
+import static dev.infertrace.core.text.Strings.strip;
+
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -21,7 +25,8 @@ public final class PrometheusText {
   private static final Pattern METRIC_NAME = Pattern.compile("[a-zA-Z_:][a-zA-Z0-9_:]*");
   private static final Pattern LABEL_NAME = Pattern.compile("[a-zA-Z_][a-zA-Z0-9_]*");
   private static final Set<String> TYPES =
-      Set.of("counter", "gauge", "histogram", "summary", "untyped");
+      Collections.unmodifiableSet(
+          new HashSet<>(Arrays.asList("counter", "gauge", "histogram", "summary", "untyped")));
   private static final double DCGM_BLANK = 9223372036854775794.0;
 
   private PrometheusText() {}
@@ -32,10 +37,17 @@ public final class PrometheusText {
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       switch (c) {
-        case '\\' -> b.append("\\\\");
-        case '"' -> b.append("\\\"");
-        case '\n' -> b.append("\\n");
-        default -> b.append(c);
+        case '\\':
+          b.append("\\\\");
+          break;
+        case '"':
+          b.append("\\\"");
+          break;
+        case '\n':
+          b.append("\\n");
+          break;
+        default:
+          b.append(c);
       }
     }
     return b.toString();
@@ -51,7 +63,7 @@ public final class PrometheusText {
     String[] lines = text.split("\n", -1);
     for (int i = 0; i < lines.length; i++) {
       int lineNo = i + 1;
-      String line = lines[i].strip();
+      String line = strip(lines[i]);
       if (line.isEmpty()) {
         continue;
       }
@@ -93,7 +105,7 @@ public final class PrometheusText {
       helps.put(family, parts.length > 3 ? parts[3] : "");
       return;
     }
-    String type = parts.length > 3 ? parts[3].strip() : "";
+    String type = parts.length > 3 ? strip(parts[3]) : "";
     if (!TYPES.contains(type)) {
       problems.add("line " + lineNo + ": unknown TYPE '" + type + "' for " + family);
     } else if (types.containsKey(family)) {
@@ -124,7 +136,7 @@ public final class PrometheusText {
     if (exemplar >= 0) {
       tail = tail.substring(0, exemplar); // an OpenMetrics exemplar: not part of the sample
     }
-    String[] rest = tail.strip().split("\\s+");
+    String[] rest = strip(tail).split("\\s+");
     if (rest.length == 0 || rest[0].isEmpty() || rest.length > 2) {
       throw new IllegalArgumentException("expected a value and an optional timestamp");
     }
@@ -145,7 +157,7 @@ public final class PrometheusText {
       if (eq < 0) {
         throw new IllegalArgumentException("unterminated label set");
       }
-      String label = line.substring(i, eq).strip();
+      String label = strip(line.substring(i, eq));
       if (!LABEL_NAME.matcher(label).matches()) {
         throw new IllegalArgumentException("invalid label name '" + label + "'");
       }

@@ -52,17 +52,26 @@ public final class OpenAiRequestSniffer {
         String field = p.currentName();
         JsonToken value = p.nextToken();
         switch (field) {
-          case "model" -> model = value == JsonToken.VALUE_STRING ? p.getText() : null;
-          case "stream" -> stream = value == JsonToken.VALUE_TRUE;
-          case "max_tokens", "max_completion_tokens" -> {
+          case "model":
+            model = value == JsonToken.VALUE_STRING ? p.getText() : null;
+            break;
+          case "stream":
+            stream = value == JsonToken.VALUE_TRUE;
+            break;
+          case "max_tokens":
+          case "max_completion_tokens":
             if (value == JsonToken.VALUE_NUMBER_INT
                 && (maxTokens == null || field.equals("max_tokens"))) {
               maxTokens = p.getIntValue();
             }
-          }
-          case "n" -> n = value == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : null;
-          case "stream_options" -> includeUsage = includeUsage(p, value);
-          case "messages" -> {
+            break;
+          case "n":
+            n = value == JsonToken.VALUE_NUMBER_INT ? p.getIntValue() : null;
+            break;
+          case "stream_options":
+            includeUsage = includeUsage(p, value);
+            break;
+          case "messages":
             if (value == JsonToken.START_ARRAY) {
               while (p.nextToken() == JsonToken.START_OBJECT) {
                 messages++;
@@ -71,9 +80,13 @@ public final class OpenAiRequestSniffer {
             } else {
               p.skipChildren();
             }
-          }
-          case "prompt", "input" -> promptChars += textLength(p, value);
-          default -> p.skipChildren();
+            break;
+          case "prompt":
+          case "input":
+            promptChars += textLength(p, value);
+            break;
+          default:
+            p.skipChildren();
         }
       }
     } catch (IOException | RuntimeException e) {

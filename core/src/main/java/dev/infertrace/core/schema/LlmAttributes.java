@@ -49,6 +49,30 @@ public final class LlmAttributes {
   public static final String PHASE_SOURCE = "llm.phase.source";
   public static final String UPSTREAM = "llm.upstream";
   public static final String ROLE = "infertrace.role";
+
+  /**
+   * Seconds the proxy's event loop stood still while it held the request (a blocking call, a
+   * garbage-collection pause, a starved CPU): time its segments show that the proxy itself lost.
+   */
+  public static final String EVENT_LOOP_STALLED = "infertrace.event_loop.stalled";
+
+  /**
+   * The part of {@link #EVENT_LOOP_STALLED} before the proxy read the request: a stall that was
+   * going on as it arrived. Its bytes waited in the kernel at most that long, outside the span.
+   */
+  public static final String EVENT_LOOP_STALLED_BEFORE_READ =
+      "infertrace.event_loop.stalled_before_read";
+
+  /**
+   * How long a stall held the request's first token at the proxy (it came in during the stall, or
+   * just before it ended: at most this long).
+   */
+  public static final String EVENT_LOOP_DELAY_FIRST_TOKEN =
+      "infertrace.event_loop.delay.first_token";
+
+  /** How long a stall held the end of the request's response at the proxy (at most). */
+  public static final String EVENT_LOOP_DELAY_END = "infertrace.event_loop.delay.end";
+
   public static final String ROUTE_ENDPOINT = "llm.route.endpoint";
   public static final String ROUTE_OUTCOME = "llm.route.outcome";
 

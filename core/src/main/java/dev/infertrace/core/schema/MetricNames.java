@@ -27,8 +27,17 @@ public final class MetricNames {
   /** Counter by {@code result} ({@code met}, {@code missed}). */
   public static final String SLO = "infertrace_slo";
 
-  /** Counter by {@code outcome} ({@code exported}, {@code dropped}). */
+  /**
+   * Counter by {@code outcome}: {@code exported}, or {@code dropped} with a {@code reason} ({@code
+   * queue_full}, {@code export_failed}, {@code shutdown}).
+   */
   public static final String SPANS = "infertrace_spans";
+
+  /** Counter: spans made or relayed, handed to the export queue. */
+  public static final String SPANS_CREATED = "infertrace_spans_created";
+
+  /** Gauge: spans in the export queue or being exported. */
+  public static final String SPANS_QUEUED = "infertrace_spans_queued";
 
   /** Counter by {@code kind}. */
   public static final String PROXY_ERRORS = "infertrace_proxy_errors";

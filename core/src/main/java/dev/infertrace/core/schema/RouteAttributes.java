@@ -24,6 +24,12 @@ public final class RouteAttributes {
   /** On a candidate event: whether the EPP picked this endpoint (boolean). */
   public static final String CHOSEN = "llm.route.chosen";
 
+  /**
+   * On the span's link to the EPP's own span (an EPP that starts a trace of its own and names its
+   * span in the {@code traceparent} of its header mutation): {@code epp}.
+   */
+  public static final String LINK = "llm.route.link";
+
   /** On a candidate event: the EPP's score of this endpoint, when it sent scores. */
   public static final String SCORE = "llm.route.score";
 }

@@ -1,16 +1,66 @@
 package dev.infertrace.core.slo;
 
+import static dev.infertrace.core.text.Strings.isBlank;
+import static dev.infertrace.core.text.Strings.strip;
+
+import java.util.AbstractMap;
 import java.util.Map;
+import java.util.Objects;
 import javax.annotation.Nullable;
 
 /**
  * Latency objectives of a request: time to first token and time per output token, in seconds;
- * either may be absent. A request meets its SLO when every objective it has is met.
- *
- * @param ttftSeconds the TTFT objective, or null
- * @param tpotSeconds the TPOT objective, or null
+ * either may be absent. A request meets its SLO when every objective it has is met. A value class
+ * (equals, hashCode and toString as a record's would be: core is Java 8 source, see the pom).
  */
-public record SloTarget(@Nullable Double ttftSeconds, @Nullable Double tpotSeconds) {
+public final class SloTarget {
+  @Nullable private final Double ttftSeconds;
+  @Nullable private final Double tpotSeconds;
+
+  /**
+   * @param ttftSeconds the TTFT objective, or null
+   * @param tpotSeconds the TPOT objective, or null
+   */
+  public SloTarget(@Nullable Double ttftSeconds, @Nullable Double tpotSeconds) {
+    this.ttftSeconds = ttftSeconds;
+    this.tpotSeconds = tpotSeconds;
+  }
+
+  @Nullable
+  public Double ttftSeconds() {
+    return ttftSeconds;
+  }
+
+  @Nullable
+  public Double tpotSeconds() {
+    return tpotSeconds;
+  }
+
+  @Override
+  public boolean equals(@Nullable Object o) {
+    if (this == o) {
+      return true;
+    }
+    if (!(o instanceof SloTarget)) {
+      return false;
+    }
+    SloTarget x = (SloTarget) o;
+    return Objects.equals(ttftSeconds, x.ttftSeconds) && Objects.equals(tpotSeconds, x.tpotSeconds);
+  }
+
+  @Override
+  public int hashCode() {
+    int h = 0;
+    h = 31 * h + Objects.hashCode(ttftSeconds);
+    h = 31 * h + Objects.hashCode(tpotSeconds);
+    return h;
+  }
+
+  @Override
+  public String toString() {
+    return "SloTarget[" + "ttftSeconds=" + ttftSeconds + ", tpotSeconds=" + tpotSeconds + "]";
+  }
+
   /** The llm-d request headers that carry per-request objectives, in milliseconds. */
   public static final String TTFT_HEADER = "x-llm-d-slo-ttft-ms";
 
@@ -73,21 +123,25 @@ public record SloTarget(@Nullable Double ttftSeconds, @Nullable Double tpotSecon
     Double ttft = null;
     Double tpot = null;
     for (String part : spec.substring(eq + 1).split(",")) {
-      String[] kv = part.strip().split(":", 2);
+      String[] kv = strip(part).split(":", 2);
       if (kv.length != 2) {
         throw new IllegalArgumentException(
             "expected ttft:DURATION or tpot:DURATION, got '" + part + "'");
       }
-      double seconds = seconds(kv[1].strip());
-      switch (kv[0].strip()) {
-        case "ttft" -> ttft = seconds;
-        case "tpot" -> tpot = seconds;
-        default ->
-            throw new IllegalArgumentException(
-                "unknown objective '" + kv[0] + "'; use ttft or tpot");
+      double seconds = seconds(strip(kv[1]));
+      switch (strip(kv[0])) {
+        case "ttft":
+          ttft = seconds;
+          break;
+        case "tpot":
+          tpot = seconds;
+          break;
+        default:
+          throw new IllegalArgumentException("unknown objective '" + kv[0] + "'; use ttft or tpot");
       }
     }
-    return Map.entry(spec.substring(0, eq).strip(), new SloTarget(ttft, tpot));
+    return new AbstractMap.SimpleImmutableEntry<>(
+        strip(spec.substring(0, eq)), new SloTarget(ttft, tpot));
   }
 
   private static double seconds(String d) {
@@ -106,11 +160,11 @@ public record SloTarget(@Nullable Double ttftSeconds, @Nullable Double tpotSecon
 
   @Nullable
   private static Double millis(@Nullable String header) {
-    if (header == null || header.isBlank()) {
+    if (header == null || isBlank(header)) {
       return null;
     }
     try {
-      double ms = Double.parseDouble(header.strip());
+      double ms = Double.parseDouble(strip(header));
       return ms > 0 && Double.isFinite(ms) ? ms / 1000 : null;
     } catch (NumberFormatException e) {
       return null; // a bad header is ignored, not an error of the request

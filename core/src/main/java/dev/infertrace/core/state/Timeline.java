@@ -1,5 +1,6 @@
 package dev.infertrace.core.state;
 
+import java.util.Objects;
 import java.util.function.ToDoubleFunction;
 import javax.annotation.Nullable;
 
@@ -8,14 +9,116 @@ import javax.annotation.Nullable;
  * spans ask: the state at an instant, and min/avg/max over a window. Thread-safe: one writer (a
  * scraper), any number of readers.
  *
+ * <p>Sample and Stats are value classes (equals, hashCode and toString as a record's would be: core
+ * is Java 8 source, see the pom).
+ *
  * @param <T> the sample type
  */
 public final class Timeline<T> {
   /** A sample and when it was taken (epoch nanoseconds). */
-  public record Sample<T>(long epochNanos, T value) {}
+  public static final class Sample<T> {
+    private final long epochNanos;
+    private final T value;
+
+    public Sample(long epochNanos, T value) {
+      this.epochNanos = epochNanos;
+      this.value = value;
+    }
+
+    public long epochNanos() {
+      return epochNanos;
+    }
+
+    public T value() {
+      return value;
+    }
+
+    @Override
+    public boolean equals(@Nullable Object o) {
+      if (this == o) {
+        return true;
+      }
+      if (!(o instanceof Sample)) {
+        return false;
+      }
+      Sample<?> x = (Sample<?>) o;
+      return epochNanos == x.epochNanos && Objects.equals(value, x.value);
+    }
+
+    @Override
+    public int hashCode() {
+      int h = 0;
+      h = 31 * h + Long.hashCode(epochNanos);
+      h = 31 * h + Objects.hashCode(value);
+      return h;
+    }
+
+    @Override
+    public String toString() {
+      return "Sample[" + "epochNanos=" + epochNanos + ", value=" + value + "]";
+    }
+  }
 
   /** min/avg/max of a value over a window, with how many samples it saw. */
-  public record Stats(double min, double avg, double max, int samples) {}
+  public static final class Stats {
+    private final double min;
+    private final double avg;
+    private final double max;
+    private final int samples;
+
+    public Stats(double min, double avg, double max, int samples) {
+      this.min = min;
+      this.avg = avg;
+      this.max = max;
+      this.samples = samples;
+    }
+
+    public double min() {
+      return min;
+    }
+
+    public double avg() {
+      return avg;
+    }
+
+    public double max() {
+      return max;
+    }
+
+    public int samples() {
+      return samples;
+    }
+
+    @Override
+    public boolean equals(@Nullable Object o) {
+      if (this == o) {
+        return true;
+      }
+      if (!(o instanceof Stats)) {
+        return false;
+      }
+      Stats x = (Stats) o;
+      return Double.compare(min, x.min) == 0
+          && Double.compare(avg, x.avg) == 0
+          && Double.compare(max, x.max) == 0
+          && samples == x.samples;
+    }
+
+    @Override
+    public int hashCode() {
+      int h = 0;
+      h = 31 * h + Double.hashCode(min);
+      h = 31 * h + Double.hashCode(avg);
+      h = 31 * h + Double.hashCode(max);
+      h = 31 * h + Integer.hashCode(samples);
+      return h;
+    }
+
+    @Override
+    public String toString() {
+      return "Stats[min=" + min + ", avg=" + avg + ", max=" + max + ", samples=" + samples + "]";
+    }
+  }
 
   private final Object[] ring;
   private final long[] times;
@@ -106,7 +209,7 @@ public final class Timeline<T> {
         break; // the state in force when the window opened
       }
     }
-    return java.util.List.copyOf(out);
+    return java.util.Collections.unmodifiableList(new java.util.ArrayList<>(out));
   }
 
   /**

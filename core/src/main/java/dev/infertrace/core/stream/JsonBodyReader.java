@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import javax.annotation.Nullable;
 
@@ -43,7 +44,7 @@ public final class JsonBodyReader {
         f.prompt,
         f.completion,
         f.cached,
-        List.copyOf(f.finishReasons),
+        Collections.unmodifiableList(new ArrayList<>(f.finishReasons)),
         f.id,
         f.model,
         f.errorType,
@@ -67,12 +68,23 @@ public final class JsonBodyReader {
       String name = p.currentName();
       JsonToken v = p.nextToken();
       switch (name) {
-        case "id" -> f.id = v == JsonToken.VALUE_STRING ? p.getText() : null;
-        case "model" -> f.model = v == JsonToken.VALUE_STRING ? p.getText() : null;
-        case "choices" -> choices(p, v, f);
-        case "usage" -> usage(p, v, f);
-        case "error" -> error(p, v, f);
-        default -> p.skipChildren();
+        case "id":
+          f.id = v == JsonToken.VALUE_STRING ? p.getText() : null;
+          break;
+        case "model":
+          f.model = v == JsonToken.VALUE_STRING ? p.getText() : null;
+          break;
+        case "choices":
+          choices(p, v, f);
+          break;
+        case "usage":
+          usage(p, v, f);
+          break;
+        case "error":
+          error(p, v, f);
+          break;
+        default:
+          p.skipChildren();
       }
     }
   }
@@ -86,8 +98,10 @@ public final class JsonBodyReader {
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String name = p.currentName();
         JsonToken value = p.nextToken();
-        if (name.equals("finish_reason") && value == JsonToken.VALUE_STRING) {
-          f.finishReasons.add(p.getText());
+        if (name.equals("finish_reason")
+            && value == JsonToken.VALUE_STRING
+            && f.finishReasons.size() < StreamSummary.MAX_FINISH_REASONS) {
+          f.finishReasons.add(StreamSummary.boundedLabel(p.getText()));
         } else {
           p.skipChildren();
         }
@@ -104,9 +118,13 @@ public final class JsonBodyReader {
       String name = p.currentName();
       JsonToken value = p.nextToken();
       switch (name) {
-        case "prompt_tokens" -> f.prompt = intOr(p, value, -1);
-        case "completion_tokens" -> f.completion = intOr(p, value, -1);
-        case "prompt_tokens_details" -> {
+        case "prompt_tokens":
+          f.prompt = intOr(p, value, -1);
+          break;
+        case "completion_tokens":
+          f.completion = intOr(p, value, -1);
+          break;
+        case "prompt_tokens_details":
           if (value == JsonToken.START_OBJECT) {
             while (p.nextToken() == JsonToken.FIELD_NAME) {
               String detail = p.currentName();
@@ -118,8 +136,9 @@ public final class JsonBodyReader {
               }
             }
           }
-        }
-        default -> p.skipChildren();
+          break;
+        default:
+          p.skipChildren();
       }
     }
   }
@@ -139,11 +158,23 @@ public final class JsonBodyReader {
       String name = p.currentName();
       JsonToken value = p.nextToken();
       switch (name) {
-        case "type" -> f.errorType = value == JsonToken.VALUE_STRING ? p.getText() : f.errorType;
-        case "code" -> code = value.isScalarValue() ? p.getText() : null;
-        case "message" ->
-            f.errorMessageLength = value == JsonToken.VALUE_STRING ? p.getTextLength() : 0;
-        default -> p.skipChildren();
+        case "type":
+          f.errorType =
+              value == JsonToken.VALUE_STRING && p.getTextLength() > 0
+                  ? StreamSummary.boundedLabel(p.getText())
+                  : f.errorType;
+          break;
+        case "code":
+          code =
+              value.isScalarValue() && value != JsonToken.VALUE_NULL && p.getTextLength() > 0
+                  ? StreamSummary.boundedLabel(p.getText())
+                  : null;
+          break;
+        case "message":
+          f.errorMessageLength = value == JsonToken.VALUE_STRING ? p.getTextLength() : 0;
+          break;
+        default:
+          p.skipChildren();
       }
     }
     if (f.errorType == null) {

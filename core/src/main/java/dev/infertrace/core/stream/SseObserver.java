@@ -2,6 +2,7 @@ package dev.infertrace.core.stream;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -92,7 +93,7 @@ public final class SseObserver {
         promptTokens,
         completionTokens,
         cachedTokens,
-        List.copyOf(finishReasons),
+        Collections.unmodifiableList(new ArrayList<>(finishReasons)),
         responseId,
         responseModel,
         errorType,
@@ -129,8 +130,8 @@ public final class SseObserver {
       tokenChunks++;
     }
     String finish = stringAfter(FINISH, start);
-    if (finish != null) {
-      finishReasons.add(finish);
+    if (finish != null && finishReasons.size() < StreamSummary.MAX_FINISH_REASONS) {
+      finishReasons.add(StreamSummary.boundedLabel(finish));
     }
     int usage = indexOf(USAGE, start);
     if (usage >= 0) {
@@ -141,7 +142,12 @@ public final class SseObserver {
     int error = indexOf(ERROR, start);
     if (error >= 0 && error <= start + 2 && errorType == null) {
       String type = stringAfter(TYPE, error);
-      errorType = type != null ? type : String.valueOf(intAfter(CODE, error, 0));
+      int code = intAfter(CODE, error, -1);
+      // A type, else the code, else the plain word: never a number made up (was "0").
+      errorType =
+          type != null && !type.isEmpty()
+              ? StreamSummary.boundedLabel(type)
+              : code >= 0 ? String.valueOf(code) : "error";
       String message = stringAfter(MESSAGE, error);
       errorMessageLength = message == null ? 0 : message.length();
     }

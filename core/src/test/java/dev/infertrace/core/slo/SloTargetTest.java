@@ -43,4 +43,13 @@ class SloTargetTest {
     assertThatThrownBy(() -> SloTarget.parse("m=ttft:soon"))
         .hasMessage("'soon' is not a duration; write 500ms or 1.5s");
   }
+
+  /** A value class with a record's equals, hashCode and toString (core is Java 8 source). */
+  @Test
+  void equalsHashCodeAndToStringAreARecords() {
+    SloTarget a = new SloTarget(0.5, null);
+    assertThat(a).isEqualTo(new SloTarget(0.5, null)).isNotEqualTo(new SloTarget(0.5, 0.05));
+    assertThat(a.hashCode()).isEqualTo(new SloTarget(0.5, null).hashCode());
+    assertThat(a).hasToString("SloTarget[ttftSeconds=0.5, tpotSeconds=null]");
+  }
 }

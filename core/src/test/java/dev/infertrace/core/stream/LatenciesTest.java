@@ -59,4 +59,16 @@ class LatenciesTest {
     assertThat(oneToken.timeToAck()).isNaN();
     assertThat(oneToken.tpot()).isNaN(); // one token: no time per output token
   }
+
+  /** As a record: NaN components are equal (Double.compare), and the record's toString. */
+  @Test
+  void equalsAsARecordWouldWithNaN() {
+    Latencies a = Latencies.of(null, 0, 2_000_000_000L);
+    assertThat(a).isEqualTo(Latencies.of(null, 0, 2_000_000_000L));
+    assertThat(a.hashCode()).isEqualTo(Latencies.of(null, 0, 2_000_000_000L).hashCode());
+    assertThat(a)
+        .hasToString(
+            "Latencies[e2e=2.0, timeToAck=NaN, ttft=NaN, tpot=NaN, itlMean=NaN, itlP50=NaN,"
+                + " itlP99=NaN, itlMax=NaN]");
+  }
 }

@@ -105,6 +105,40 @@ class SseObserverTest {
   }
 
   @Test
+  void aMalformedErrorChunkIsTypedErrorNotAMadeUpCode() {
+    for (String chunk :
+        new String[] {
+          "data: {\"error\":{\"message\":\"x\"}}\n\n",
+          "data: {\"error\":{\"type\":null,\"code\":\"abc\"}}\n\n",
+          "data: {\"error\":{}}\n\n"
+        }) {
+      SseObserver o = new SseObserver();
+      byte[] b = chunk.getBytes(StandardCharsets.UTF_8);
+      o.onBytes(b, 0, b.length, 1);
+
+      assertThat(o.onEnd(2).errorType()).as(chunk).isEqualTo("error");
+    }
+  }
+
+  @Test
+  void anUpstreamsFinishReasonsAreBoundedInNumberAndLength() {
+    SseObserver o = new SseObserver();
+    StringBuilder stream = new StringBuilder();
+    for (int i = 0; i < 1000; i++) {
+      stream
+          .append("data: {\"choices\":[{\"finish_reason\":\"")
+          .append("r".repeat(500))
+          .append("\"}]}\n\n");
+    }
+    byte[] b = stream.toString().getBytes(StandardCharsets.UTF_8);
+    o.onBytes(b, 0, b.length, 1);
+
+    StreamSummary s = o.onEnd(2);
+    assertThat(s.finishReasons()).hasSize(StreamSummary.MAX_FINISH_REASONS);
+    assertThat(s.finishReasons().get(0)).hasSize(StreamSummary.MAX_LABEL_LENGTH);
+  }
+
+  @Test
   void survivesGarbageAndOverlongLines() {
     SseObserver o = new SseObserver();
     byte[] junk = new byte[100_000];
