@@ -96,10 +96,13 @@ final class EppCommand implements Callable<Integer> {
     } else if (dcgm != null) {
       throw new ParameterException(spec.commandLine(), "--dcgm needs --endpoints FILE");
     }
-    ProxyTelemetry.Telemetry sdk = ProxyTelemetry.create("infertrace-epp", file);
+    ProxyTelemetry.Telemetry sdk = ProxyLauncher.telemetry("infertrace-epp", file, telemetry);
     EppRuntime.Builder builder =
         EppRuntime.builder(listen, upstream, sdk).endpointView(view).admin(admin.address());
     EppRuntime runtime = ProxyLauncher.start(spec, listen, builder::start);
+    if (runtime == null) {
+      return 1; // the start failed: said on stderr
+    }
     CountDownLatch stopped = ProxyLauncher.closeOnShutdown(runtime, "epp-shutdown");
     PrintWriter out = spec.commandLine().getOut();
     out.printf(

@@ -3,12 +3,13 @@ package dev.infertrace.proxy;
 import static java.util.Objects.requireNonNull;
 
 import dev.infertrace.proxy.admin.AdminServer;
+import dev.infertrace.proxy.admin.ProxyMetrics;
 import dev.infertrace.proxy.epp.EndpointView;
 import dev.infertrace.proxy.epp.EppInterposer;
+import dev.infertrace.proxy.export.SpanQueue;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.LongSupplier;
 import javax.annotation.Nullable;
 
 /**
@@ -74,15 +75,10 @@ public final class EppRuntime implements AutoCloseable {
   }
 
   /** The {@code /metrics} page: the interposer's spans, by export outcome. */
-  static String metricsPage(LongSupplier exported, LongSupplier failed) {
-    // The same family and names as the proxy roles' page, so one dashboard query covers all.
-    return "# TYPE infertrace_spans counter\n"
-        + "# HELP infertrace_spans Spans handed to the exporter, by outcome.\n"
-        + "infertrace_spans_total{outcome=\"exported\"} "
-        + exported.getAsLong()
-        + "\ninfertrace_spans_total{outcome=\"dropped\"} "
-        + failed.getAsLong()
-        + "\n# EOF\n";
+  static String metricsPage(SpanQueue.Counts spans) {
+    StringBuilder out = new StringBuilder(1024);
+    ProxyMetrics.spans(out, spans); // the proxy roles' families, so one dashboard query covers all
+    return out.append("# EOF\n").toString();
   }
 
   /** Wires an {@link EppRuntime}; {@link #start()} opens everything or nothing. */
@@ -121,9 +117,7 @@ public final class EppRuntime implements AutoCloseable {
         if (admin != null) {
           adminServer =
               AdminServer.start(
-                  admin,
-                  () -> metricsPage(telemetry.counts()::exported, telemetry.counts()::failed),
-                  interposer::isOpen);
+                  admin, () -> metricsPage(telemetry.spans().counts()), interposer::isOpen);
         }
         return new EppRuntime(interposer, adminServer, view, telemetry);
       } catch (Exception | Error e) {

@@ -97,6 +97,16 @@ final class IngressCommand implements Callable<Integer> {
       })
   Duration eppTimeout;
 
+  @Option(
+      names = "--epp-max-body",
+      paramLabel = "BYTES",
+      defaultValue = "${env:INFERTRACE_EPP_MAX_BODY:-" + ProxyDefaults.EPP_MAX_BODY + "}",
+      description = {
+        "With --epp: the largest request body held for the EPP, which needs it whole to",
+        "decide; larger ones get 413 (default: ${DEFAULT-VALUE})."
+      })
+  int eppMaxBody;
+
   @Override
   public Integer call() throws Exception {
     ProxyLauncher.checkTransport(spec);
@@ -109,7 +119,15 @@ final class IngressCommand implements Callable<Integer> {
     }
     ProxyConfig config;
     try {
-      config = ProxyLauncher.config(spec, Role.INGRESS, listen, upstreams, proxy);
+      config =
+          ProxyLauncher.config(spec, Role.INGRESS, listen, upstreams, proxy).toBuilder()
+              .eppMaxBodyBytes(eppMaxBody)
+              .build();
+    } catch (IllegalArgumentException e) {
+      if (client != null) {
+        client.close();
+      }
+      throw new ParameterException(spec.commandLine(), e.getMessage());
     } catch (ParameterException e) {
       if (client != null) {
         client.close();
@@ -117,7 +135,8 @@ final class IngressCommand implements Callable<Integer> {
       throw e;
     }
     Path traceFile = telemetry.traceFile(Role.INGRESS.wireName());
-    ProxyTelemetry.Telemetry sdk = ProxyTelemetry.create(Role.INGRESS, traceFile);
+    ProxyTelemetry.Telemetry sdk =
+        ProxyLauncher.telemetry("infertrace-" + Role.INGRESS.wireName(), traceFile, telemetry);
     ProxyRuntime runtime =
         ProxyLauncher.start(
             spec,
@@ -127,7 +146,11 @@ final class IngressCommand implements Callable<Integer> {
                     .telemetry(sdk)
                     .eppClient(client)
                     .admin(admin.address())
+                    .readServedModels(true)
                     .start());
+    if (runtime == null) {
+      return 1; // the start failed: said on stderr
+    }
     CountDownLatch stopped = ProxyLauncher.closeOnShutdown(runtime, "proxy-shutdown");
     PrintWriter out = spec.commandLine().getOut();
     out.printf(

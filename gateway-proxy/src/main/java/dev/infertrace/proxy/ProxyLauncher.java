@@ -1,11 +1,14 @@
 package dev.infertrace.proxy;
 
 import dev.infertrace.proxy.cli.ProxyOptions;
+import dev.infertrace.proxy.cli.TelemetryOptions;
 import dev.infertrace.proxy.config.ProxyConfig;
 import dev.infertrace.proxy.config.Role;
 import dev.infertrace.proxy.http.Transport;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -52,23 +55,47 @@ final class ProxyLauncher {
           .maxHeaderBytes(options.maxHeaderBytes())
           .ioThreads(options.ioThreads())
           .slos(options.slos())
+          .streamIdleTimeout(options.streamIdleTimeout())
+          .upstreamMaxHeaderBytes(options.upstreamMaxHeaderBytes())
+          .metricModels(options.metricModels())
           .build();
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
   }
 
-  /** Runs {@code start}; a failure (a bind failure, mostly) is a usage error naming the address. */
+  /**
+   * Runs {@code start}. A failure to start (a port in use, mostly) is no usage error: it is printed
+   * as one line naming the listener that failed — without the usage — and null is returned, for the
+   * command to exit 1.
+   */
+  @javax.annotation.Nullable
   static <T> T start(CommandSpec spec, InetSocketAddress listen, Callable<T> start)
       throws Exception {
     try {
       return start.call();
-    } catch (InterruptedException e) {
+    } catch (InterruptedException | ParameterException e) {
       throw e;
     } catch (Exception e) { // a bind failure arrives as an unchecked-thrown BindException
-      throw new ParameterException(
-          spec.commandLine(), "cannot listen on " + listen + ": " + e.getMessage());
+      String why =
+          e instanceof dev.infertrace.proxy.listener.ListenFailure
+              ? e.getMessage()
+              : "cannot listen on " + listen + ": " + e.getMessage();
+      spec.commandLine().getErr().println(spec.name() + ": " + why);
+      spec.commandLine().getErr().flush();
+      return null;
     }
+  }
+
+  /**
+   * The process's SDK, named {@code service}: spans to {@code traceFile} (bounded as the telemetry
+   * options say), or exported with the {@code OTEL_*} settings when it is null.
+   */
+  static ProxyTelemetry.Telemetry telemetry(
+      String service, @javax.annotation.Nullable Path traceFile, TelemetryOptions options)
+      throws IOException {
+    return ProxyTelemetry.create(
+        service, traceFile, options.traceFileMaxBytes(), options.traceFileKeep());
   }
 
   /** Closes {@code running} on SIGTERM; the latch opens once it is closed. */

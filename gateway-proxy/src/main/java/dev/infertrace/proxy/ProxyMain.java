@@ -4,12 +4,21 @@ import dev.infertrace.proxy.cli.ConfigFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** Entry point of the proxy jar: {@code ./infertrace ingress|worker|epp}. */
+/**
+ * Entry point of the proxy jar and of the {@code infertrace} image: {@code ingress|worker|epp},
+ * {@code inject-webhook}, and {@code explain} (the explain module's command).
+ */
 @Command(
     name = "infertrace",
     mixinStandardHelpOptions = true,
     description = "The tracing reverse proxy of infertrace.",
-    subcommands = {IngressCommand.class, WorkerCommand.class, EppCommand.class})
+    subcommands = {
+      IngressCommand.class,
+      WorkerCommand.class,
+      EppCommand.class,
+      InjectWebhookCommand.class,
+      dev.infertrace.explain.ExplainMain.class
+    })
 public final class ProxyMain {
   private ProxyMain() {}
 

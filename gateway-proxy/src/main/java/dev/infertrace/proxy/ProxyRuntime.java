@@ -6,7 +6,9 @@ import dev.infertrace.proxy.admin.AdminServer;
 import dev.infertrace.proxy.config.ProxyConfig;
 import dev.infertrace.proxy.engine.EnginePhases;
 import dev.infertrace.proxy.epp.EppClient;
+import dev.infertrace.proxy.export.SpanQueue;
 import dev.infertrace.proxy.otlp.OtlpReceiver;
+import dev.infertrace.proxy.state.ServedModels;
 import dev.infertrace.proxy.state.WorkerState;
 import io.opentelemetry.api.OpenTelemetry;
 import java.net.InetSocketAddress;
@@ -137,6 +139,7 @@ public final class ProxyRuntime implements AutoCloseable {
     @Nullable private EngineReceiver engineReceiver;
     @Nullable private EppClient epp;
     @Nullable private InetSocketAddress admin;
+    private boolean readServedModels;
 
     private Builder(ProxyConfig config) {
       this.config = requireNonNull(config, "config");
@@ -188,6 +191,16 @@ public final class ProxyRuntime implements AutoCloseable {
     }
 
     /**
+     * Without an allow-list ({@code --metric-models}), read the upstreams' {@code /v1/models} now
+     * and every {@link ServedModels#REFRESH} for the {@code model} label's values (the commands do;
+     * off by default, when a model is kept only once the upstream accepted it, and 32 at most).
+     */
+    public Builder readServedModels(boolean read) {
+      this.readServedModels = read;
+      return this;
+    }
+
+    /**
      * Starts the receiver, the proxy and the admin listener. On any failure everything already
      * started or given is closed before the exception is rethrown (a bind failure arrives as an
      * unchecked-thrown {@link java.io.IOException}).
@@ -223,7 +236,7 @@ public final class ProxyRuntime implements AutoCloseable {
           phases =
               new EnginePhases(
                   api.getTracer("dev.infertrace.proxy"),
-                  telemetry.counts(),
+                  telemetry.spans().relay(),
                   engineReceiver.spanWait(),
                   EngineReceiver.MAX_PENDING,
                   state,
@@ -244,7 +257,8 @@ public final class ProxyRuntime implements AutoCloseable {
                   engineReceiver.grpc(),
                   engineReceiver.http(),
                   phases,
-                  engineReceiver.loopbackOnly());
+                  engineReceiver.loopbackOnly(),
+                  config.idleTimeout());
           opened.push(otlp);
         }
         if (eppToOwn != null) {
@@ -255,15 +269,22 @@ public final class ProxyRuntime implements AutoCloseable {
                 config,
                 new ProxyServer.Wiring(
                     api,
-                    telemetry != null ? telemetry.counts()::exported : () -> 0,
-                    telemetry != null ? telemetry.counts()::failed : () -> 0,
+                    telemetry != null ? telemetry.spans()::counts : () -> SpanQueue.Counts.NONE,
                     state,
                     phases,
                     eppToOwn));
         opened.push(server);
+        if (readServedModels && config.metricModels().isEmpty()) {
+          // The model label's values: what the upstreams serve, read again now and then.
+          opened.push(
+              new ServedModels(
+                  config.upstreams(), ServedModels.REFRESH, server.metrics().labels()::served));
+        }
         AdminServer adminServer = null;
         if (admin != null) {
-          adminServer = AdminServer.start(admin, server.metrics()::render, server::isOpen);
+          adminServer =
+              AdminServer.start(
+                  admin, server.metrics()::render, server::isOpen, config.idleTimeout());
           opened.push(adminServer);
         }
         return new ProxyRuntime(server, adminServer, otlp, phases, opened);

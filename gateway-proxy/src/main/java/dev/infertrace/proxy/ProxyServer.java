@@ -2,14 +2,18 @@ package dev.infertrace.proxy;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.infertrace.proxy.admin.LabelValues;
 import dev.infertrace.proxy.admin.ProxyMetrics;
 import dev.infertrace.proxy.admin.ProxyStats;
 import dev.infertrace.proxy.config.ProxyConfig;
 import dev.infertrace.proxy.engine.EnginePhases;
 import dev.infertrace.proxy.epp.EppClient;
+import dev.infertrace.proxy.export.SpanQueue;
+import dev.infertrace.proxy.http.LoopStalls;
 import dev.infertrace.proxy.http.ProxyContext;
 import dev.infertrace.proxy.http.ProxyPipeline;
 import dev.infertrace.proxy.http.Transport;
+import dev.infertrace.proxy.listener.ListenFailure;
 import dev.infertrace.proxy.state.WorkerState;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -21,7 +25,7 @@ import io.opentelemetry.api.OpenTelemetry;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * A running proxy: one listener, its event loops, its upstream connections. Several can run in one
@@ -59,8 +63,7 @@ public final class ProxyServer implements AutoCloseable {
   /**
    * What a server is wired to besides its configuration; null members: none.
    *
-   * @param spansExported the exporter's delivered span count, for {@link #metrics()}
-   * @param spansFailed the exporter's failed span count, for {@link #metrics()}
+   * @param spans the span queue's counts, for {@link #metrics()}
    * @param state the worker's view of its engine and GPUs for its spans
    * @param engine the worker's exact-phase matcher
    * @param epp with it the ingress is the gateway and asks that EPP where each request goes; the
@@ -68,15 +71,13 @@ public final class ProxyServer implements AutoCloseable {
    */
   record Wiring(
       OpenTelemetry otel,
-      LongSupplier spansExported,
-      LongSupplier spansFailed,
+      Supplier<SpanQueue.Counts> spans,
       @javax.annotation.Nullable WorkerState state,
       @javax.annotation.Nullable EnginePhases engine,
       @javax.annotation.Nullable EppClient epp) {
     Wiring {
       requireNonNull(otel, "otel");
-      requireNonNull(spansExported, "spansExported");
-      requireNonNull(spansFailed, "spansFailed");
+      requireNonNull(spans, "spans");
     }
   }
 
@@ -91,7 +92,8 @@ public final class ProxyServer implements AutoCloseable {
     WorkerState state = wiring.state();
     EppClient epp = wiring.epp();
     ProxyStats stats = new ProxyStats();
-    ProxyMetrics metrics = new ProxyMetrics(stats, wiring.spansExported(), wiring.spansFailed());
+    ProxyMetrics metrics =
+        new ProxyMetrics(stats, wiring.spans(), new LabelValues(config.metricModels()));
     if (state != null) {
       metrics.setScrapeFailures(state::failures);
     }
@@ -106,9 +108,11 @@ public final class ProxyServer implements AutoCloseable {
             config.ioThreads(),
             new DefaultThreadFactory("proxy-" + config.role().wireName(), true),
             transport.ioHandlerFactory());
+    LoopStalls.watch(group);
     try {
       Channel listener =
-          new ServerBootstrap()
+          transport
+              .clientFacing(new ServerBootstrap())
               .group(group)
               .channel(transport.serverChannel())
               .childOption(ChannelOption.TCP_NODELAY, true)
@@ -119,13 +123,27 @@ public final class ProxyServer implements AutoCloseable {
               .sync()
               .channel();
       return new ProxyServer(config, group, listener, stats, metrics, epp, transport);
-    } catch (RuntimeException | InterruptedException e) {
+    } catch (InterruptedException e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       if (epp != null) {
         epp.close();
       }
       throw e;
+    } catch (Exception e) { // a bind failure arrives as an unchecked-thrown BindException
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      if (epp != null) {
+        epp.close();
+      }
+      throw ListenFailure.of("requests (--listen)", config.listen(), e);
     }
+  }
+
+  /**
+   * The event loops that carry the proxy's connections. For diagnostics and fault injection: the
+   * testbed's proxy-overhead scenario blocks them, as a long pause or a blocking call would.
+   */
+  public EventLoopGroup eventLoops() {
+    return group;
   }
 
   /** The socket transport the event loops use (epoll or NIO). */

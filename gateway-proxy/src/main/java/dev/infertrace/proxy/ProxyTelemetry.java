@@ -1,18 +1,21 @@
 package dev.infertrace.proxy;
 
 import dev.infertrace.proxy.config.Role;
-import dev.infertrace.proxy.export.CountingSpanExporter;
 import dev.infertrace.proxy.export.OtlpJsonFileExporter;
+import dev.infertrace.proxy.export.SpanQueue;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import javax.annotation.Nullable;
 
@@ -35,18 +38,14 @@ public final class ProxyTelemetry {
 
   public static final int BSP_MAX_QUEUE = 16384;
 
-  /** The SDK and the counts of what its exporter delivered. */
-  public record Telemetry(OpenTelemetrySdk sdk, CountingSpanExporter counts) {}
-
-  public static Telemetry create(Role role, @Nullable Path traceFile) throws IOException {
-    return create("infertrace-" + role.wireName(), traceFile);
-  }
-
-  /** As above, for a process named {@code service} (e.g. {@code infertrace-epp}). */
-  public static Telemetry create(String service, @Nullable Path traceFile) throws IOException {
-    if (traceFile != null) {
-      CountingSpanExporter counting =
-          new CountingSpanExporter(OtlpJsonFileExporter.open(traceFile));
+  /**
+   * The SDK and the one queue every span it makes (and every span relayed through {@link
+   * SpanQueue#relay()}) goes through to the exporter, with its counts.
+   */
+  public record Telemetry(OpenTelemetrySdk sdk, SpanQueue spans) {
+    /** An SDK whose spans go through a queue built by {@code queue} (tests, the trace file). */
+    public static Telemetry of(String service, SpanQueue.Builder queue) {
+      SpanQueue spans = queue.build();
       OpenTelemetrySdk sdk =
           OpenTelemetrySdk.builder()
               .setTracerProvider(
@@ -54,17 +53,42 @@ public final class ProxyTelemetry {
                       .setResource(
                           Resource.getDefault()
                               .merge(Resource.builder().put("service.name", service).build()))
-                      .addSpanProcessor(
-                          BatchSpanProcessor.builder(counting)
-                              .setMaxExportBatchSize(BSP_MAX_EXPORT_BATCH)
-                              .setMaxQueueSize(BSP_MAX_QUEUE)
-                              .build())
+                      .addSpanProcessor(spans)
                       .build())
               .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
               .build();
-      return new Telemetry(sdk, counting);
+      return new Telemetry(sdk, spans);
     }
-    CountingSpanExporter[] counting = new CountingSpanExporter[1];
+  }
+
+  public static Telemetry create(Role role, @Nullable Path traceFile) throws IOException {
+    return create("infertrace-" + role.wireName(), traceFile);
+  }
+
+  /** As above, for a process named {@code service} (e.g. {@code infertrace-epp}). */
+  public static Telemetry create(String service, @Nullable Path traceFile) throws IOException {
+    return create(
+        service,
+        traceFile,
+        OtlpJsonFileExporter.DEFAULT_MAX_BYTES,
+        OtlpJsonFileExporter.DEFAULT_KEEP);
+  }
+
+  /**
+   * As above; the trace file is rotated when it would grow over {@code maxBytes}, {@code keep}
+   * rotated files kept.
+   */
+  public static Telemetry create(String service, @Nullable Path traceFile, long maxBytes, int keep)
+      throws IOException {
+    if (traceFile != null) {
+      return Telemetry.of(
+          service,
+          SpanQueue.builder(OtlpJsonFileExporter.open(traceFile, maxBytes, keep))
+              .maxExportBatchSize(BSP_MAX_EXPORT_BATCH)
+              .maxQueueSize(BSP_MAX_QUEUE));
+    }
+    List<SpanExporter> exporters = new ArrayList<>();
+    SpanQueue[] queue = new SpanQueue[1];
     OpenTelemetrySdk sdk =
         AutoConfiguredOpenTelemetrySdk.builder()
             .addPropertiesSupplier(
@@ -81,12 +105,34 @@ public final class ProxyTelemetry {
                         "otel.bsp.max.queue.size",
                         Integer.toString(BSP_MAX_QUEUE)))
             .addSpanExporterCustomizer(
-                (exporter, config) -> counting[0] = new CountingSpanExporter(exporter))
+                (exporter, config) -> {
+                  exporters.add(exporter);
+                  return dev.infertrace.proxy.export.SpanExporters.unowned(exporter);
+                })
+            // The SDK's own processor is replaced by the queue (same OTEL_BSP_* settings), which
+            // counts what it drops; the SDK's one is stopped (its exporter view ignores that).
+            .addSpanProcessorCustomizer(
+                (processor, config) -> {
+                  processor.shutdown();
+                  if (queue[0] != null) {
+                    return SpanProcessor.composite(); // one queue for all the exporters
+                  }
+                  queue[0] =
+                      SpanQueue.builder(SpanExporter.composite(exporters))
+                          .maxQueueSize(config.getInt("otel.bsp.max.queue.size", BSP_MAX_QUEUE))
+                          .maxExportBatchSize(
+                              config.getInt("otel.bsp.max.export.batch.size", BSP_MAX_EXPORT_BATCH))
+                          .scheduleDelay(
+                              config.getDuration("otel.bsp.schedule.delay", Duration.ofSeconds(5)))
+                          .exportTimeout(
+                              config.getDuration("otel.bsp.export.timeout", Duration.ofSeconds(30)))
+                          .build();
+                  return queue[0];
+                })
             .disableShutdownHook()
             .build()
             .getOpenTelemetrySdk();
     return new Telemetry(
-        sdk,
-        counting[0] != null ? counting[0] : new CountingSpanExporter(SpanExporter.composite()));
+        sdk, queue[0] != null ? queue[0] : SpanQueue.builder(SpanExporter.composite()).build());
   }
 }

@@ -139,6 +139,14 @@ final class WorkerCommand implements Callable<Integer> {
   Duration engineSpanWait;
 
   @Option(
+      names = "--scrape-max-bytes",
+      defaultValue = "${env:INFERTRACE_SCRAPE_MAX_BYTES:-" + ProxyDefaults.SCRAPE_MAX_BYTES + "}",
+      description =
+          "A vLLM or DCGM metrics page larger than this is not read: the scrape fails as"
+              + " too_large (default: ${DEFAULT-VALUE}).")
+  int scrapeMaxBytes;
+
+  @Option(
       names = "--dcgm-field",
       paramLabel = "NEW=KNOWN",
       description =
@@ -152,7 +160,8 @@ final class WorkerCommand implements Callable<Integer> {
     InetSocketAddress listen = proxy.listen(ProxyDefaults.WORKER_LISTEN);
     ProxyConfig config = ProxyLauncher.config(spec, Role.WORKER, listen, proxy.upstreams(), proxy);
     Path traceFile = telemetry.traceFile(Role.WORKER.wireName());
-    ProxyTelemetry.Telemetry sdk = ProxyTelemetry.create(Role.WORKER, traceFile);
+    ProxyTelemetry.Telemetry sdk =
+        ProxyLauncher.telemetry("infertrace-" + Role.WORKER.wireName(), traceFile, telemetry);
     ProxyRuntime runtime =
         ProxyLauncher.start(
             spec,
@@ -164,8 +173,12 @@ final class WorkerCommand implements Callable<Integer> {
                   .workerState(workerState(config))
                   .engineReceiver(receiver)
                   .admin(admin.address())
+                  .readServedModels(true)
                   .start();
             });
+    if (runtime == null) {
+      return 1; // the start failed: said on stderr
+    }
     CountDownLatch stopped = ProxyLauncher.closeOnShutdown(runtime, "proxy-shutdown");
     PrintWriter out = spec.commandLine().getOut();
     if (runtime.receiver() != null) {
@@ -210,7 +223,11 @@ final class WorkerCommand implements Callable<Integer> {
     }
     Map<String, String> aliases = new HashMap<>(DcgmSample.DEFAULT_ALIASES);
     aliases.putAll(dcgmFields);
+    if (scrapeMaxBytes < 1) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(), "--scrape-max-bytes must be >= 1, got " + scrapeMaxBytes);
+    }
     return new WorkerState(
-        engine, engineInterval, dcgm, dcgmInterval, pod, namespace, uuids, aliases);
+        engine, engineInterval, dcgm, dcgmInterval, pod, namespace, uuids, aliases, scrapeMaxBytes);
   }
 }

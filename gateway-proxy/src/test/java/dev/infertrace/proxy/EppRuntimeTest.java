@@ -3,10 +3,7 @@ package dev.infertrace.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.infertrace.proxy.export.CountingSpanExporter;
-import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import dev.infertrace.proxy.export.SpanQueue;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -31,20 +28,13 @@ class EppRuntimeTest {
 
   @Test
   void theAdminListenerServesReadyAndSpanCountsUntilClosed() throws Exception {
-    CountingSpanExporter counting = new CountingSpanExporter(SpanExporter.composite());
-    OpenTelemetrySdk sdk =
-        OpenTelemetrySdk.builder()
-            .setTracerProvider(
-                SdkTracerProvider.builder()
-                    .addSpanProcessor(SimpleSpanProcessor.create(counting))
-                    .build())
-            .build();
     // The EPP itself need not run: the interposer connects to it per stream.
     EppRuntime epp =
         EppRuntime.builder(
                 ANY_PORT,
                 new InetSocketAddress("127.0.0.1", 9),
-                new ProxyTelemetry.Telemetry(sdk, counting))
+                ProxyTelemetry.Telemetry.of(
+                    "infertrace-epp", SpanQueue.builder(SpanExporter.composite())))
             .admin(ANY_PORT)
             .start();
     String admin = "http://127.0.0.1:" + epp.admin().address().getPort();
@@ -59,7 +49,7 @@ class EppRuntimeTest {
           .hasValueSatisfying(t -> assertThat(t).startsWith("application/openmetrics-text"));
       assertThat(metrics.body())
           .contains("infertrace_spans_total{outcome=\"exported\"} 0\n")
-          .contains("infertrace_spans_total{outcome=\"dropped\"} 0\n")
+          .contains("infertrace_spans_total{outcome=\"dropped\",reason=\"queue_full\"} 0\n")
           .endsWith("# EOF\n");
     } finally {
       epp.close();
@@ -73,12 +63,13 @@ class EppRuntimeTest {
 
   @Test
   void theMetricsPageCountsWhatTheExporterDid() {
-    assertThat(EppRuntime.metricsPage(() -> 7, () -> 2))
-        .isEqualTo(
-            "# TYPE infertrace_spans counter\n"
-                + "# HELP infertrace_spans Spans handed to the exporter, by outcome.\n"
-                + "infertrace_spans_total{outcome=\"exported\"} 7\n"
-                + "infertrace_spans_total{outcome=\"dropped\"} 2\n"
-                + "# EOF\n");
+    assertThat(EppRuntime.metricsPage(new SpanQueue.Counts(12, 7, 2, 1, 0, 2)))
+        .contains(
+            "infertrace_spans_created_total 12\n",
+            "infertrace_spans_total{outcome=\"exported\"} 7\n",
+            "infertrace_spans_total{outcome=\"dropped\",reason=\"queue_full\"} 2\n",
+            "infertrace_spans_total{outcome=\"dropped\",reason=\"export_failed\"} 1\n",
+            "infertrace_spans_queued 2\n")
+        .endsWith("# EOF\n");
   }
 }

@@ -6,12 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.sun.net.httpserver.HttpServer;
 import dev.infertrace.proxy.config.ProxyConfig;
 import dev.infertrace.proxy.config.Role;
-import dev.infertrace.proxy.export.CountingSpanExporter;
+import dev.infertrace.proxy.export.SpanQueue;
 import dev.infertrace.proxy.testing.RecordingExporter;
 import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.sdk.OpenTelemetrySdk;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -139,7 +136,7 @@ class ProxyRuntimeTest {
     }
     assertThat(exporter.spans).as("the worker's SERVER span, flushed on close").isNotEmpty();
     assertThat(exporter.shutdown).isTrue();
-    assertThat(telemetry.counts().exported()).isEqualTo(exporter.spans.size());
+    assertThat(telemetry.spans().counts().exported()).isEqualTo(exporter.spans.size());
   }
 
   @Test
@@ -193,14 +190,6 @@ class ProxyRuntimeTest {
   }
 
   private static ProxyTelemetry.Telemetry telemetry(SpanExporter exporter) {
-    CountingSpanExporter counting = new CountingSpanExporter(exporter);
-    OpenTelemetrySdk sdk =
-        OpenTelemetrySdk.builder()
-            .setTracerProvider(
-                SdkTracerProvider.builder()
-                    .addSpanProcessor(SimpleSpanProcessor.create(counting))
-                    .build())
-            .build();
-    return new ProxyTelemetry.Telemetry(sdk, counting);
+    return ProxyTelemetry.Telemetry.of("infertrace-test", SpanQueue.builder(exporter));
   }
 }

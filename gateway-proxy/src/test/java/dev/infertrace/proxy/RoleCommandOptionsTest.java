@@ -32,6 +32,13 @@ class RoleCommandOptionsTest {
   }
 
   @Test
+  void theImagesEntryPointHasEveryCommand() {
+    // The infertrace image runs ProxyMain: explain and the webhook are commands of it too.
+    assertThat(ProxyMain.commandLine().getSubcommands())
+        .containsKeys("ingress", "worker", "epp", "inject-webhook", "explain");
+  }
+
+  @Test
   void everyRoleHasTheSharedTelemetryAndAdminOptions() {
     for (String role : List.of("ingress", "worker", "epp")) {
       CommandLine sub = ProxyMain.commandLine().getSubcommands().get(role);

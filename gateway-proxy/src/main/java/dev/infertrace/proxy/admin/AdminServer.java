@@ -1,29 +1,20 @@
 package dev.infertrace.proxy.admin;
 
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
@@ -34,12 +25,10 @@ import java.util.function.Supplier;
  * It knows the proxy only through two suppliers, so any role (and the epp interposer) can have one.
  */
 public final class AdminServer implements AutoCloseable {
-  private final EventLoopGroup group;
-  private final Channel channel;
+  private final HttpListener listener;
 
-  private AdminServer(EventLoopGroup group, Channel channel) {
-    this.group = group;
-    this.channel = channel;
+  private AdminServer(HttpListener listener) {
+    this.listener = listener;
   }
 
   /**
@@ -51,47 +40,52 @@ public final class AdminServer implements AutoCloseable {
   public static AdminServer start(
       InetSocketAddress address, Supplier<String> metrics, BooleanSupplier ready)
       throws InterruptedException {
+    return start(
+        address,
+        metrics,
+        ready,
+        dev.infertrace.proxy.cli.DurationConverter.parse(
+            dev.infertrace.proxy.config.ProxyDefaults.IDLE_TIMEOUT));
+  }
+
+  /** As above; a connection idle for {@code idleTimeout} (a scraper that went away) is closed. */
+  public static AdminServer start(
+      InetSocketAddress address,
+      Supplier<String> metrics,
+      BooleanSupplier ready,
+      Duration idleTimeout)
+      throws InterruptedException {
     java.util.Objects.requireNonNull(address, "address");
     java.util.Objects.requireNonNull(metrics, "metrics");
     java.util.Objects.requireNonNull(ready, "ready");
-    EventLoopGroup group =
-        new MultiThreadIoEventLoopGroup(
-            1, new DefaultThreadFactory("proxy-admin", true), NioIoHandler.newFactory());
     Handler handler = new Handler(metrics, ready);
     try {
-      Channel ch =
-          new ServerBootstrap()
-              .group(group)
-              .channel(NioServerSocketChannel.class)
-              .childHandler(
-                  new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel c) {
-                      c.pipeline()
-                          .addLast(new HttpServerCodec())
-                          .addLast(new HttpServerKeepAliveHandler())
-                          .addLast(new HttpObjectAggregator(64 * 1024))
-                          .addLast(handler);
-                    }
-                  })
-              .bind(address)
-              .sync()
-              .channel();
-      return new AdminServer(group, ch);
-    } catch (RuntimeException | InterruptedException e) {
-      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      return new AdminServer(
+          HttpListener.start(
+              "proxy-admin",
+              address,
+              64 * 1024,
+              c ->
+                  c.pipeline()
+                      .addLast(
+                          new IdleStateHandler(0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS))
+                      .addLast(dev.infertrace.proxy.listener.CloseIdle.INSTANCE),
+              () -> handler));
+    } catch (InterruptedException e) {
       throw e;
+    } catch (Exception e) { // a bind failure arrives as an unchecked-thrown BindException
+      throw dev.infertrace.proxy.listener.ListenFailure.of(
+          "/metrics, /health, /ready (--admin)", address, e);
     }
   }
 
   public InetSocketAddress address() {
-    return (InetSocketAddress) channel.localAddress();
+    return listener.address();
   }
 
   @Override
   public void close() {
-    channel.close().syncUninterruptibly();
-    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    listener.close();
   }
 
   @ChannelHandler.Sharable
@@ -126,6 +120,11 @@ public final class AdminServer implements AutoCloseable {
                 "text/plain",
                 "try /metrics, /health or /ready\n");
       }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close(); // a scraper that reset its connection: nothing to report
     }
 
     private static void send(

@@ -2,12 +2,13 @@ package dev.infertrace.proxy.admin;
 
 import dev.infertrace.core.schema.MetricNames;
 import dev.infertrace.proxy.engine.EnginePhases;
+import dev.infertrace.proxy.export.SpanQueue;
 import dev.infertrace.proxy.failure.ProxyFailure;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 import javax.annotation.Nullable;
 
@@ -47,8 +48,8 @@ public final class ProxyMetrics {
   private final LongAdder sloMet = new LongAdder();
   private final LongAdder sloMissed = new LongAdder();
   private final ProxyStats stats;
-  private final LongSupplier spansExported;
-  private final LongSupplier spansFailed;
+  private final Supplier<SpanQueue.Counts> spans;
+  private final LabelValues labels;
 
   private volatile java.util.function.Supplier<Map<String, Map<String, Long>>> scrapeFailures =
       Map::of;
@@ -69,10 +70,25 @@ public final class ProxyMetrics {
     this.engineCounts = source;
   }
 
-  public ProxyMetrics(ProxyStats stats, LongSupplier spansExported, LongSupplier spansFailed) {
+  /**
+   * @param spans the counts of the span queue (created, exported, dropped by reason, queued)
+   */
+  public ProxyMetrics(ProxyStats stats, Supplier<SpanQueue.Counts> spans) {
+    this(stats, spans, new LabelValues(List.of()));
+  }
+
+  /**
+   * @param labels bounds the {@code model} and {@code reason} label values
+   */
+  public ProxyMetrics(ProxyStats stats, Supplier<SpanQueue.Counts> spans, LabelValues labels) {
     this.stats = stats;
-    this.spansExported = spansExported;
-    this.spansFailed = spansFailed;
+    this.spans = spans;
+    this.labels = labels;
+  }
+
+  /** The bound on label values from clients and upstreams; feed it the served models. */
+  public LabelValues labels() {
+    return labels;
   }
 
   /**
@@ -91,20 +107,25 @@ public final class ProxyMetrics {
       double durationSeconds,
       @Nullable Boolean sloMet,
       @Nullable String traceId) {
-    Key key = new Key(model == null ? "" : model, upstream);
+    Key key = new Key(labels.model(model, status), upstream);
     observe(ttft, TTFT, key, ttftSeconds, traceId);
     observe(tpot, TPOT, key, tpotSeconds, traceId);
     observe(itl, TPOT, key, itlMeanSeconds, traceId);
     observe(duration, DURATION, key, durationSeconds, traceId);
-    byStatus
-        .computeIfAbsent(status == 0 ? "none" : Integer.toString(status), k -> new LongAdder())
-        .increment();
+    byStatus.computeIfAbsent(statusLabel(status), k -> new LongAdder()).increment();
     for (String reason : finishReasons) {
-      byFinish.computeIfAbsent(reason, k -> new LongAdder()).increment();
+      byFinish.computeIfAbsent(LabelValues.finishReason(reason), k -> new LongAdder()).increment();
     }
     if (sloMet != null) {
       (sloMet ? this.sloMet : sloMissed).increment();
     }
+  }
+
+  /** An upstream's status as a label: {@code none} without one, {@code other} outside 100–599. */
+  private static String statusLabel(int status) {
+    return status == 0
+        ? "none"
+        : status >= 100 && status <= 599 ? Integer.toString(status) : LabelValues.OTHER;
   }
 
   private static void observe(
@@ -137,10 +158,7 @@ public final class ProxyMetrics {
         "Requests with an SLO, by whether they met it (met: goodput).");
     sample(out, MetricNames.SLO, "result", "met", sloMet.sum());
     sample(out, MetricNames.SLO, "result", "missed", sloMissed.sum());
-    OpenMetrics.family(
-        out, MetricNames.SPANS, "counter", "", "Spans handed to the exporter, by outcome.");
-    sample(out, MetricNames.SPANS, "outcome", "exported", spansExported.getAsLong());
-    sample(out, MetricNames.SPANS, "outcome", "dropped", spansFailed.getAsLong());
+    spans(out, spans.get());
     OpenMetrics.family(
         out,
         MetricNames.PROXY_ERRORS,
@@ -174,6 +192,39 @@ public final class ProxyMetrics {
     engineCounts(out);
     out.append("# EOF\n");
     return out.toString();
+  }
+
+  /**
+   * The span families, the same on every role's page (the epp's too), so that one query covers all:
+   * {@code created = exported + dropped + queued} (each dropped span under one reason).
+   */
+  public static void spans(StringBuilder out, SpanQueue.Counts c) {
+    OpenMetrics.family(
+        out,
+        MetricNames.SPANS_CREATED,
+        "counter",
+        "",
+        "Spans made or relayed by this process and handed to its export queue.");
+    out.append(MetricNames.SPANS_CREATED).append("_total ").append(c.created()).append('\n');
+    OpenMetrics.family(
+        out,
+        MetricNames.SPANS,
+        "counter",
+        "",
+        "Spans out of the export queue: exported, or dropped by reason (queue_full, export_failed,"
+            + " shutdown).");
+    sample(out, MetricNames.SPANS, "outcome", "exported", c.exported());
+    for (SpanQueue.Drop reason : SpanQueue.Drop.values()) {
+      out.append(MetricNames.SPANS)
+          .append("_total{outcome=\"dropped\",reason=\"")
+          .append(reason.label())
+          .append("\"} ")
+          .append(c.dropped(reason))
+          .append('\n');
+    }
+    OpenMetrics.family(
+        out, MetricNames.SPANS_QUEUED, "gauge", "", "Spans in the export queue or being exported.");
+    out.append(MetricNames.SPANS_QUEUED).append(' ').append(c.queued()).append('\n');
   }
 
   private void engineCounts(StringBuilder out) {

@@ -90,6 +90,37 @@ public final class ProxyOptions {
   int maxHeaderBytes;
 
   @Option(
+      names = "--stream-idle-timeout",
+      converter = DurationConverter.class,
+      defaultValue =
+          "${env:INFERTRACE_STREAM_IDLE_TIMEOUT:-" + ProxyDefaults.STREAM_IDLE_TIMEOUT + "}",
+      description =
+          "Once a response has started, no byte relayed for this long cuts both connections"
+              + " (default: ${DEFAULT-VALUE}).")
+  Duration streamIdleTimeout;
+
+  @Option(
+      names = "--upstream-max-header-bytes",
+      defaultValue =
+          "${env:INFERTRACE_UPSTREAM_MAX_HEADER_BYTES:-"
+              + ProxyDefaults.UPSTREAM_MAX_HEADER_BYTES
+              + "}",
+      description =
+          "Largest response header block from an upstream; 502 beyond (default: ${DEFAULT-VALUE}).")
+  int upstreamMaxHeaderBytes;
+
+  @Option(
+      names = "--metric-models",
+      paramLabel = "MODEL[,MODEL...]",
+      split = ",",
+      defaultValue = "${env:INFERTRACE_METRIC_MODELS}",
+      description =
+          "The model label values kept on /metrics, others counted as 'other' (default: the"
+              + " models the upstreams list on /v1/models; env INFERTRACE_METRIC_MODELS).")
+  @Nullable
+  List<String> metricModels;
+
+  @Option(
       names = "--io-threads",
       defaultValue = "${env:INFERTRACE_IO_THREADS:-" + ProxyDefaults.IO_THREADS + "}",
       description = "Event-loop threads (default: ${DEFAULT-VALUE}).")
@@ -149,6 +180,21 @@ public final class ProxyOptions {
 
   public int maxHeaderBytes() {
     return maxHeaderBytes;
+  }
+
+  public Duration streamIdleTimeout() {
+    return streamIdleTimeout;
+  }
+
+  public int upstreamMaxHeaderBytes() {
+    return upstreamMaxHeaderBytes;
+  }
+
+  /** The {@code --metric-models} allow-list; empty when none was given. */
+  public List<String> metricModels() {
+    return metricModels == null
+        ? List.of()
+        : metricModels.stream().map(String::strip).filter(m -> !m.isEmpty()).toList();
   }
 
   public int ioThreads() {

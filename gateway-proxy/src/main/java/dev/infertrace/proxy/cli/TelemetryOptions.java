@@ -1,5 +1,6 @@
 package dev.infertrace.proxy.cli;
 
+import dev.infertrace.proxy.config.ProxyDefaults;
 import java.nio.file.Path;
 import java.util.List;
 import javax.annotation.Nullable;
@@ -17,6 +18,34 @@ public final class TelemetryOptions {
               + " endpoint or OTEL_TRACES_EXPORTER is set: ./infertrace-<role>-traces.jsonl.")
   @Nullable
   Path traceFile;
+
+  @Option(
+      names = "--trace-file-max-bytes",
+      paramLabel = "BYTES",
+      defaultValue =
+          "${env:INFERTRACE_TRACE_FILE_MAX_BYTES:-" + ProxyDefaults.TRACE_FILE_MAX_BYTES + "}",
+      description =
+          "Rotate the trace file when it would grow over this (default: ${DEFAULT-VALUE}).")
+  long traceFileMaxBytes;
+
+  @Option(
+      names = "--trace-file-keep",
+      paramLabel = "N",
+      defaultValue = "${env:INFERTRACE_TRACE_FILE_KEEP:-" + ProxyDefaults.TRACE_FILE_KEEP + "}",
+      description =
+          "Rotated trace files kept (FILE.1 … FILE.N), the oldest deleted (default:"
+              + " ${DEFAULT-VALUE}).")
+  int traceFileKeep;
+
+  /** {@code --trace-file-max-bytes}. */
+  public long traceFileMaxBytes() {
+    return traceFileMaxBytes;
+  }
+
+  /** {@code --trace-file-keep}. */
+  public int traceFileKeep() {
+    return traceFileKeep;
+  }
 
   /**
    * The file spans go to: the flag's (or its variable's), else {@code

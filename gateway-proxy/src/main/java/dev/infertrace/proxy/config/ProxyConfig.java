@@ -24,6 +24,13 @@ import java.util.Map;
  * @param maxHeaderBytes largest request header block (431 beyond)
  * @param ioThreads event-loop threads
  * @param slos latency objectives by model ({@code *}: any model); request headers override them
+ * @param streamIdleTimeout once the response has started, no byte relayed for this long cuts both
+ *     connections
+ * @param upstreamMaxHeaderBytes largest response header block from an upstream (502 beyond)
+ * @param eppMaxBodyBytes as the gateway ({@code --epp}): the largest request body held for the EPP
+ *     (413 beyond)
+ * @param metricModels the {@code model} label values kept on {@code /metrics} (others: {@code
+ *     other}); empty: the models the upstreams serve ({@code /v1/models})
  */
 public record ProxyConfig(
     Role role,
@@ -36,7 +43,11 @@ public record ProxyConfig(
     Duration idleTimeout,
     int maxHeaderBytes,
     int ioThreads,
-    Map<String, SloTarget> slos) {
+    Map<String, SloTarget> slos,
+    Duration streamIdleTimeout,
+    int upstreamMaxHeaderBytes,
+    int eppMaxBodyBytes,
+    List<String> metricModels) {
 
   /** {@link ProxyDefaults#SNIFF_LIMIT} as a number: 1 MiB. */
   public static final int DEFAULT_SNIFF_LIMIT = Integer.parseInt(ProxyDefaults.SNIFF_LIMIT);
@@ -48,6 +59,8 @@ public record ProxyConfig(
     requireNonNull(responseTimeout, "responseTimeout");
     requireNonNull(requestTimeout, "requestTimeout");
     requireNonNull(idleTimeout, "idleTimeout");
+    requireNonNull(streamIdleTimeout, "streamIdleTimeout");
+    metricModels = List.copyOf(metricModels);
     upstreams = List.copyOf(upstreams);
     slos = Map.copyOf(slos);
     if (upstreams.isEmpty()) {
@@ -62,8 +75,21 @@ public record ProxyConfig(
     if (sniffLimitBytes < 0) {
       throw new IllegalArgumentException("--sniff-limit must be >= 0, got " + sniffLimitBytes);
     }
+    positive("--max-header-bytes", maxHeaderBytes);
+    positive("--upstream-max-header-bytes", upstreamMaxHeaderBytes);
+    positive("--epp-max-body", eppMaxBodyBytes);
+    if (streamIdleTimeout.isNegative() || streamIdleTimeout.isZero()) {
+      throw new IllegalArgumentException(
+          "--stream-idle-timeout must be > 0, got " + streamIdleTimeout.toMillis() + "ms");
+    }
     if (ioThreads < 1) {
       throw new IllegalArgumentException("--io-threads must be >= 1, got " + ioThreads);
+    }
+  }
+
+  private static void positive(String flag, int value) {
+    if (value < 1) {
+      throw new IllegalArgumentException(flag + " must be >= 1, got " + value);
     }
   }
 
@@ -88,7 +114,11 @@ public record ProxyConfig(
         .idleTimeout(idleTimeout)
         .maxHeaderBytes(maxHeaderBytes)
         .ioThreads(ioThreads)
-        .slos(slos);
+        .slos(slos)
+        .streamIdleTimeout(streamIdleTimeout)
+        .upstreamMaxHeaderBytes(upstreamMaxHeaderBytes)
+        .eppMaxBodyBytes(eppMaxBodyBytes)
+        .metricModels(metricModels);
   }
 
   /** Builds a {@link ProxyConfig}; {@link #build()} validates and names the offending flag. */
@@ -104,6 +134,10 @@ public record ProxyConfig(
     private int maxHeaderBytes = Integer.parseInt(ProxyDefaults.MAX_HEADER_BYTES);
     private int ioThreads = Integer.parseInt(ProxyDefaults.IO_THREADS);
     private Map<String, SloTarget> slos = Map.of();
+    private Duration streamIdleTimeout = DurationConverter.parse(ProxyDefaults.STREAM_IDLE_TIMEOUT);
+    private int upstreamMaxHeaderBytes = Integer.parseInt(ProxyDefaults.UPSTREAM_MAX_HEADER_BYTES);
+    private int eppMaxBodyBytes = Integer.parseInt(ProxyDefaults.EPP_MAX_BODY);
+    private List<String> metricModels = List.of();
 
     private Builder(Role role, List<URI> upstreams) {
       this.role = requireNonNull(role, "role");
@@ -161,6 +195,27 @@ public record ProxyConfig(
       return this;
     }
 
+    public Builder streamIdleTimeout(Duration timeout) {
+      this.streamIdleTimeout = requireNonNull(timeout, "streamIdleTimeout");
+      return this;
+    }
+
+    public Builder upstreamMaxHeaderBytes(int bytes) {
+      this.upstreamMaxHeaderBytes = bytes;
+      return this;
+    }
+
+    public Builder eppMaxBodyBytes(int bytes) {
+      this.eppMaxBodyBytes = bytes;
+      return this;
+    }
+
+    /** The allow-list of {@code model} label values; empty (the default): the served models. */
+    public Builder metricModels(List<String> models) {
+      this.metricModels = requireNonNull(models, "metricModels");
+      return this;
+    }
+
     /** Throws {@link IllegalArgumentException} naming the flag of a value out of range. */
     public ProxyConfig build() {
       return new ProxyConfig(
@@ -174,7 +229,11 @@ public record ProxyConfig(
           idleTimeout,
           maxHeaderBytes,
           ioThreads,
-          slos);
+          slos,
+          streamIdleTimeout,
+          upstreamMaxHeaderBytes,
+          eppMaxBodyBytes,
+          metricModels);
     }
   }
 }

@@ -33,8 +33,23 @@ public final class ProxyDefaults {
   /** Largest request header block in bytes; 431 beyond. */
   public static final String MAX_HEADER_BYTES = "16384";
 
+  /** Once a response has started, no byte relayed for this long cuts both connections. */
+  public static final String STREAM_IDLE_TIMEOUT = "120s";
+
+  /** Largest response header block from an upstream in bytes; 502 beyond. */
+  public static final String UPSTREAM_MAX_HEADER_BYTES = "16384";
+
+  /** The ingress as the gateway: the largest request body held for the EPP (8 MiB); 413 beyond. */
+  public static final String EPP_MAX_BODY = "8388608";
+
   /** Request bodies up to this many bytes (1 MiB) are read for their shape. */
   public static final String SNIFF_LIMIT = "1048576";
+
+  /** The trace file is rotated when it would grow over this many bytes (100 MiB). */
+  public static final String TRACE_FILE_MAX_BYTES = "104857600";
+
+  /** Rotated trace files kept beside the current one. */
+  public static final String TRACE_FILE_KEEP = "2";
 
   /** Event-loop threads. */
   public static final String IO_THREADS = "1";
@@ -50,6 +65,9 @@ public final class ProxyDefaults {
 
   /** The worker's DCGM scrape period. */
   public static final String DCGM_INTERVAL = "1s";
+
+  /** The largest vLLM or DCGM metrics page the worker reads (16 MiB); larger ones fail. */
+  public static final String SCRAPE_MAX_BYTES = "16777216";
 
   /** The worker's OTLP/gRPC receiver for vLLM's spans. */
   public static final String OTLP_RECEIVER = "127.0.0.1:4317";

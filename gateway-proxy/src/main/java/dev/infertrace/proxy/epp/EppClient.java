@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The ingress's connection to an Endpoint Picker when it acts as the gateway ({@code --epp}): one
@@ -25,15 +24,13 @@ public final class EppClient implements AutoCloseable {
     CLOSED
   }
 
-  private static final long RECONNECT_NANOS = TimeUnit.SECONDS.toNanos(1);
-
   private final InetSocketAddress address;
   private final ManagedChannel channel;
   private final List<Endpoint> endpoints;
   private final FailureMode failure;
   private final Duration timeout;
   private final AtomicInteger next = new AtomicInteger();
-  private final AtomicLong lastReconnect = new AtomicLong();
+  private final Reconnects reconnects;
 
   public EppClient(
       InetSocketAddress address, List<Endpoint> endpoints, FailureMode failure, Duration timeout) {
@@ -42,6 +39,7 @@ public final class EppClient implements AutoCloseable {
     }
     this.address = address;
     this.channel = NettyChannelBuilder.forAddress(address).usePlaintext().build();
+    this.reconnects = new Reconnects(channel);
     this.endpoints = List.copyOf(endpoints);
     this.failure = failure;
     this.timeout = timeout;
@@ -58,11 +56,7 @@ public final class EppClient implements AutoCloseable {
    * rather than after gRPC's growing backoff, so a restarted EPP is used within a second.
    */
   public void onStreamFailed() {
-    long now = System.nanoTime();
-    long last = lastReconnect.get();
-    if (now - last > RECONNECT_NANOS && lastReconnect.compareAndSet(last, now)) {
-      channel.resetConnectBackoff();
-    }
+    reconnects.afterFailure();
   }
 
   /** The next endpoint of the file, round-robin: where a request goes when the EPP fails open. */

@@ -54,7 +54,8 @@ public final class EppInterposer implements AutoCloseable {
     HealthStatusManager health = new HealthStatusManager();
     ServerServiceDefinition relay =
         ServerServiceDefinition.builder("envoy.service.ext_proc.v3.ExternalProcessor")
-            .addMethod(RawBytes.PROCESS, new Relay(channel, otel, tracer, view))
+            .addMethod(
+                RawBytes.PROCESS, new Relay(channel, new Reconnects(channel), otel, tracer, view))
             .build();
     Server server =
         NettyServerBuilder.forAddress(listen)
@@ -88,6 +89,7 @@ public final class EppInterposer implements AutoCloseable {
 
   private record Relay(
       ManagedChannel channel,
+      Reconnects reconnects,
       OpenTelemetry otel,
       Tracer tracer,
       @javax.annotation.Nullable EndpointView view)
@@ -117,6 +119,9 @@ public final class EppInterposer implements AutoCloseable {
 
             @Override
             public void onClose(Status status, Metadata trailers) {
+              if (status.getCode() == Status.Code.UNAVAILABLE) {
+                reconnects.afterFailure(); // a restarted EPP is used within a second
+              }
               synchronized (lock) {
                 in.close(status, trailers);
                 route.onClose(status);

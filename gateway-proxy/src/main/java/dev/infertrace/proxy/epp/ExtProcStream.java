@@ -408,10 +408,15 @@ public final class ExtProcStream {
       boolean append =
           o.getAppendAction() == HeaderValueOption.HeaderAppendAction.APPEND_IF_EXISTS_OR_ADD
               || (o.hasAppend() && o.getAppend().getValue());
-      if (append) {
-        h.add(key, value(o.getHeader()));
-      } else {
-        h.set(key, value(o.getHeader()));
+      try {
+        if (append) {
+          h.add(key, value(o.getHeader()));
+        } else {
+          h.set(key, value(o.getHeader()));
+        }
+      } catch (IllegalArgumentException e) {
+        // Not a valid HTTP/1.1 header name or value (a space, a CR LF): not sent, never thrown
+        // into the exchange. Envoy rejects such a mutation too.
       }
     }
   }

@@ -14,7 +14,10 @@ import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingRequest;
 import io.envoyproxy.envoy.service.ext_proc.v3.ProcessingResponse;
 import io.grpc.Status;
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
@@ -65,6 +68,12 @@ final class RouteObserver {
   private String outcome;
   private int immediateStatus;
   private boolean ended;
+
+  /**
+   * The {@code traceparent} values of the EPP's header mutation: its own span's (for the link), and
+   * the gateway's own echoed back (an EPP passes the request's other headers on).
+   */
+  private final java.util.List<String> eppTraceparents = new java.util.ArrayList<>();
 
   RouteObserver(OpenTelemetry otel, Tracer tracer, @Nullable EndpointView view) {
     this.otel = otel;
@@ -119,10 +128,13 @@ final class RouteObserver {
             : r.hasRequestBody() ? r.getRequestBody().getResponse() : null;
     if (common != null) {
       for (HeaderValueOption o : common.getHeaderMutation().getSetHeadersList()) {
-        if (o.getHeader().getKey().equalsIgnoreCase(DESTINATION)) {
+        String key = o.getHeader().getKey().toLowerCase(java.util.Locale.ROOT);
+        if (key.equals(DESTINATION)) {
           endpoint = value(o.getHeader());
           outcome = "routed";
           decided();
+        } else if (key.equals("traceparent") && eppTraceparents.size() < 4) {
+          eppTraceparents.add(value(o.getHeader()));
         }
       }
     }
@@ -184,6 +196,21 @@ final class RouteObserver {
     }
     if (headers.containsKey("x-request-id")) {
       b.setAttribute(LlmAttributes.REQUEST_ID, headers.get("x-request-id"));
+    }
+    // An EPP that starts its own trace for each stream (the Gateway API Inference Extension's does:
+    // it reads no incoming context) names its span in a traceparent of its header mutation: the
+    // route span links to it, so the two traces can be walked from either side.
+    String ours = Span.fromContext(parent).getSpanContext().getTraceId();
+    for (String traceparent : eppTraceparents) {
+      SpanContext epp =
+          Span.fromContext(
+                  otel.getPropagators()
+                      .getTextMapPropagator()
+                      .extract(Context.root(), Map.of("traceparent", traceparent), GETTER))
+              .getSpanContext();
+      if (epp.isValid() && !epp.getTraceId().equals(ours)) {
+        b.addLink(epp, Attributes.of(AttributeKey.stringKey(RouteAttributes.LINK), "epp"));
+      }
     }
     Span span = b.startSpan();
     if (endpoint != null) {

@@ -10,13 +10,14 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.data.EventData;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
-import java.io.BufferedWriter;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.StringWriter;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -29,39 +30,90 @@ import java.util.logging.Logger;
 
 /**
  * Writes spans as OTLP JSON lines — one {@code ExportTraceServiceRequest} per line, the format of
- * the Collector's file exporter and receiver — to a file. Thread-safe; a write failure fails the
- * export (the SDK counts it) and is logged once, never thrown.
+ * the Collector's file exporter and receiver — to a file. The file is bounded: a line that would
+ * take it over {@code maxBytes} first rotates it ({@code f} becomes {@code f.1}, {@code f.1}
+ * becomes {@code f.2}, … up to {@code keep}; the oldest is deleted), so the spans take at most
+ * {@code (keep + 1) × maxBytes} on disk. Thread-safe; a write failure fails the export (the queue
+ * counts it) and is logged once, never thrown.
  */
 public final class OtlpJsonFileExporter implements SpanExporter {
   private static final Logger LOG = Logger.getLogger(OtlpJsonFileExporter.class.getName());
   private static final JsonFactory JSON = new JsonFactory();
 
+  /** Default size of one file: 100 MiB. */
+  public static final long DEFAULT_MAX_BYTES =
+      Long.parseLong(dev.infertrace.proxy.config.ProxyDefaults.TRACE_FILE_MAX_BYTES);
+
+  /** Default number of rotated files kept beside the current one. */
+  public static final int DEFAULT_KEEP =
+      Integer.parseInt(dev.infertrace.proxy.config.ProxyDefaults.TRACE_FILE_KEEP);
+
   private final Path path;
-  private final Writer out;
+  private final long maxBytes;
+  private final int keep;
+  private OutputStream out;
+  private long size;
   private final AtomicLong exported = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private boolean closed;
   private boolean warned;
 
-  private OtlpJsonFileExporter(Path path, Writer out) {
+  private OtlpJsonFileExporter(Path path, long maxBytes, int keep) throws IOException {
     this.path = path;
-    this.out = out;
+    this.maxBytes = maxBytes;
+    this.keep = keep;
+    this.out = append(path);
+    this.size = Files.size(path);
   }
 
-  /** Appends to {@code path}, creating it (and its directory) when needed. */
+  /** Appends to {@code path}, creating it (and its directory) when needed; default bounds. */
   public static OtlpJsonFileExporter open(Path path) throws IOException {
+    return open(path, DEFAULT_MAX_BYTES, DEFAULT_KEEP);
+  }
+
+  /**
+   * Appends to {@code path}, creating it (and its directory) when needed, rotating it at {@code
+   * maxBytes} and keeping {@code keep} rotated files (0: the full file is started again).
+   */
+  public static OtlpJsonFileExporter open(Path path, long maxBytes, int keep) throws IOException {
+    if (maxBytes < 1) {
+      throw new IllegalArgumentException("--trace-file-max-bytes must be >= 1, got " + maxBytes);
+    }
+    if (keep < 0) {
+      throw new IllegalArgumentException("--trace-file-keep must be >= 0, got " + keep);
+    }
     Path parent = path.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    Writer w =
-        new BufferedWriter(
-            Files.newBufferedWriter(
-                path,
-                StandardCharsets.UTF_8,
-                StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND));
-    return new OtlpJsonFileExporter(path, w);
+    return new OtlpJsonFileExporter(path, maxBytes, keep);
+  }
+
+  private static OutputStream append(Path path) throws IOException {
+    return new BufferedOutputStream(
+        Files.newOutputStream(path, StandardOpenOption.CREATE, StandardOpenOption.APPEND));
+  }
+
+  /** {@code f.keep} deleted, each {@code f.i} renamed {@code f.(i+1)}, {@code f} to {@code f.1}. */
+  private void rotate() throws IOException {
+    out.close();
+    if (keep == 0) {
+      Files.deleteIfExists(path);
+    } else {
+      Files.deleteIfExists(rotated(keep));
+      for (int i = keep - 1; i >= 1; i--) {
+        if (Files.exists(rotated(i))) {
+          Files.move(rotated(i), rotated(i + 1), StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+      Files.move(path, rotated(1), StandardCopyOption.REPLACE_EXISTING);
+    }
+    out = append(path);
+    size = 0;
+  }
+
+  private Path rotated(int i) {
+    return path.resolveSibling(path.getFileName() + "." + i);
   }
 
   public Path path() {
@@ -85,9 +137,13 @@ public final class OtlpJsonFileExporter implements SpanExporter {
       return CompletableResultCode.ofFailure();
     }
     try {
-      out.write(toJsonLine(spans));
-      out.write('\n');
+      byte[] line = (toJsonLine(spans) + "\n").getBytes(StandardCharsets.UTF_8);
+      if (size > 0 && size + line.length > maxBytes) {
+        rotate();
+      }
+      out.write(line);
       out.flush();
+      size += line.length;
       exported.addAndGet(spans.size());
       return CompletableResultCode.ofSuccess();
     } catch (IOException e) {

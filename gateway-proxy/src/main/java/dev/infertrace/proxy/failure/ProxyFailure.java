@@ -12,6 +12,10 @@ public enum ProxyFailure {
   UPSTREAM_UNAVAILABLE(502, "upstream_unavailable", "upstream_unavailable"),
   /** No response headers within the response timeout. */
   UPSTREAM_TIMEOUT(504, "upstream_timeout", "upstream_timeout"),
+  /** The upstream's response head could not be read: malformed, or over the header size limit. */
+  UPSTREAM_INVALID_RESPONSE(502, "upstream_invalid_response", "upstream_invalid_response"),
+  /** Once the response had started, no byte was relayed within the stream idle timeout. */
+  STREAM_IDLE_TIMEOUT(504, "stream_idle_timeout", "stream_idle_timeout"),
   /** The upstream closed the connection in the middle of a response (the status is gone). */
   UPSTREAM_RESET(502, "upstream_reset", "upstream_reset"),
   /** The client did not send its whole request in time. */

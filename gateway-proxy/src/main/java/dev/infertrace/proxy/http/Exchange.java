@@ -56,11 +56,17 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
   private final RequestBody request;
 
   private Phase phase = Phase.RECEIVING;
+
+  /** What the whole response said, from its last part until the client took it. */
+  @Nullable private StreamSummary completed;
+
   private final PhaseClock clock = new PhaseClock(receivedNanos);
   @Nullable private GatewayRoute route;
   @Nullable private UpstreamLeg leg;
   @Nullable private ResponseRelay relay;
   @Nullable private ScheduledFuture<?> responseTimeout;
+  @Nullable private ScheduledFuture<?> streamIdle;
+  private long lastRelayNanos;
   private long forwardedNanos;
   private int status;
   @Nullable private String model;
@@ -74,8 +80,7 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
     this.path = pathOf(head.uri());
     this.operation = OpenAiRequestSniffer.operationOf(path);
     this.clientKeepAlive = HttpUtil.isKeepAlive(head);
-    String xrid = head.headers().get(RequestIds.HEADER);
-    this.requestId = xrid != null && !xrid.isBlank() ? xrid : RequestIds.next();
+    this.requestId = RequestIds.of(head.headers().get(RequestIds.HEADER));
     this.spans =
         operation == null && UNTRACED.contains(path)
             ? ExchangeSpans.untraced(px.config.role())
@@ -143,14 +148,14 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
       return false;
     }
     boolean gateway = px.epp != null;
-    if (gateway && !request.complete() && request.size() > GatewayRoute.EPP_BODY_LIMIT) {
+    if (gateway && !request.complete() && request.size() > px.config.eppMaxBodyBytes()) {
       // The EPP needs the whole body to decide; a body this large is refused, not buffered.
       refuse(
           Failure.of(
               ProxyFailure.REQUEST_TOO_LARGE,
               "the request body is over "
-                  + GatewayRoute.EPP_BODY_LIMIT
-                  + " bytes, the most the gateway buffers for the EPP"));
+                  + px.config.eppMaxBodyBytes()
+                  + " bytes, the most the gateway buffers for the EPP (--epp-max-body)"));
       return false;
     }
     if (request.complete() || (!gateway && request.size() > px.config.sniffLimitBytes())) {
@@ -244,8 +249,9 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
 
   private void connect(URI upstream, HttpRequest out) {
     enter(Phase.CONNECTING);
-    leg = new UpstreamLeg(px.pool, client, upstream, this);
+    leg = new UpstreamLeg(px.pool, client, upstream, this, px.config.upstreamMaxHeaderBytes());
     out.headers().set(HttpHeaderNames.HOST, leg.authority());
+    // The client learns what went wrong, not where: no internal address, no errno text.
     leg.open(
         px.config.connectTimeout(),
         () -> send(out),
@@ -253,7 +259,13 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
             fail(
                 Failure.of(
                     ProxyFailure.UPSTREAM_UNAVAILABLE,
-                    "cannot connect to upstream " + upstream + ": " + cause.getMessage())));
+                    cause instanceof io.netty.channel.ConnectTimeoutException
+                        ? "the upstream did not accept a connection within "
+                            + px.config.connectTimeout().toMillis()
+                            + " ms"
+                        : cause instanceof java.net.ConnectException
+                            ? "the upstream refused the connection"
+                            : "cannot connect to the upstream")));
   }
 
   private void send(HttpRequest out) {
@@ -273,9 +285,24 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
 
   @Override
   public void onResponseHead(HttpResponse r) {
+    if (r.decoderResult().isFailure()) {
+      // Fail now: waiting would only run into the response timeout (the decoder drops the rest).
+      Throwable cause = r.decoderResult().cause();
+      fail(
+          Failure.of(
+              ProxyFailure.UPSTREAM_INVALID_RESPONSE,
+              cause instanceof io.netty.handler.codec.http.TooLongHttpHeaderException
+                  ? "the upstream's response headers are over "
+                      + px.config.upstreamMaxHeaderBytes()
+                      + " bytes"
+                  : "the upstream's response is not HTTP the proxy can read"));
+      return;
+    }
     cancelResponseTimeout();
     long now = Clock.now();
     enter(Phase.STREAMING, now);
+    lastRelayNanos = now;
+    armStreamIdle(px.config.streamIdleTimeout().toNanos());
     status = r.status().code();
     relay =
         new ResponseRelay(
@@ -284,13 +311,46 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
             front.scratch(),
             route == null ? null : route.stream(),
             clock,
-            this::finish);
+            this::finish,
+            this::delivered);
     relay.onHead(r, clientKeepAlive, requestId, now);
   }
 
   @Override
   public void onResponseContent(HttpContent c) {
-    relay.onContent(c, Clock.now());
+    if (relay == null || finished()) {
+      c.release(); // the rest of a response the exchange already failed
+      return;
+    }
+    long now = Clock.now();
+    lastRelayNanos = now;
+    relay.onContent(c, now);
+  }
+
+  private void armStreamIdle(long delayNanos) {
+    streamIdle = client.executor().schedule(this::onStreamIdle, delayNanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** Checks for a stalled response: the timer is re-armed from the last byte, not per byte. */
+  private void onStreamIdle() {
+    if (phase != Phase.STREAMING) {
+      return;
+    }
+    long limit = px.config.streamIdleTimeout().toNanos();
+    long idle = Clock.now() - lastRelayNanos;
+    if (idle < limit) {
+      armStreamIdle(limit - idle);
+      return;
+    }
+    // The status line is gone: cut both connections, so neither side waits on the other.
+    end(
+        relay.interrupted(Clock.now()),
+        Failure.of(
+            ProxyFailure.STREAM_IDLE_TIMEOUT,
+            "no response byte within " + px.config.streamIdleTimeout().toMillis() + " ms"),
+        false);
+    leg.close();
+    client.close();
   }
 
   @Override
@@ -301,22 +361,33 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
   }
 
   /** The last part of the response was written at {@code now}. */
+  /** The upstream's response is whole: its connection goes back; the client may still read. */
   private void finish(long now) {
-    end(relay.complete(now), null, false);
+    completed = relay.complete(now);
+    enter(Phase.DELIVERING, now);
     leg.release(relay.upstreamKeepAlive() && request.complete());
+  }
+
+  /** The client's connection took the last part: the exchange is over. */
+  private void delivered() {
+    if (finished()) {
+      return;
+    }
+    clock.delivered(Clock.now());
+    end(completed, null, false);
     front.exchangeDone(this, clientKeepAlive);
   }
 
   @Override
   public void onUpstreamClosed() {
-    if (finished()) {
-      return;
+    if (finished() || phase == Phase.DELIVERING) {
+      return; // a connection released after a whole response may close: not this exchange's
     }
     if (phase != Phase.STREAMING) {
       fail(
           Failure.of(
               ProxyFailure.UPSTREAM_UNAVAILABLE,
-              "upstream " + leg.uri() + " closed the connection before answering"));
+              "the upstream closed the connection before answering"));
     } else {
       // Mid-response: the status line is gone already; cut the client off so it sees the break.
       end(
@@ -335,9 +406,7 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
     fail(
         Failure.of(
             ProxyFailure.UPSTREAM_TIMEOUT,
-            "upstream "
-                + leg.uri()
-                + " sent no response within "
+            "the upstream sent no response within "
                 + px.config.responseTimeout().toMillis()
                 + " ms"));
   }
@@ -350,6 +419,12 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
       return;
     }
     px.stats.cancel();
+    if (phase == Phase.DELIVERING) {
+      // Gone before its connection took the end of a whole response; the upstream is released.
+      clock.delivered(Clock.now());
+      end(completed, null, true);
+      return;
+    }
     end(relay != null ? relay.interrupted(Clock.now()) : null, null, true);
     if (leg != null) {
       leg.close();
@@ -409,6 +484,9 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
     }
     phase = Phase.DONE;
     cancelResponseTimeout();
+    if (streamIdle != null) {
+      streamIdle.cancel(false);
+    }
     request.release();
     if (route != null) {
       route.close(cancelled);

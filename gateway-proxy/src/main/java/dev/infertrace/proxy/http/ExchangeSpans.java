@@ -260,7 +260,33 @@ final class ExchangeSpans {
     ended = true;
     long endNanos =
         s != null && s.endNanos() != 0 ? s.endNanos() : dev.infertrace.proxy.state.Clock.now();
-    segments(server, phases.segments(endNanos));
+    // The ingress's SERVER span lasts until the client's connection took the last part (a slow
+    // reader's wait is in it); the upstream's figures (and the CLIENT span) end with the
+    // upstream's last part. A worker's client is the ingress, whose own CLIENT span ends when the
+    // last part arrived: the worker's span ends then too, not when its event loop heard that the
+    // write completed (which can come later, and would show as clock skew between the two).
+    long serverEnd = role == Role.INGRESS ? Math.max(endNanos, phases.deliveredNanos()) : endNanos;
+    segments(server, phases.segments(serverEnd));
+    double[] stalled = LoopStalls.stalledSeconds(receivedNanos, serverEnd);
+    if (stalled[0] > 0) {
+      server.setAttribute(EVENT_LOOP_STALLED, stalled[0]);
+    }
+    if (stalled[1] > 0) {
+      server.setAttribute(EVENT_LOOP_STALLED_BEFORE_READ, stalled[1]);
+    }
+    if (stalled[0] > 0) {
+      double first =
+          s != null && s.firstTokenNanos() != 0
+              ? LoopStalls.delaySeconds(receivedNanos, s.firstTokenNanos())
+              : 0;
+      double last = LoopStalls.delaySeconds(receivedNanos, serverEnd);
+      if (first > 0) {
+        server.setAttribute(EVENT_LOOP_DELAY_FIRST_TOKEN, first);
+      }
+      if (last > 0) {
+        server.setAttribute(EVENT_LOOP_DELAY_END, last);
+      }
+    }
     if (state != null && role == Role.WORKER) {
       WorkerState.Verdict verdict = state.verdict(receivedNanos, endNanos);
       if (verdict != null) {
@@ -327,7 +353,7 @@ final class ExchangeSpans {
       endEppCall(cancelled ? "cancelled" : "error", null, 0, cancelled ? null : error, null);
     }
     client.end(endNanos, TimeUnit.NANOSECONDS);
-    server.end(endNanos, TimeUnit.NANOSECONDS);
+    server.end(serverEnd, TimeUnit.NANOSECONDS);
     return new Outcome(t, met, traceId);
   }
 

@@ -22,10 +22,16 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The client side of one connection: one exchange at a time (HTTP/1.1 without pipelining), reading
- * the next message only when the current one has been passed on (autoRead is off).
+ * The client side of one connection: one exchange at a time, reading the next message only when the
+ * current one has been passed on (autoRead is off). Pipelined HTTP/1.1 requests (sent before the
+ * previous response) wait in order and are taken one by one, so responses go out in request order;
+ * more than {@link #MAX_PIPELINED} waiting messages close the connection.
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter {
+  /** Decoded messages (heads and body parts) that may wait behind the exchange in flight. */
+  static final int MAX_PIPELINED = 64;
+
+  private final java.util.ArrayDeque<Object> pipelined = new java.util.ArrayDeque<>();
   private final ProxyContext px;
   private final byte[] scratch = new byte[8192];
   private ChannelHandlerContext ctx;
@@ -43,16 +49,25 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    boolean inFlight = exchange != null && !exchange.finished();
+    if (!pipelined.isEmpty() || (inFlight && msg instanceof HttpRequest)) {
+      // A request sent before the previous response: it waits for its turn (not read further).
+      if (pipelined.size() >= MAX_PIPELINED) {
+        ReferenceCountUtil.release(msg);
+        ctx.close();
+        return;
+      }
+      pipelined.add(msg);
+      return;
+    }
+    handle(ctx, msg);
+  }
+
+  private void handle(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof HttpRequest request) {
       if (request.decoderResult().isFailure()) {
         ReferenceCountUtil.release(msg);
         rejectUndecodable(ctx, request.decoderResult().cause());
-        return;
-      }
-      if (exchange != null && !exchange.finished()) {
-        // A pipelined request while one is in flight: not supported, close cleanly.
-        ReferenceCountUtil.release(msg);
-        ctx.close();
         return;
       }
       if (HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(
@@ -98,9 +113,19 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
     cancelRequestTimeout();
     exchange = null;
-    if (keepAlive) {
+    if (keepAlive && !pipelined.isEmpty()) {
+      // The waiting requests in order, up to the next head that must wait for this one's end.
+      do {
+        handle(ctx, pipelined.poll());
+      } while (!pipelined.isEmpty()
+          && ctx.channel().isActive()
+          && !(pipelined.peek() instanceof HttpRequest
+              && exchange != null
+              && !exchange.finished()));
+    } else if (keepAlive) {
       ctx.read();
     } else {
+      releasePipelined();
       ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER)
           .addListener(ChannelFutureListener.CLOSE);
     }
@@ -116,8 +141,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     return scratch;
   }
 
+  private void releasePipelined() {
+    Object msg;
+    while ((msg = pipelined.poll()) != null) {
+      ReferenceCountUtil.release(msg);
+    }
+  }
+
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    releasePipelined();
     cancelRequestTimeout();
     Exchange ex = exchange;
     exchange = null;

@@ -42,9 +42,6 @@ final class GatewayRoute implements ExtProcStream.Listener {
     void fail(Failure failure);
   }
 
-  /** The most request body the ingress buffers for the EPP, which decides on the whole body. */
-  static final int EPP_BODY_LIMIT = 32 * 1024 * 1024;
-
   private final EppClient epp;
   private final ExchangeSpans spans;
   private final ProxyStats stats;

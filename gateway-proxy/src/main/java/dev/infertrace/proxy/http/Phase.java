@@ -16,6 +16,12 @@ enum Phase {
   WAITING,
   /** The response head arrived; its body is being relayed. */
   STREAMING,
+  /**
+   * The upstream's response is whole and its connection released; the last part is on its way to
+   * the client, and the exchange ends when the client's connection has taken it (a slow reader
+   * holds it here, in {@code client.slow_read}, not after the span).
+   */
+  DELIVERING,
   /** Over: answered, failed, refused or abandoned; spans ended, the upstream released. */
   DONE;
 

@@ -13,6 +13,7 @@ final class PhaseClock {
   private final long[] started = new long[Phase.values().length];
   private long eppResponseNanos;
   private long clientStallNanos;
+  private long deliveredNanos;
 
   PhaseClock(long receivedNanos) {
     java.util.Arrays.fill(started, NEVER);
@@ -29,6 +30,16 @@ final class PhaseClock {
   /** The response head waited this long for the EPP's answer to it. */
   void eppResponse(long nanos) {
     eppResponseNanos += Math.max(0, nanos);
+  }
+
+  /** When the client's connection took the last part, or 0 before (or without) that. */
+  long deliveredNanos() {
+    return deliveredNanos;
+  }
+
+  /** The client's connection took the response's last part at {@code now}. */
+  void delivered(long now) {
+    deliveredNanos = now;
   }
 
   /** The relay waited this long for the client to take what was written. */
@@ -65,6 +76,11 @@ final class PhaseClock {
       epp = Math.min(streaming, Latencies.seconds(eppResponseNanos));
       stall = Math.min(streaming - epp, Latencies.seconds(clientStallNanos));
       streaming -= epp + stall;
+    }
+    double delivering = d[Phase.DELIVERING.ordinal()];
+    if (!Double.isNaN(delivering)) {
+      // Handing the last part to a client that does not read is a wait on the client too.
+      stall = (Double.isNaN(stall) ? 0 : stall) + delivering;
     }
     return new Segments(
         d[Phase.RECEIVING.ordinal()],

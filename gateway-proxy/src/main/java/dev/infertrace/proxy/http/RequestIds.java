@@ -13,9 +13,22 @@ final class RequestIds {
   /** The header that carries the id, both ways. */
   static final String HEADER = "x-request-id";
 
+  /**
+   * The longest client {@code x-request-id} that is kept (and sent upstream and back); a longer one
+   * is replaced by a new id, so that no client can make the headers it gets echoed grow.
+   */
+  static final int MAX_LENGTH = 128;
+
   private static final char[] HEX = "0123456789abcdef".toCharArray();
 
   private RequestIds() {}
+
+  /** The client's id when it has a usable one, else a new one. */
+  static String of(@javax.annotation.Nullable String fromClient) {
+    return fromClient != null && !fromClient.isBlank() && fromClient.length() <= MAX_LENGTH
+        ? fromClient
+        : next();
+  }
 
   static String next() {
     ThreadLocalRandom r = ThreadLocalRandom.current();

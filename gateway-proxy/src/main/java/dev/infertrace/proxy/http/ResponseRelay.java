@@ -37,6 +37,8 @@ final class ResponseRelay {
   @Nullable private final ExtProcStream epp;
   private final PhaseClock clock;
   private final LongConsumer onLast;
+  private final Runnable onDelivered;
+  private final ChannelFutureListener lastWritten = this::lastWritten;
   private long flushedAt;
 
   /**
@@ -55,7 +57,8 @@ final class ResponseRelay {
    * @param scratch the connection's copy buffer the tap reads through
    * @param epp the EPP stream to show the response to (as the gateway), or null
    * @param clock where the waits inside the response are noted
-   * @param onLast called with the time the last part was written
+   * @param onLast called with the time the last part was written (the upstream's part is over)
+   * @param onDelivered called once the client's connection took the last part
    */
   ResponseRelay(
       ChannelHandlerContext client,
@@ -63,13 +66,15 @@ final class ResponseRelay {
       byte[] scratch,
       @Nullable ExtProcStream epp,
       PhaseClock clock,
-      LongConsumer onLast) {
+      LongConsumer onLast,
+      Runnable onDelivered) {
     this.client = client;
     this.leg = leg;
     this.scratch = scratch;
     this.epp = epp;
     this.clock = clock;
     this.onLast = onLast;
+    this.onDelivered = onDelivered;
   }
 
   private void writtenThenReadOn(io.netty.channel.ChannelFuture f) {
@@ -151,11 +156,21 @@ final class ResponseRelay {
     // others go out when the upstream read that brought them is complete (flush()).
     if (last) {
       unflushed = false;
-      client.writeAndFlush(out);
+      // The upstream's part is over first: a write the socket takes at once completes (and
+      // reports delivery) inside writeAndFlush.
       onLast.accept(now);
+      client.writeAndFlush(out).addListener(lastWritten);
     } else {
       unflushed = true;
       client.write(out).addListener(writtenThenReadOn);
+    }
+  }
+
+  private void lastWritten(io.netty.channel.ChannelFuture f) {
+    if (f.isSuccess()) {
+      onDelivered.run();
+    } else {
+      client.close(); // the client is gone before it had the end: a cancel (onClientGone)
     }
   }
 

@@ -42,6 +42,14 @@ final class SpanKeys {
   static final AttributeKey<Boolean> SLO_MET = booleanKey(LlmAttributes.SLO_MET);
   static final AttributeKey<String> UPSTREAM = stringKey(LlmAttributes.UPSTREAM);
   static final AttributeKey<String> ROLE = stringKey(LlmAttributes.ROLE);
+  static final AttributeKey<Double> EVENT_LOOP_STALLED =
+      doubleKey(LlmAttributes.EVENT_LOOP_STALLED);
+  static final AttributeKey<Double> EVENT_LOOP_STALLED_BEFORE_READ =
+      doubleKey(LlmAttributes.EVENT_LOOP_STALLED_BEFORE_READ);
+  static final AttributeKey<Double> EVENT_LOOP_DELAY_FIRST_TOKEN =
+      doubleKey(LlmAttributes.EVENT_LOOP_DELAY_FIRST_TOKEN);
+  static final AttributeKey<Double> EVENT_LOOP_DELAY_END =
+      doubleKey(LlmAttributes.EVENT_LOOP_DELAY_END);
   static final AttributeKey<String> ROUTE_ENDPOINT = stringKey(LlmAttributes.ROUTE_ENDPOINT);
   static final AttributeKey<String> ROUTE_OUTCOME = stringKey(LlmAttributes.ROUTE_OUTCOME);
 

@@ -1,9 +1,11 @@
 package dev.infertrace.proxy.http;
 
+import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
@@ -84,6 +86,24 @@ public enum Transport {
   // Shared, as Netty's default allocator is: each channel keeps its own sizing state in a handle.
   private static final io.netty.channel.RecvByteBufAllocator READ_BUFFERS =
       new io.netty.channel.AdaptiveRecvByteBufAllocator(1024, 2048, 65536);
+
+  /**
+   * Unsent bytes a client-facing socket may hold in the kernel before it stops taking more: {@code
+   * TCP_NOTSENT_LOWAT}, 16 KiB (epoll only). Without it Linux grows a socket's send buffer to
+   * megabytes, a whole streamed answer fits, and the proxy ends its span seconds before a slow
+   * client has read it — the wait on that client would be in no span. With it, the stream waits in
+   * the proxy, where backpressure and {@code client.slow_read} see it; what stays unseen is at most
+   * this much plus the client's receive window.
+   */
+  public static final int CLIENT_NOTSENT_LOWAT = 16 * 1024;
+
+  /** Applies the client-facing socket options this transport supports to accepted sockets. */
+  public ServerBootstrap clientFacing(ServerBootstrap bootstrap) {
+    if (this == EPOLL) {
+      bootstrap.childOption(EpollChannelOption.TCP_NOTSENT_LOWAT, (long) CLIENT_NOTSENT_LOWAT);
+    }
+    return bootstrap;
+  }
 
   public String wireName() {
     return name().toLowerCase(Locale.ROOT);

@@ -1,5 +1,6 @@
 package dev.infertrace.proxy.http;
 
+import dev.infertrace.proxy.config.ProxyDefaults;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -29,15 +30,32 @@ import javax.annotation.Nullable;
  * response comes back through the {@link BackendHandler} to {@link UpstreamEvents}.
  */
 final class UpstreamLeg {
+  private static final int MAX_INITIAL_LINE = 4096;
+
+  /** Netty's default: response bodies are relayed in parts of at most this size. */
+  private static final int MAX_CHUNK = 8192;
+
   private final UpstreamPool pool;
   private final ChannelHandlerContext client;
   private final UpstreamEvents events;
   private final URI uri;
   private final String authority;
+  private final int maxHeaderBytes;
   @Nullable private Channel channel;
   private boolean closed;
 
   UpstreamLeg(UpstreamPool pool, ChannelHandlerContext client, URI uri, UpstreamEvents events) {
+    this(pool, client, uri, events, Integer.parseInt(ProxyDefaults.UPSTREAM_MAX_HEADER_BYTES));
+  }
+
+  /** {@code maxHeaderBytes}: a larger response head is a decoder failure, reported at once. */
+  UpstreamLeg(
+      UpstreamPool pool,
+      ChannelHandlerContext client,
+      URI uri,
+      UpstreamEvents events,
+      int maxHeaderBytes) {
+    this.maxHeaderBytes = maxHeaderBytes;
     this.pool = pool;
     this.client = client;
     this.events = events;
@@ -82,7 +100,8 @@ final class UpstreamLeg {
                         "idle",
                         new IdleStateHandler(
                             0, 0, UpstreamPool.IDLE_CLOSE.toMillis(), TimeUnit.MILLISECONDS))
-                    .addLast("codec", new HttpClientCodec())
+                    .addLast(
+                        "codec", new HttpClientCodec(MAX_INITIAL_LINE, maxHeaderBytes, MAX_CHUNK))
                     .addLast("backend", new BackendHandler());
               }
             })

@@ -5,8 +5,10 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -26,12 +28,15 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /** The OTLP/HTTP side of {@link OtlpReceiver}: {@code POST /v1/traces}, protobuf, gzip or not. */
@@ -47,8 +52,15 @@ final class OtlpHttpReceiver implements AutoCloseable {
     this.channel = channel;
   }
 
+  /**
+   * Binds and serves; a connection idle for {@code idleTimeout} is closed, and one from a peer that
+   * may not send spans is answered 403 before any body is decompressed or gathered.
+   */
   static OtlpHttpReceiver start(
-      InetSocketAddress address, OtlpReceiver.Listener sink, boolean loopbackOnly)
+      InetSocketAddress address,
+      OtlpReceiver.Listener sink,
+      boolean loopbackOnly,
+      Duration idleTimeout)
       throws IOException, InterruptedException {
     EventLoopGroup group =
         new MultiThreadIoEventLoopGroup(
@@ -64,19 +76,34 @@ final class OtlpHttpReceiver implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                       ch.pipeline()
                           .addLast(new HttpServerCodec())
+                          .addLast(
+                              new IdleStateHandler(
+                                  0, 0, idleTimeout.toMillis(), TimeUnit.MILLISECONDS))
+                          .addLast(dev.infertrace.proxy.listener.CloseIdle.INSTANCE);
+                      if (loopbackOnly && !OtlpReceiver.isLoopback(ch.remoteAddress())) {
+                        ch.pipeline().addLast(new Refuse(sink));
+                        return;
+                      }
+                      ch.pipeline()
                           .addLast(new HttpServerKeepAliveHandler())
                           .addLast(new HttpContentDecompressor(0))
                           .addLast(new HttpObjectAggregator(MAX_BODY_BYTES))
-                          .addLast(new Handler(sink, loopbackOnly));
+                          .addLast(new Handler(sink));
                     }
                   })
               .bind(address)
               .sync()
               .channel();
       return new OtlpHttpReceiver(group, channel);
-    } catch (RuntimeException | InterruptedException e) {
+    } catch (InterruptedException e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       throw e;
+    } catch (Exception e) { // a bind failure arrives as an unchecked-thrown BindException
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      throw dev.infertrace.proxy.listener.ListenFailure.of(
+          "spans over OTLP/HTTP (--otlp-receiver-http; each worker on a host needs its own)",
+          address,
+          e);
     }
   }
 
@@ -90,22 +117,40 @@ final class OtlpHttpReceiver implements AutoCloseable {
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
   }
 
+  /** A peer that may not send spans: 403 to its first request, its body never looked at. */
+  private static final class Refuse extends ChannelInboundHandlerAdapter {
+    private final OtlpReceiver.Listener sink;
+
+    Refuse(OtlpReceiver.Listener sink) {
+      this.sink = sink;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+      boolean head = msg instanceof io.netty.handler.codec.http.HttpRequest;
+      ReferenceCountUtil.release(msg);
+      if (head) {
+        sink.countRejected();
+        Handler.text(ctx, HttpResponseStatus.FORBIDDEN, "only loopback peers may send spans here")
+            .addListener(ChannelFutureListener.CLOSE);
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
+    }
+  }
+
   private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final OtlpReceiver.Listener sink;
-    private final boolean loopbackOnly;
 
-    Handler(OtlpReceiver.Listener sink, boolean loopbackOnly) {
+    Handler(OtlpReceiver.Listener sink) {
       this.sink = sink;
-      this.loopbackOnly = loopbackOnly;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-      if (loopbackOnly && !OtlpReceiver.isLoopback(ctx.channel().remoteAddress())) {
-        sink.countRejected();
-        text(ctx, HttpResponseStatus.FORBIDDEN, "only loopback peers may send spans here");
-        return;
-      }
       if (!request.uri().equals("/v1/traces")) {
         text(ctx, HttpResponseStatus.NOT_FOUND, "only /v1/traces is served here");
         return;
@@ -151,13 +196,14 @@ final class OtlpHttpReceiver implements AutoCloseable {
       ctx.close();
     }
 
-    private static void text(ChannelHandlerContext ctx, HttpResponseStatus status, String message) {
+    private static ChannelFuture text(
+        ChannelHandlerContext ctx, HttpResponseStatus status, String message) {
       byte[] body = (message + "\n").getBytes(StandardCharsets.UTF_8);
       FullHttpResponse response =
           new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
       response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
       HttpUtil.setContentLength(response, body.length);
-      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+      return ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     }
   }
 }

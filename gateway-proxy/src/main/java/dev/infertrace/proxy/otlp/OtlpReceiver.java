@@ -16,6 +16,7 @@ import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,6 +27,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class OtlpReceiver implements AutoCloseable {
   static final int MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+  /** Connections idle this long are closed, unless the caller says otherwise. */
+  static final Duration DEFAULT_IDLE =
+      dev.infertrace.proxy.cli.DurationConverter.parse(
+          dev.infertrace.proxy.config.ProxyDefaults.IDLE_TIMEOUT);
 
   /** Where received exports go. Called on receiver threads; must be thread-safe. */
   public interface Listener {
@@ -59,16 +65,37 @@ public final class OtlpReceiver implements AutoCloseable {
       Listener listener,
       boolean loopbackOnly)
       throws IOException, InterruptedException {
-    Server grpc =
-        NettyServerBuilder.forAddress(grpcAddress)
-            .maxInboundMessageSize(MAX_BODY_BYTES)
-            .addService(
-                ServerInterceptors.intercept(
-                    new TraceService(listener), new LoopbackOnly(loopbackOnly, listener)))
-            .build()
-            .start();
+    return start(grpcAddress, httpAddress, listener, loopbackOnly, DEFAULT_IDLE);
+  }
+
+  /** As above; connections idle for {@code idleTimeout} are closed (both listeners). */
+  public static OtlpReceiver start(
+      InetSocketAddress grpcAddress,
+      InetSocketAddress httpAddress,
+      Listener listener,
+      boolean loopbackOnly,
+      Duration idleTimeout)
+      throws IOException, InterruptedException {
+    Server grpc;
     try {
-      return new OtlpReceiver(grpc, OtlpHttpReceiver.start(httpAddress, listener, loopbackOnly));
+      grpc =
+          NettyServerBuilder.forAddress(grpcAddress)
+              .maxInboundMessageSize(MAX_BODY_BYTES)
+              .maxConnectionIdle(idleTimeout.toMillis(), TimeUnit.MILLISECONDS)
+              .addService(
+                  ServerInterceptors.intercept(
+                      new TraceService(listener), new LoopbackOnly(loopbackOnly, listener)))
+              .build()
+              .start();
+    } catch (IOException e) {
+      throw dev.infertrace.proxy.listener.ListenFailure.of(
+          "spans over OTLP/gRPC (--otlp-receiver; each worker on a host needs its own)",
+          grpcAddress,
+          e.getCause() != null ? e.getCause() : e);
+    }
+    try {
+      return new OtlpReceiver(
+          grpc, OtlpHttpReceiver.start(httpAddress, listener, loopbackOnly, idleTimeout));
     } catch (IOException | InterruptedException | RuntimeException e) {
       grpc.shutdownNow();
       throw e;

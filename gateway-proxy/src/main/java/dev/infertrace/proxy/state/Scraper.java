@@ -5,7 +5,6 @@ import dev.infertrace.core.metrics.PrometheusText;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -18,10 +17,18 @@ import java.util.function.BiConsumer;
 /**
  * Scrapes one Prometheus endpoint every interval, off the request path, and hands each parsed page
  * to a consumer with its time. A scrape that fails — unreachable, bad status, garbage, slower than
- * the interval — is counted by reason and skipped; the next one is not delayed by it.
+ * the interval, a page over the size limit — is counted by reason and skipped; the next one is not
+ * delayed by it.
  */
 public final class Scraper implements AutoCloseable {
+  /**
+   * The default limit of a scraped page: 16 MiB (vLLM's page is ~100 KB, DCGM's per GPU ~10 KB).
+   */
+  public static final int DEFAULT_MAX_BYTES =
+      Integer.parseInt(dev.infertrace.proxy.config.ProxyDefaults.SCRAPE_MAX_BYTES);
+
   private final URI url;
+  private final int maxBytes;
   private final Duration interval;
   private final BiConsumer<Long, Exposition> sink;
   private final HttpClient http;
@@ -34,7 +41,18 @@ public final class Scraper implements AutoCloseable {
       Duration interval,
       ScheduledExecutorService timer,
       BiConsumer<Long, Exposition> sink) {
+    this(url, interval, DEFAULT_MAX_BYTES, timer, sink);
+  }
+
+  /** As above, failing (reason {@code too_large}) a page over {@code maxBytes}, unread. */
+  public Scraper(
+      URI url,
+      Duration interval,
+      int maxBytes,
+      ScheduledExecutorService timer,
+      BiConsumer<Long, Exposition> sink) {
     this.url = url;
+    this.maxBytes = maxBytes;
     this.interval = interval;
     this.sink = sink;
     this.http = HttpClient.newBuilder().connectTimeout(interval.multipliedBy(2)).build();
@@ -49,13 +67,13 @@ public final class Scraper implements AutoCloseable {
     }
     HttpRequest request =
         HttpRequest.newBuilder(url).timeout(interval.multipliedBy(3)).GET().build();
-    http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+    http.sendAsync(request, BoundedBody.ofString(maxBytes))
         .whenComplete(
             (response, error) -> {
               inFlight.set(false);
               long now = dev.infertrace.proxy.state.Clock.now();
               if (error != null) {
-                fail("unreachable");
+                fail(BoundedBody.isTooLarge(error) ? "too_large" : "unreachable");
               } else if (response.statusCode() != 200) {
                 fail("status_" + response.statusCode());
               } else {
@@ -77,7 +95,7 @@ public final class Scraper implements AutoCloseable {
     failures.computeIfAbsent(reason, k -> new LongAdder()).increment();
   }
 
-  /** Failed scrapes by reason: unreachable, status_NNN, garbage, slow. */
+  /** Failed scrapes by reason: unreachable, status_NNN, garbage, slow, too_large. */
   public Map<String, Long> failures() {
     Map<String, Long> out = new java.util.TreeMap<>();
     failures.forEach((k, v) -> out.put(k, v.sum()));

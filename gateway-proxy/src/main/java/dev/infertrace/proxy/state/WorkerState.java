@@ -78,6 +78,29 @@ public final class WorkerState implements AutoCloseable {
       @Nullable String namespace,
       Set<String> gpuUuids,
       Map<String, String> fieldAliases) {
+    this(
+        engineMetrics,
+        engineInterval,
+        dcgm,
+        dcgmInterval,
+        pod,
+        namespace,
+        gpuUuids,
+        fieldAliases,
+        Scraper.DEFAULT_MAX_BYTES);
+  }
+
+  /** As above, each scraped page read up to {@code scrapeMaxBytes} (reason {@code too_large}). */
+  public WorkerState(
+      @Nullable URI engineMetrics,
+      Duration engineInterval,
+      @Nullable URI dcgm,
+      Duration dcgmInterval,
+      @Nullable String pod,
+      @Nullable String namespace,
+      Set<String> gpuUuids,
+      Map<String, String> fieldAliases,
+      int scrapeMaxBytes) {
     this.engineStaleNanos = engineInterval.toNanos() * 3;
     this.gpuStaleNanos = dcgmInterval.toNanos() * 3;
     this.dcgmEnabled = dcgm != null;
@@ -94,6 +117,7 @@ public final class WorkerState implements AutoCloseable {
           new Scraper(
               engineMetrics,
               engineInterval,
+              scrapeMaxBytes,
               timer,
               (now, page) -> {
                 EngineSample s = EngineSample.of(page);
@@ -108,6 +132,7 @@ public final class WorkerState implements AutoCloseable {
           new Scraper(
               dcgm,
               dcgmInterval,
+              scrapeMaxBytes,
               timer,
               (now, page) ->
                   gpus.add(now, DcgmSample.of(page, pod, namespace, gpuUuids, fieldAliases))));

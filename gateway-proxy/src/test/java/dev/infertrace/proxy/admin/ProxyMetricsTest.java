@@ -3,11 +3,13 @@ package dev.infertrace.proxy.admin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.infertrace.proxy.engine.EnginePhases;
+import dev.infertrace.proxy.export.SpanQueue;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ProxyMetricsTest {
-  private final ProxyMetrics metrics = new ProxyMetrics(new ProxyStats(), () -> 7, () -> 1);
+  private final ProxyMetrics metrics =
+      new ProxyMetrics(new ProxyStats(), () -> new SpanQueue.Counts(8, 7, 1, 0, 0, 0));
 
   @Test
   void withoutEngineCountsThereAreNoEngineFamilies() {
@@ -46,7 +48,7 @@ class ProxyMetricsTest {
             "infertrace_finish_reasons_total{reason=\"stop\"} 1\n",
             "infertrace_slo_total{result=\"met\"} 1\n",
             "infertrace_slo_total{result=\"missed\"} 0\n",
-            "infertrace_spans_total{outcome=\"dropped\"} 1\n",
+            "infertrace_spans_total{outcome=\"dropped\",reason=\"queue_full\"} 1\n",
             "infertrace_proxy_errors_total{kind=\"upstream_unavailable\"} 0\n",
             "# TYPE infertrace_scrape_failures counter\n",
             "gen_ai_server_time_to_first_token_seconds_bucket{model=\"m\",upstream=\"u\"");

@@ -17,7 +17,11 @@ class FailureDocTest {
             .toList();
     for (ProxyFailure f : ProxyFailure.values()) {
       String type = f == ProxyFailure.EPP_FAILED ? "epp_<grpc code>" : f.errorType();
-      String status = f == ProxyFailure.UPSTREAM_RESET ? "(closed)" : Integer.toString(f.status());
+      // The response has started when these happen: the client's connection is closed instead.
+      String status =
+          f == ProxyFailure.UPSTREAM_RESET || f == ProxyFailure.STREAM_IDLE_TIMEOUT
+              ? "(closed)"
+              : Integer.toString(f.status());
       assertThat(rows)
           .as(f.name())
           .anySatisfy(

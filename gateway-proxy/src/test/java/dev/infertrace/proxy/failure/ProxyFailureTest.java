@@ -28,6 +28,8 @@ class ProxyFailureTest {
               "upstream_unavailable",
               "upstream_timeout",
               "upstream_reset",
+              "upstream_invalid_response",
+              "stream_idle_timeout",
               "request_timeout",
               "invalid_request",
               "epp_failure");

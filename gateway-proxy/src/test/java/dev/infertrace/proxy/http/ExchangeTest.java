@@ -60,7 +60,10 @@ class ExchangeTest {
             .build();
     ProxyContext px =
         new ProxyContext(
-            config, OpenTelemetry.noop(), stats, new ProxyMetrics(stats, () -> 0, () -> 0));
+            config,
+            OpenTelemetry.noop(),
+            stats,
+            new ProxyMetrics(stats, () -> dev.infertrace.proxy.export.SpanQueue.Counts.NONE));
     listener =
         new ServerBootstrap()
             .group(group)

@@ -26,7 +26,8 @@ class FrontendHandlerTest {
             ProxyConfig.loopback(Role.INGRESS, List.of(URI.create("http://127.0.0.1:9"))),
             OpenTelemetry.noop(),
             stats,
-            new dev.infertrace.proxy.admin.ProxyMetrics(stats, () -> 0, () -> 0));
+            new dev.infertrace.proxy.admin.ProxyMetrics(
+                stats, () -> dev.infertrace.proxy.export.SpanQueue.Counts.NONE));
     EmbeddedChannel ch = new EmbeddedChannel();
     ch.pipeline().addLast(new ProxyPipeline(px));
     return ch;

@@ -51,6 +51,23 @@ class PhaseClockTest {
   }
 
   @Test
+  void handingTheLastPartToAClientThatDoesNotReadIsTheClientsWait() {
+    PhaseClock c = new PhaseClock(0);
+    c.enter(Phase.WAITING, 1 * MS);
+    c.enter(Phase.STREAMING, 11 * MS);
+    c.clientStall(30 * MS);
+    c.enter(Phase.DELIVERING, 211 * MS); // the upstream's last part
+    c.delivered(2211 * MS); // the client's connection took it two seconds later
+
+    PhaseClock.Segments g = c.segments(c.deliveredNanos());
+
+    assertThat(g.upstreamHead()).isCloseTo(0.010, within(1e-9));
+    assertThat(g.clientSlowRead()).isCloseTo(0.030 + 2.0, within(1e-9));
+    assertThat(g.relay()).isCloseTo(0.170, within(1e-9));
+    assertThat(sum(g)).isCloseTo(2.211, within(1e-9));
+  }
+
+  @Test
   void aPhaseThatNeverCameIsNaNAndTheRestStillAddUp() {
     PhaseClock c = new PhaseClock(0);
     c.enter(Phase.CONNECTING, 1 * MS);

@@ -28,6 +28,7 @@ class ResponseRelayTest {
   private final EmbeddedChannel client = new EmbeddedChannel(new ChannelInboundHandlerAdapter());
   private final ChannelHandlerContext ctx = client.pipeline().firstContext();
   private final List<Long> lastAt = new ArrayList<>();
+  private int delivered;
   private final ResponseRelay relay =
       new ResponseRelay(
           ctx,
@@ -35,7 +36,13 @@ class ResponseRelayTest {
           new byte[16], // smaller than a chunk: the tap reads through it in pieces
           null,
           new PhaseClock(1),
-          lastAt::add);
+          lastAt::add,
+          () -> {
+            // Delivery is reported after the upstream's part is over, even when the socket takes
+            // the write at once (inside writeAndFlush, as here).
+            assertThat(lastAt).isNotEmpty();
+            delivered++;
+          });
 
   private static HttpResponse head(String contentType) {
     HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
@@ -112,6 +119,7 @@ class ResponseRelayTest {
         .isInstanceOf(io.netty.handler.codec.http.LastHttpContent.class);
     text(end.get(0));
     assertThat(lastAt).containsExactly(40L); // the last part flushes by itself and ends it
+    assertThat(delivered).as("the client's connection took it").isEqualTo(1);
 
     StreamSummary s = relay.complete(40);
     assertThat(s.headersNanos()).isEqualTo(10);

@@ -1,0 +1,136 @@
+package dev.infertrace.proxy.http;
+
+import dev.infertrace.proxy.state.Clock;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * When an event loop could not run: a ticker on each loop of a proxy notes every tick that came
+ * more than {@link #THRESHOLD_NANOS} late, and an exchange asks, as it ends on its loop, how long
+ * that loop stood still while the request was in the proxy. A blocking call on the loop, a long
+ * garbage-collection pause or a starved CPU all look the same from inside: time that the spans put
+ * into a segment (a relay, a connect, the network to the worker) which the proxy itself lost.
+ *
+ * <p>Each loop keeps its own last {@link #KEPT} stalls, written and read on that loop's thread
+ * only: no locks, no allocation per request. The cost is one task every {@link #PERIOD_NANOS} per
+ * loop.
+ */
+public final class LoopStalls {
+  /** How often each loop's ticker runs. */
+  static final long PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+
+  /**
+   * A tick later than this is a stall. Well above what a busy loop's batch of reads and writes
+   * takes, well under what a client notices.
+   */
+  static final long THRESHOLD_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+
+  /** Stalls kept per loop: the newest, enough for a request's lifetime on a loop that stalls. */
+  static final int KEPT = 64;
+
+  private static final FastThreadLocal<LoopStalls> ON_THIS_LOOP = new FastThreadLocal<>();
+
+  private final long[] from = new long[KEPT];
+  private final long[] to = new long[KEPT];
+  private int count;
+  private long lastTick;
+
+  /** Starts a ticker on each loop of {@code group}; it stops with the group. */
+  public static void watch(EventLoopGroup group) {
+    for (EventExecutor loop : group) {
+      loop.execute(
+          () -> {
+            LoopStalls stalls = new LoopStalls();
+            stalls.tick();
+            ON_THIS_LOOP.set(stalls);
+            loop.scheduleWithFixedDelay(
+                stalls::tick, PERIOD_NANOS, PERIOD_NANOS, TimeUnit.NANOSECONDS);
+          });
+    }
+  }
+
+  /**
+   * How long the current loop stood still between {@code startNanos} and {@code endNanos} (epoch
+   * nanoseconds, {@link Clock}'s), in seconds: {@code [in all, before startNanos]}; zeros off a
+   * watched loop. A stall that was going on when the request started counts from its own start: the
+   * request's bytes may have waited through all of it before the loop could read them (the second
+   * figure: at most that long).
+   */
+  static double[] stalledSeconds(long startNanos, long endNanos) {
+    LoopStalls stalls = ON_THIS_LOOP.getIfExists();
+    if (stalls == null) {
+      return new double[2];
+    }
+    long now = Clock.now();
+    return new double[] {
+      stalls.overlap(startNanos, endNanos, now) / 1e9,
+      stalls.overlap(startNanos, startNanos, now) / 1e9
+    };
+  }
+
+  /**
+   * How long the stall just before {@code markNanos} held the event stamped then (a first token,
+   * the end of the response), counted from {@code startNanos} at the earliest, in seconds; 0 when
+   * no stall did, or off a watched loop. An event stamped on the loop cannot fall inside a stall:
+   * one stamped within a stall's recorded span came right after it, when the loop ran what the
+   * stall had held up (at most that long: it may have come in during the stall).
+   */
+  static double delaySeconds(long startNanos, long markNanos) {
+    LoopStalls stalls = ON_THIS_LOOP.getIfExists();
+    return stalls == null ? 0 : stalls.delay(startNanos, markNanos, Clock.now()) / 1e9;
+  }
+
+  long delay(long startNanos, long markNanos, long now) {
+    long pending = lastTick + PERIOD_NANOS;
+    if (lastTick != 0 && now - pending > THRESHOLD_NANOS && pending <= markNanos) {
+      return Math.max(0, markNanos - Math.max(pending, startNanos));
+    }
+    for (int k = count - 1; k >= Math.max(0, count - KEPT); k--) {
+      int i = k % KEPT;
+      if (from[i] <= markNanos && markNanos <= to[i]) {
+        return Math.max(0, markNanos - Math.max(from[i], startNanos));
+      }
+    }
+    return 0;
+  }
+
+  void tick() {
+    tick(Clock.now());
+  }
+
+  void tick(long now) {
+    if (lastTick != 0 && now - lastTick - PERIOD_NANOS > THRESHOLD_NANOS) {
+      record(lastTick + PERIOD_NANOS, now);
+    }
+    lastTick = now;
+  }
+
+  void record(long stallStart, long stallEnd) {
+    int i = count % KEPT;
+    from[i] = stallStart;
+    to[i] = stallEnd;
+    count++;
+  }
+
+  /**
+   * The stalls' time between the two instants, {@code now} being the present on this loop: a stall
+   * that has just ended is not recorded yet (the loop runs the I/O it held up before the ticker),
+   * and counts too.
+   */
+  long overlap(long startNanos, long endNanos, long now) {
+    long total = 0;
+    long pending = lastTick + PERIOD_NANOS;
+    if (lastTick != 0 && now - pending > THRESHOLD_NANOS && pending < endNanos) {
+      total += Math.min(now, endNanos) - pending;
+    }
+    for (int k = Math.max(0, count - KEPT); k < count; k++) {
+      int i = k % KEPT;
+      if (to[i] > startNanos && from[i] < endNanos) {
+        total += Math.min(to[i], endNanos) - from[i];
+      }
+    }
+    return total;
+  }
+}

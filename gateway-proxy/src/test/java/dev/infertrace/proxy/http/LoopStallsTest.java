@@ -1,0 +1,72 @@
+package dev.infertrace.proxy.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import org.junit.jupiter.api.Test;
+
+/** The stall arithmetic, on recorded stalls (milliseconds as nanoseconds, to read easily). */
+class LoopStallsTest {
+  private static final long MS = 1_000_000L;
+
+  private static LoopStalls ticked(long lastTickMs) {
+    LoopStalls s = new LoopStalls();
+    s.record(1_000 * MS, 1_300 * MS); // 300 ms
+    s.record(2_000 * MS, 2_050 * MS); // 50 ms
+    // The ticker's last run, so that no stall is pending at the instants asked about below.
+    for (long t = 2_050 * MS; t <= lastTickMs * MS; t += LoopStalls.PERIOD_NANOS) {
+      s.tick(t);
+    }
+    return s;
+  }
+
+  @Test
+  void aStallInsideTheRequestCountsWhole_oneAroundItsStartFromItsOwnStart_othersNot() {
+    LoopStalls s = ticked(5_000);
+    long now = 5_000 * MS;
+    assertThat(s.overlap(900 * MS, 1_500 * MS, now)).isEqualTo(300 * MS);
+    // The request arrived during the stall: its bytes may have waited since the stall began.
+    assertThat(s.overlap(1_200 * MS, 1_500 * MS, now)).isEqualTo(300 * MS);
+    assertThat(s.overlap(1_200 * MS, 1_200 * MS, now)).as("of which before it").isEqualTo(200 * MS);
+    // It ended during the stall: only the part before its end.
+    assertThat(s.overlap(900 * MS, 1_100 * MS, now)).isEqualTo(100 * MS);
+    assertThat(s.overlap(900 * MS, 2_500 * MS, now)).isEqualTo(350 * MS);
+    assertThat(s.overlap(1_400 * MS, 1_900 * MS, now)).as("between the stalls").isZero();
+    assertThat(s.overlap(3_000 * MS, 4_000 * MS, now)).as("after them").isZero();
+  }
+
+  @Test
+  void aStallJustOverIsCountedBeforeTheTickerRecordsIt() {
+    LoopStalls s = ticked(3_000);
+    // The loop was held from 3 010 ms (the tick due then) to 3 400 ms, and runs the held-up I/O —
+    // the end of a request — before its ticker: the stall is not recorded yet, and counts.
+    assertThat(s.overlap(2_900 * MS, 3_400 * MS, 3_400 * MS)).isEqualTo(390 * MS);
+    // A tick only a little late is no stall.
+    assertThat(s.overlap(2_900 * MS, 3_025 * MS, 3_025 * MS)).isZero();
+  }
+
+  @Test
+  void anEventStampedRightAfterAStallWasHeldByIt_fromTheRequestsStartAtTheEarliest() {
+    LoopStalls s = ticked(5_000);
+    long now = 5_000 * MS;
+    // The end came in during the 300 ms stall (1 000–1 300) and was stamped as it ended.
+    assertThat(s.delay(900 * MS, 1_290 * MS, now)).isEqualTo(290 * MS);
+    assertThat(s.delay(1_100 * MS, 1_290 * MS, now))
+        .as("not before its request")
+        .isEqualTo(190 * MS);
+    assertThat(s.delay(900 * MS, 1_600 * MS, now)).as("stamped away from any stall").isZero();
+    // The stall just over and not recorded yet (held from 5 010 ms, now 5 200 ms).
+    assertThat(s.delay(4_900 * MS, 5_195 * MS, 5_200 * MS)).isEqualTo(185 * MS);
+  }
+
+  @Test
+  void onlyTheNewestStallsAreKept() {
+    LoopStalls s = new LoopStalls();
+    for (int i = 0; i < LoopStalls.KEPT + 10; i++) {
+      s.record(i * 100 * MS, (i * 100 + 30) * MS);
+    }
+    s.tick((LoopStalls.KEPT + 10) * 100 * MS);
+    long end = (LoopStalls.KEPT + 10) * 100 * MS;
+    assertThat(s.overlap(0, end, end) / 1e9).isCloseTo(LoopStalls.KEPT * 0.030, within(1e-9));
+  }
+}

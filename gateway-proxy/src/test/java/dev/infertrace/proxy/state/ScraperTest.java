@@ -1,0 +1,83 @@
+package dev.infertrace.proxy.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** A metrics page over the limit is not read: the scrape fails as {@code too_large}. */
+class ScraperTest {
+  private static final byte[] LINE =
+      "vllm:num_requests_waiting{model_name=\"m\"} 1\n".getBytes(StandardCharsets.UTF_8);
+
+  @Test
+  void aHugePageIsAbandonedAndCountedWithOrWithoutALength() throws Exception {
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    // 64 MB announced, and an endless chunked page: neither may be held in memory.
+    server.createContext("/declared", x -> page(x, 64L << 20));
+    server.createContext("/chunked", x -> page(x, 0));
+    server.createContext("/small", x -> page(x, LINE.length));
+    server.setExecutor(Executors.newCachedThreadPool());
+    server.start();
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    String base = "http://127.0.0.1:" + server.getAddress().getPort();
+    AtomicInteger pages = new AtomicInteger();
+    try (Scraper declared =
+            new Scraper(
+                URI.create(base + "/declared"),
+                Duration.ofMillis(200),
+                1 << 20,
+                timer,
+                (t, p) -> pages.incrementAndGet());
+        Scraper chunked =
+            new Scraper(
+                URI.create(base + "/chunked"),
+                Duration.ofMillis(200),
+                1 << 20,
+                timer,
+                (t, p) -> pages.incrementAndGet());
+        Scraper small =
+            new Scraper(
+                URI.create(base + "/small"),
+                Duration.ofMillis(200),
+                1 << 20,
+                timer,
+                (t, p) -> pages.incrementAndGet())) {
+      long deadline = System.nanoTime() + 20_000_000_000L;
+      while ((declared.failures().getOrDefault("too_large", 0L) == 0
+              || chunked.failures().getOrDefault("too_large", 0L) == 0
+              || pages.get() == 0)
+          && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(declared.failures()).containsKey("too_large");
+      assertThat(chunked.failures()).containsKey("too_large");
+      assertThat(small.failures()).doesNotContainKey("too_large");
+      assertThat(pages.get()).as("only the small page was read").isPositive();
+    } finally {
+      timer.shutdownNow();
+      server.stop(0);
+    }
+  }
+
+  /** A page of {@code length} bytes; 0: chunked and endless until the client goes away. */
+  private static void page(com.sun.net.httpserver.HttpExchange x, long length) {
+    try (x) {
+      x.sendResponseHeaders(200, length);
+      OutputStream out = x.getResponseBody();
+      for (long sent = 0; length == 0 || sent < length; sent += LINE.length) {
+        out.write(LINE, 0, (int) Math.min(LINE.length, length == 0 ? LINE.length : length - sent));
+      }
+    } catch (java.io.IOException e) {
+      // the scraper gave up on the page: what this test wants
+    }
+  }
+}
