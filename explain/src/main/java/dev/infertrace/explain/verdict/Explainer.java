@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import javax.annotation.Nullable;
 
 /**
@@ -31,6 +32,65 @@ public final class Explainer {
 
   /** ...and at least this much, absolutely (seconds): jitter below it is nobody's fault. */
   static final double SLOW_FLOOR_SECONDS = 0.025;
+
+  /** The time to first token is slow when it is more than twice typical (this much above it)... */
+  static final double SLOW_TTFT_RATIO = 1.0;
+
+  /** ...and at least this much above it (seconds). */
+  static final double SLOW_TTFT_FLOOR_SECONDS = 0.05;
+
+  /**
+   * When the segment that lost the most has no explanation on its span, one that lost at least this
+   * share of that and has one decides.
+   */
+  static final double FALLBACK_SHARE = 0.5;
+
+  /**
+   * The segments whose ends the ingress's own event loop stamps: a stall of that loop lengthens
+   * them. The engine's phases come from the worker's spans, which an ingress stall cannot move.
+   */
+  static final Set<String> TIMED_BY_INGRESS =
+      Set.of(
+          Segment.CLIENT_REQUEST_READ,
+          Segment.ROUTE,
+          Segment.UPSTREAM_CONNECT,
+          Segment.NETWORK_TO_WORKER,
+          Segment.ROUTE_RESPONSE,
+          Segment.RELAY,
+          Segment.CLIENT_SLOW_READ,
+          Segment.NETWORK_FROM_WORKER);
+
+  /**
+   * The segments a stall of the worker's sidecar lengthens: its own reading and connecting, the
+   * worker span's time outside the engine's phases, and the hops on either side of it.
+   */
+  static final Set<String> TIMED_BY_SIDECAR =
+      Set.of(
+          Segment.NETWORK_TO_WORKER,
+          Segment.WORKER_REQUEST_READ,
+          Segment.WORKER_CONNECT,
+          Segment.ENGINE_OTHER,
+          Segment.RELAY,
+          Segment.NETWORK_FROM_WORKER);
+
+  /**
+   * A proxy whose event loop stood still for at least this share of what a segment lost is the
+   * cause (a stall of that size is abnormal by itself: see {@code infertrace.event_loop.stalled}).
+   */
+  static final double STALL_SHARE = 0.5;
+
+  /** The segments before the first token reaches the ingress: they make up its TTFT. */
+  static final Set<String> BEFORE_FIRST_TOKEN =
+      Set.of(
+          Segment.CLIENT_REQUEST_READ,
+          Segment.ROUTE,
+          Segment.UPSTREAM_CONNECT,
+          Segment.NETWORK_TO_WORKER,
+          Segment.WORKER_REQUEST_READ,
+          Segment.WORKER_CONNECT,
+          "queue",
+          "prefill",
+          "first_token_wait");
 
   private Explainer() {}
 
@@ -66,7 +126,7 @@ public final class Explainer {
       }
     }
     Baseline baseline = new Baseline(healthyPeers);
-    Window window = new Window(requests, shapes);
+    Window window = new Window(requests, shapes, baseline, healthyPeers);
     List<Explained> out = new ArrayList<>();
     for (int i = 0; i < requests.size(); i++) {
       out.add(explain(requests.get(i), shapes.get(i), baseline, window));
@@ -134,40 +194,222 @@ public final class Explainer {
           typical);
     }
     boolean missedSlo = Boolean.FALSE.equals(in.attributes().get(LlmAttributes.SLO_MET));
+    Verdict held =
+        heldByStall(in, a.seconds(), in.number(LlmAttributes.LATENCY_TIME_TO_FIRST_TOKEN));
+    if (held != null) {
+      return new Explained(trace.traceId(), a, held, typical);
+    }
     double excess = a.seconds() - typical;
-    if (!missedSlo && excess <= Math.max(SLOW_RATIO * typical, SLOW_FLOOR_SECONDS)) {
+    double bar = Math.max(SLOW_RATIO * typical, SLOW_FLOOR_SECONDS);
+    // Slow in all, or in one place by as much (another running faster than typical, such as a
+    // short decode, does not make up for a client that kept the stream waiting).
+    boolean slowTotal = excess > bar;
+    for (Segment s : a.segments()) {
+      slowTotal |= s.seconds() - baseline.typical(r, s.name()) > bar;
+    }
+    // The two latencies users hold a server to: end to end, and the time to the first token (a
+    // prompt that prefilled 4x slower is slow even when a long answer hides it in the total).
+    double[] f = firstToken(r, baseline);
+    double ttft = f[0];
+    double typicalTtft = f[1];
+    boolean slowTtft =
+        ttft - typicalTtft
+            > Math.max(
+                Math.max(SLOW_TTFT_RATIO * typicalTtft, SLOW_TTFT_FLOOR_SECONDS),
+                window.ttftJitter);
+    if (!missedSlo && !slowTotal && !slowTtft) {
       return new Explained(
           trace.traceId(),
           a,
           Verdict.healthy(
               String.format(
-                  Locale.ROOT, "%.3f s vs %.3f s typical for its shape", a.seconds(), typical)),
+                  Locale.ROOT,
+                  "%.3f s vs %.3f s typical for its shape, first token after %.3f s vs %.3f s",
+                  a.seconds(),
+                  typical,
+                  ttft,
+                  typicalTtft)),
           typical);
     }
-    // The segment that lost the most against its peers.
-    Segment top = null;
-    double topExcess = 0;
-    double topTypical = 0;
-    for (Segment s : a.segments()) {
+    // The segment that lost the most against its peers; only those before the first token when
+    // it is the first token that came late.
+    boolean firstTokenOnly = slowTtft && !slowTotal && !missedSlo;
+    List<double[]> over = new ArrayList<>(); // {index, excess, typical}
+    List<Segment> segments = a.segments();
+    for (int i = 0; i < segments.size(); i++) {
+      Segment s = segments.get(i);
+      if (firstTokenOnly && !BEFORE_FIRST_TOKEN.contains(s.name())) {
+        continue;
+      }
       double t = baseline.typical(r, s.name());
-      if (s.seconds() - t > topExcess) {
-        top = s;
-        topExcess = s.seconds() - t;
-        topTypical = t;
+      if (s.seconds() - t > 0) {
+        over.add(new double[] {i, s.seconds() - t, t});
       }
     }
-    if (top == null) {
+    if (over.isEmpty()) {
       return new Explained(
           trace.traceId(),
           a,
           Verdict.healthy("no segment above its typical time (missed its SLO as its peers do)"),
           typical);
     }
-    String lost =
+    over.sort((x, y) -> Double.compare(y[1], x[1]));
+    // The segment that lost the most decides, when its span explains why. When it does not, a
+    // segment that lost nearly as much (half of it or more) and whose span does explain why
+    // decides instead, and the verdict says what was left unexplained.
+    Verdict first = null;
+    for (double[] o : over) {
+      if (first != null && o[1] < FALLBACK_SHARE * over.get(0)[1]) {
+        break;
+      }
+      Segment s = segments.get((int) o[0]);
+      String lost =
+          String.format(Locale.ROOT, "%s %.3f s vs %.3f s typical", s.name(), s.seconds(), o[2]);
+      Verdict v = stalledProxy(in, worker, workerName, s.name(), lost, o[1]);
+      if (v == null) {
+        v = cause(trace, in, worker, workerName, s.name(), lost, a, r, window);
+      }
+      if (first == null) {
+        first = v;
+        if (!observed(s, a)) {
+          break; // a blind spot stays a blind spot: no confident verdict around it
+        }
+      }
+      if (!v.cause().equals(Verdict.CANNOT_TELL)) {
+        if (v != first) {
+          Segment top = segments.get((int) over.get(0)[0]);
+          v =
+              new Verdict(
+                  v.component(),
+                  v.phase(),
+                  v.cause(),
+                  String.format(
+                      Locale.ROOT,
+                      "%s; also %s %.3f s above typical, unexplained",
+                      v.evidence(),
+                      top.name(),
+                      over.get(0)[1]));
+        }
+        return new Explained(trace.traceId(), a, v, typical);
+      }
+    }
+    return new Explained(trace.traceId(), a, first, typical);
+  }
+
+  /** {time to first token, its typical}: the segments before it added up, seconds. */
+  private static double[] firstToken(Baseline.Request r, Baseline baseline) {
+    double ttft = 0;
+    double typical = 0;
+    for (Segment s : r.attribution().segments()) {
+      if (BEFORE_FIRST_TOKEN.contains(s.name())) {
+        ttft += s.seconds();
+        typical += baseline.typical(r, s.name());
+      }
+    }
+    return new double[] {ttft, typical};
+  }
+
+  /** The median plus five median absolute deviations (scaled to a normal's sigma). */
+  static double robustSpread(List<Double> values) {
+    if (values.isEmpty()) {
+      return 0;
+    }
+    double median = Window.median(values);
+    List<Double> deviations = new ArrayList<>();
+    for (double v : values) {
+      deviations.add(Math.abs(v - median));
+    }
+    return median + 5 * 1.4826 * Window.median(deviations);
+  }
+
+  /** Whether the segment was seen by sidecars on clocks that agree. */
+  private static boolean observed(Segment s, Attribution a) {
+    return !s.name().startsWith("unobserved")
+        && a.notes().stream().noneMatch(n -> n.startsWith("clock skew"));
+  }
+
+  /**
+   * The proxy's own event loop stood still for most of the time the segment lost (a pause, a
+   * blocking call, a starved CPU): whatever segment the time fell into, the proxy lost it. The
+   * ingress first (it holds the request from end to end), then the worker's sidecar.
+   */
+  @Nullable
+  private static Verdict stalledProxy(
+      SpanRecord in,
+      @Nullable SpanRecord worker,
+      String workerName,
+      String segment,
+      String lost,
+      double excessSeconds) {
+    SpanRecord[] proxies = {in, worker};
+    String[] names = {"ingress", workerName + " sidecar"};
+    List<Set<String>> timedBy = List.of(TIMED_BY_INGRESS, TIMED_BY_SIDECAR);
+    for (int i = 0; i < proxies.length; i++) {
+      if (proxies[i] != null
+          && timedBy.get(i).contains(segment)
+          && proxies[i].attributes().get(LlmAttributes.EVENT_LOOP_STALLED) instanceof Number n
+          && n.doubleValue() >= STALL_SHARE * excessSeconds) {
+        return new Verdict(
+            names[i],
+            segment,
+            Verdict.PROXY_OVERHEAD,
+            String.format(
+                Locale.ROOT,
+                "%s; the %s's event loop stood still %.3f s while it held the request",
+                lost,
+                names[i],
+                n.doubleValue()));
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The ingress's event loop held the request long enough to slow it by the same rules as a slow
+   * request, against the request's own time without the hold rather than its peers' (a stall is an
+   * added wait, and when it holds every request of the window, the peers are slow too): its first
+   * token held more than its own time to first token (and 50 ms), or its end more than a quarter of
+   * its own duration (and 25 ms). A request that arrived during a stall waited in the kernel before
+   * its span: half the stall, as expected, counts toward both.
+   */
+  @Nullable
+  private static Verdict heldByStall(SpanRecord in, double seconds, double ttft) {
+    double unread = stalled(in, LlmAttributes.EVENT_LOOP_STALLED_BEFORE_READ) / 2;
+    double first = stalled(in, LlmAttributes.EVENT_LOOP_DELAY_FIRST_TOKEN);
+    double end = stalled(in, LlmAttributes.EVENT_LOOP_DELAY_END);
+    boolean heldFirst =
+        !Double.isNaN(ttft)
+            && first + unread > Math.max(SLOW_TTFT_RATIO * (ttft - first), SLOW_TTFT_FLOOR_SECONDS);
+    boolean heldEnd = end + unread > Math.max(SLOW_RATIO * (seconds - end), SLOW_FLOOR_SECONDS);
+    if (!heldFirst && !heldEnd) {
+      return null;
+    }
+    String phase =
+        unread >= Math.max(first, end)
+            ? "before " + Segment.CLIENT_REQUEST_READ
+            : heldFirst ? "first token" : "end";
+    return new Verdict(
+        "ingress",
+        phase,
+        Verdict.PROXY_OVERHEAD,
         String.format(
-            Locale.ROOT, "%s %.3f s vs %.3f s typical", top.name(), top.seconds(), topTypical);
-    Verdict v = cause(trace, in, worker, workerName, top.name(), lost, a, r, window);
-    return new Explained(trace.traceId(), a, v, typical);
+            Locale.ROOT,
+            "the ingress's event loop stood still %.3f s while it held the request: its first token"
+                + " held %.3f s, its end %.3f s, the request unread up to %.3f s",
+            stalled(in),
+            first,
+            end,
+            2 * unread));
+  }
+
+  /** A proxy span's stall figure {@code key}, seconds; 0 without one. */
+  private static double stalled(@Nullable SpanRecord proxy, String key) {
+    return proxy != null && proxy.attributes().get(key) instanceof Number n ? n.doubleValue() : 0;
+  }
+
+  /** A proxy span's {@code infertrace.event_loop.stalled}, seconds; 0 without one. */
+  private static double stalled(@Nullable SpanRecord proxy) {
+    return stalled(proxy, LlmAttributes.EVENT_LOOP_STALLED);
   }
 
   private static Verdict cause(
@@ -362,7 +604,7 @@ public final class Explainer {
       double running,
       Window window) {
     double typical = window.medianRunning();
-    if (running < Math.max(1.5 * typical, typical + 2)) {
+    if (Double.isNaN(running) || running < Math.max(1.5 * typical, typical + 2)) {
       return null;
     }
     return new Verdict(
@@ -450,12 +692,30 @@ public final class Explainer {
     private final List<Trace> requests;
     private final List<Baseline.Request> shapes;
     private final double medianRunning;
+
+    /**
+     * How far above typical the first token comes in this window without anything being wrong: the
+     * robust spread ({@link #robustSpread}) of every healthy request's excess. On a busy host it
+     * widens, and jitter is not blamed on whatever segment it fell in.
+     */
+    private final double ttftJitter;
+
     private final java.util.Map<String, Double> inputByModel = new java.util.HashMap<>();
     private final java.util.Map<String, Double> cacheHitByModel = new java.util.HashMap<>();
 
-    Window(List<Trace> requests, List<Baseline.Request> shapes) {
+    Window(
+        List<Trace> requests,
+        List<Baseline.Request> shapes,
+        Baseline baseline,
+        List<Baseline.Request> healthyPeers) {
       this.requests = requests;
       this.shapes = shapes;
+      List<Double> ttftExcess = new ArrayList<>();
+      for (Baseline.Request r : healthyPeers) {
+        double[] f = firstToken(r, baseline);
+        ttftExcess.add(f[0] - f[1]);
+      }
+      ttftJitter = robustSpread(ttftExcess);
       List<Double> running = new ArrayList<>();
       for (Trace t : requests) {
         for (SpanRecord s : t.spans()) {
@@ -509,7 +769,7 @@ public final class Explainer {
           });
     }
 
-    private static double median(List<Double> v) {
+    static double median(List<Double> v) {
       if (v.isEmpty()) {
         return 0;
       }
