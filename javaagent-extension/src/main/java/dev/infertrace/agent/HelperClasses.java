@@ -94,19 +94,39 @@ public final class HelperClasses {
       for (int i = 1; i < count; i++) {
         int tag = d.readUnsignedByte();
         switch (tag) {
-          case 1 -> utf8[i] = d.readUTF();
-          case 7 -> classNameIndex[i] = d.readUnsignedShort();
-          case 8, 16, 19, 20 -> d.readUnsignedShort();
-          case 3, 4, 9, 10, 11, 12, 17, 18 -> d.readInt();
-          case 5, 6 -> {
+          case 1:
+            utf8[i] = d.readUTF();
+            break;
+          case 7:
+            classNameIndex[i] = d.readUnsignedShort();
+            break;
+          case 8:
+          case 16:
+          case 19:
+          case 20:
+            d.readUnsignedShort();
+            break;
+          case 3:
+          case 4:
+          case 9:
+          case 10:
+          case 11:
+          case 12:
+          case 17:
+          case 18:
+            d.readInt();
+            break;
+          case 5:
+          case 6:
             d.readLong();
             i++; // eight-byte constants take two slots
-          }
-          case 15 -> {
+            break;
+          case 15:
             d.readUnsignedByte();
             d.readUnsignedShort();
-          }
-          default -> throw new IOException("unknown constant pool tag " + tag);
+            break;
+          default:
+            throw new IOException("unknown constant pool tag " + tag);
         }
       }
       for (int i = 1; i < count; i++) {

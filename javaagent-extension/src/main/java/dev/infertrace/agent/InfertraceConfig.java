@@ -1,6 +1,10 @@
 package dev.infertrace.agent;
 
+import static dev.infertrace.core.text.Strings.isBlank;
+import static dev.infertrace.core.text.Strings.strip;
+
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import javax.annotation.Nullable;
@@ -35,10 +39,10 @@ public final class InfertraceConfig {
   @Nullable
   public static String getOrNull(String key) {
     String v = System.getProperty("otel.infertrace." + key);
-    if (v == null || v.isBlank()) {
+    if (v == null || isBlank(v)) {
       v = System.getenv("OTEL_INFERTRACE_" + key.toUpperCase(Locale.ROOT).replace('.', '_'));
     }
-    return v == null || v.isBlank() ? null : v.strip();
+    return v == null || isBlank(v) ? null : strip(v);
   }
 
   /** True when {@code path} is one of the configured LLM endpoints. */
@@ -57,10 +61,10 @@ public final class InfertraceConfig {
   static List<String> list(String csv) {
     List<String> out = new ArrayList<>();
     for (String s : csv.split(",")) {
-      if (!s.isBlank()) {
-        out.add(s.strip());
+      if (!isBlank(s)) {
+        out.add(strip(s));
       }
     }
-    return List.copyOf(out);
+    return Collections.unmodifiableList(out);
   }
 }

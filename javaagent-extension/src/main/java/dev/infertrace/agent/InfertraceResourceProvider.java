@@ -1,11 +1,16 @@
 package dev.infertrace.agent;
 
+import static dev.infertrace.core.text.Strings.isBlank;
+import static dev.infertrace.core.text.Strings.strip;
+
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.ResourceProvider;
 import io.opentelemetry.sdk.resources.Resource;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -30,7 +35,7 @@ public final class InfertraceResourceProvider implements ResourceProvider {
     put(b, "k8s.container.name", "CONTAINER_NAME", "K8S_CONTAINER_NAME");
     Set<String> gpus = gpuUuids();
     if (!gpus.isEmpty()) {
-      b.put(GPU_UUIDS, List.copyOf(gpus));
+      b.put(GPU_UUIDS, Collections.unmodifiableList(new ArrayList<>(gpus)));
     }
     return Resource.create(b.build());
   }
@@ -44,8 +49,8 @@ public final class InfertraceResourceProvider implements ResourceProvider {
     Set<String> out = new LinkedHashSet<>();
     if (v != null) {
       for (String s : v.split(",")) {
-        if (s.strip().startsWith("GPU-")) {
-          out.add(s.strip());
+        if (strip(s).startsWith("GPU-")) {
+          out.add(strip(s));
         }
       }
     }
@@ -55,8 +60,8 @@ public final class InfertraceResourceProvider implements ResourceProvider {
   private static void put(AttributesBuilder b, String key, String... variables) {
     for (String name : variables) {
       String v = System.getenv(name);
-      if (v != null && !v.isBlank()) {
-        b.put(key, v.strip());
+      if (v != null && !isBlank(v)) {
+        b.put(key, strip(v));
         return;
       }
     }

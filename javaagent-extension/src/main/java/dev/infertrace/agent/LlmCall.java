@@ -9,75 +9,97 @@ import dev.infertrace.core.stream.ResponseTap;
 import dev.infertrace.core.stream.StreamSummary;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
+import io.opentelemetry.context.ContextKey;
+import io.opentelemetry.instrumentation.api.instrumenter.AttributesExtractor;
+import io.opentelemetry.instrumentation.api.instrumenter.Instrumenter;
+import io.opentelemetry.instrumentation.api.instrumenter.SpanKindExtractor;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.BiConsumer;
 import javax.annotation.Nullable;
 
 /**
  * One call to an OpenAI-compatible endpoint, whatever the HTTP client: a GenAI CLIENT span started
- * when the request is sent, the request body read (copies, up to the sniff limit) for the model and
+ * when the request is sent (through the agent's {@link Instrumenter}, so the agent's span
+ * suppression rules apply), the request body read (copies, up to the sniff limit) for the model and
  * options, the response read (copies) for time to first chunk, time per output token, chunk gaps,
- * usage and finish reasons — and the span ended exactly once: completed, failed, or closed early.
- * The bytes the application reads are never touched. Thread-safe (client callbacks come from pool
- * threads).
+ * usage and finish reasons — and the span ended exactly once: completed, failed, or abandoned.
+ *
+ * <p>Where another instrumentation already opened a GenAI span for the call (the agent's
+ * openai-java instrumentation), that span is enriched instead: one GenAI span per call. A call made
+ * inside a traced call (a second interceptor, an SDK's retry hook) is not traced again.
+ *
+ * <p>The bytes the application reads are never touched. Thread-safe (client callbacks come from
+ * pool threads).
  */
 public final class LlmCall {
-  private static final Tracer TRACER =
-      GlobalOpenTelemetry.getTracer("dev.infertrace.javaagent-extension");
+  private static final String SCOPE = "dev.infertrace.javaagent-extension";
+  private static final ContextKey<LlmCall> IN_FLIGHT = ContextKey.named("infertrace-llm-call");
+  private static final AttributeKey<Boolean> CANCELLED_KEY = AttributeKey.booleanKey(CANCELLED);
+  private static final Instrumenter<Target, Void> INSTRUMENTER =
+      Instrumenter.<Target, Void>builder(GlobalOpenTelemetry.get(), SCOPE, t -> t.operation)
+          .addAttributesExtractor(new TargetAttributes())
+          .buildInstrumenter(SpanKindExtractor.alwaysClient());
 
+  private final Target target;
   private final Span span;
   private final Context context;
-  private final String operation;
-  private final long startNanos = System.nanoTime();
+
+  /** True when the span is ours to name and end; false when it is another's, enriched. */
+  private final boolean owned;
+
+  private final long startNanos;
   private final ResponseTap response = new ResponseTap(InfertraceConfig.SNIFF_LIMIT);
   private byte[] request = new byte[0];
   private int requestLength;
   private boolean requestOverLimit;
   private boolean sniffed;
   private int status;
+  @Nullable private BodyEnd bodyEnd;
   private final byte[] scratch = new byte[8192];
   private boolean ended;
 
-  private LlmCall(Context parent, String method, URI uri, String operation) {
-    this.operation = operation;
-    String host = uri.getHost() == null ? "" : uri.getHost();
-    int port =
-        uri.getPort() > 0 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
-    this.span =
-        TRACER
-            .spanBuilder(operation)
-            .setParent(parent)
-            .setSpanKind(SpanKind.CLIENT)
-            .setAttribute(OPERATION_NAME, operation)
-            .setAttribute(
-                PROVIDER_NAME, host.endsWith("openai.com") ? "openai" : InfertraceConfig.PROVIDER)
-            .setAttribute(HTTP_METHOD, method)
-            .setAttribute(URL_PATH, uri.getPath())
-            .setAttribute(SERVER_ADDRESS, host)
-            .setAttribute(SERVER_PORT, (long) port)
-            .startSpan();
-    this.context = parent.with(span);
+  private LlmCall(Target target, Context context, Span span, boolean owned, long startNanos) {
+    this.target = target;
+    this.startNanos = startNanos;
+    this.span = span;
+    this.owned = owned;
+    this.context = context.with(IN_FLIGHT, this);
   }
 
-  /** A call to trace, or null when {@code uri} is not an LLM endpoint. */
+  /**
+   * A call to trace, or null when {@code uri} is not an LLM endpoint, when the call is made inside
+   * one already traced, or when the agent's suppression rules say no CLIENT span here.
+   */
   @Nullable
   public static LlmCall start(Context parent, String method, URI uri) {
-    if (!InfertraceConfig.matches(uri.getPath())) {
+    if (!InfertraceConfig.matches(uri.getPath()) || parent.get(IN_FLIGHT) != null) {
       return null;
     }
     String operation = OpenAiRequestSniffer.operationOf(uri.getPath());
-    return new LlmCall(parent, method, uri, operation != null ? operation : "chat");
+    Target target = new Target(method, uri, operation != null ? operation : "chat");
+    AgentGenAiSpan enclosing = AgentGenAiSpan.in(parent);
+    if (enclosing != null) {
+      return new LlmCall(target, parent, enclosing.span, false, enclosing.startNanos);
+    }
+    if (!INSTRUMENTER.shouldStart(parent, target)) {
+      return null;
+    }
+    long before = System.nanoTime();
+    Context context = INSTRUMENTER.start(parent, target);
+    Span span = Span.fromContext(context);
+    return new LlmCall(target, context, span, true, AgentGenAiSpan.startNanos(span, before));
   }
 
-  /** The span's context: what goes out in {@code traceparent}. */
+  /** The call's context (its span current): what goes out in {@code traceparent}. */
   public Context context() {
     return context;
   }
@@ -116,20 +138,20 @@ public final class LlmCall {
     if (requestOverLimit || requestLength == 0) {
       return;
     }
-    OpenAiRequest r = OpenAiRequestSniffer.sniff(operation, request, 0, requestLength);
+    OpenAiRequest r = OpenAiRequestSniffer.sniff(target.operation, request, 0, requestLength);
     request = null;
     if (r == null) {
       return;
     }
-    if (r.model() != null) {
+    if (r.model() != null && owned) {
       span.setAttribute(REQUEST_MODEL, r.model());
-      span.updateName(operation + " " + r.model());
+      span.updateName(target.operation + " " + r.model());
     }
     span.setAttribute(AttributeKey.booleanKey(REQUEST_STREAM), r.stream());
-    if (r.maxTokens() != null) {
+    if (r.maxTokens() != null && owned) {
       span.setAttribute(REQUEST_MAX_TOKENS, (long) r.maxTokens());
     }
-    if (r.n() != null) {
+    if (r.n() != null && owned) {
       span.setAttribute(REQUEST_CHOICE_COUNT, (long) r.n());
     }
     span.setAttribute(REQUEST_MESSAGES, (long) r.messages());
@@ -142,14 +164,29 @@ public final class LlmCall {
     requestComplete();
   }
 
-  /** The response status line and headers arrived. */
-  public synchronized void responseHeaders(int statusCode, @Nullable String contentType) {
+  /**
+   * The response status line and headers arrived.
+   *
+   * @param contentLength the declared body length, or -1 when unknown
+   */
+  public synchronized void responseHeaders(
+      int statusCode, @Nullable String contentType, long contentLength) {
     status = statusCode;
     response.onHeaders(System.nanoTime(), contentType);
-    span.setAttribute(HTTP_STATUS, (long) statusCode);
+    bodyEnd = new BodyEnd(contentLength, response.isStream());
+    if (owned) {
+      span.setAttribute(HTTP_STATUS, (long) statusCode);
+    } else {
+      // Another's span may end before its body is closed (the agent's stream wrapper ends its
+      // span, then closes the body): until this call ends, it is one the application abandoned.
+      span.setAttribute(CANCELLED_KEY, true);
+    }
   }
 
-  /** Response body bytes as the application gets them (read, never consumed). */
+  /**
+   * Response body bytes as the application gets them (read, never consumed). The call ends here
+   * once the bytes say the body is whole ({@code [DONE]}, or the declared length).
+   */
   public synchronized void responseBytes(ByteBuffer bytes) {
     if (ended) {
       return;
@@ -161,6 +198,12 @@ public final class LlmCall {
       b.get(scratch, 0, n);
       response.onBytes(scratch, 0, n, now);
     }
+    if (bodyEnd != null) {
+      bodyEnd.onBytes(bytes.duplicate());
+      if (bodyEnd.reached()) {
+        finish(null, false);
+      }
+    }
   }
 
   /** The response ended ({@code error} null) or failed: ends the span, once. */
@@ -168,9 +211,12 @@ public final class LlmCall {
     finish(error, false);
   }
 
-  /** The application stopped reading before the end (closed, cancelled): ends the span, once. */
-  public void cancelled() {
-    finish(null, true);
+  /**
+   * The application closed the body (or cancelled its subscription): the end of the call when the
+   * body was whole, an abandonment ({@code llm.cancelled}) when it stopped before the end.
+   */
+  public synchronized void closed() {
+    finish(null, bodyEnd == null || !bodyEnd.closesWhole());
   }
 
   private synchronized void finish(@Nullable Throwable error, boolean cancelled) {
@@ -187,33 +233,89 @@ public final class LlmCall {
       ResponseAttributes.write(
           s, startNanos, end, (k, v) -> span.setAttribute(RESPONSE_KEYS.get(k.ordinal()), v));
     }
-    if (cancelled) {
-      span.setAttribute(CANCELLED, true);
+    if (cancelled || !owned) {
+      span.setAttribute(CANCELLED_KEY, cancelled);
     }
     String bodyError = s == null ? null : s.errorType();
     if (error != null) {
       span.setAttribute(ERROR_TYPE, error.getClass().getName());
-      span.setStatus(StatusCode.ERROR, String.valueOf(error.getMessage()));
     } else if (status >= 400 || bodyError != null) {
       span.setAttribute(ERROR_TYPE, bodyError != null ? bodyError : Integer.toString(status));
-      span.setStatus(StatusCode.ERROR);
+      if (owned) {
+        span.setStatus(StatusCode.ERROR);
+      }
     }
-    span.end();
+    if (owned) {
+      INSTRUMENTER.end(context, target, null, error);
+    } // else another's span: it sets its status from the client's exception and ends itself
+  }
+
+  /** What the span is started from: the request line, before any byte of the body. */
+  static final class Target {
+    final String method;
+    final URI uri;
+    final String operation;
+
+    Target(String method, URI uri, String operation) {
+      this.method = method;
+      this.uri = uri;
+      this.operation = operation;
+    }
+  }
+
+  /** Request-line attributes, set at start so that the sampler sees them. */
+  static final class TargetAttributes implements AttributesExtractor<Target, Void> {
+    @Override
+    public void onStart(AttributesBuilder attributes, Context parent, Target t) {
+      String host = t.uri.getHost() == null ? "" : t.uri.getHost();
+      int port =
+          t.uri.getPort() > 0
+              ? t.uri.getPort()
+              : "https".equalsIgnoreCase(t.uri.getScheme()) ? 443 : 80;
+      attributes
+          .put(OPERATION_NAME, t.operation)
+          .put(PROVIDER_NAME, host.endsWith("openai.com") ? "openai" : InfertraceConfig.PROVIDER)
+          .put(HTTP_METHOD, t.method)
+          .put(URL_PATH, t.uri.getPath())
+          .put(SERVER_ADDRESS, host)
+          .put(SERVER_PORT, (long) port);
+    }
+
+    @Override
+    public void onEnd(
+        AttributesBuilder attributes,
+        Context context,
+        Target t,
+        @Nullable Void response,
+        @Nullable Throwable error) {}
   }
 
   /** The keys of core's {@link ResponseAttributes}, by {@link ResponseAttributes.Key} ordinal. */
-  private static final List<AttributeKey<Object>> RESPONSE_KEYS =
-      Arrays.stream(ResponseAttributes.Key.values()).map(LlmCall::key).toList();
+  private static final List<AttributeKey<Object>> RESPONSE_KEYS = responseKeys();
+
+  private static List<AttributeKey<Object>> responseKeys() {
+    List<AttributeKey<Object>> keys = new ArrayList<>();
+    for (ResponseAttributes.Key k : ResponseAttributes.Key.values()) {
+      keys.add(key(k));
+    }
+    return Collections.unmodifiableList(keys);
+  }
 
   @SuppressWarnings("unchecked")
   private static AttributeKey<Object> key(ResponseAttributes.Key k) {
-    return (AttributeKey<Object>)
-        switch (k.type) {
-          case STRING -> AttributeKey.stringKey(k.attribute);
-          case STRING_ARRAY -> AttributeKey.stringArrayKey(k.attribute);
-          case LONG -> AttributeKey.longKey(k.attribute);
-          case DOUBLE -> AttributeKey.doubleKey(k.attribute);
-          case BOOLEAN -> AttributeKey.booleanKey(k.attribute);
-        };
+    switch (k.type) {
+      case STRING:
+        return (AttributeKey<Object>) (AttributeKey<?>) AttributeKey.stringKey(k.attribute);
+      case STRING_ARRAY:
+        return (AttributeKey<Object>) (AttributeKey<?>) AttributeKey.stringArrayKey(k.attribute);
+      case LONG:
+        return (AttributeKey<Object>) (AttributeKey<?>) AttributeKey.longKey(k.attribute);
+      case DOUBLE:
+        return (AttributeKey<Object>) (AttributeKey<?>) AttributeKey.doubleKey(k.attribute);
+      case BOOLEAN:
+        return (AttributeKey<Object>) (AttributeKey<?>) AttributeKey.booleanKey(k.attribute);
+      default:
+        throw new AssertionError(k.type);
+    }
   }
 }

@@ -12,7 +12,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Operator resource and the extension image agree: the CR names a directory the Dockerfile
+ * The Operator resource and the extension image agree: the CR names a directory the Jib image
  * fills, on a base with a shell (the init container runs cp), and every env option it sets is one
  * the extension reads.
  */
@@ -28,9 +28,12 @@ class DeployFilesTest {
     assertThat(ext.path("image").asText()).contains("infertrace-javaagent-extension");
     String dir = ext.path("dir").asText();
 
-    String dockerfile = Files.readString(Path.of("Dockerfile"));
-    assertThat(dockerfile).contains("COPY ${JAR} " + dir + "/");
-    assertThat(dockerfile).containsPattern("(?m)^FROM busybox:");
+    // The image is built by Jib from this module's pom: the jar goes into that directory, on a
+    // base with a shell (busybox by default).
+    String pom = Files.readString(Path.of("pom.xml"));
+    assertThat(pom).contains("<into>" + dir + "</into>");
+    assertThat(Files.readString(Path.of("../pom.xml")))
+        .containsPattern("<extension.image.base>busybox:");
 
     Set<String> env = new HashSet<>();
     cr.at("/spec/java/env").forEach(e -> env.add(e.path("name").asText()));

@@ -3,14 +3,18 @@ package dev.infertrace.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.infertrace.agent.ChildJvm.Run;
 import dev.infertrace.agent.apps.JdkApp;
 import dev.infertrace.agent.apps.OkApp;
+import dev.infertrace.agent.jdk.JdkHttpClientInstrumentationModule;
 import dev.infertrace.testbed.e2e.TracedStack;
 import dev.infertrace.testbed.otlp.ReceivedSpan;
 import dev.infertrace.testbed.sim.SimConfig;
 import io.opentelemetry.proto.trace.v1.Span.SpanKind;
 import java.io.File;
 import java.io.OutputStream;
+import java.lang.module.ModuleDescriptor;
+import java.lang.module.ModuleFinder;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,15 +22,17 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.Set;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Child JVMs started with the real {@code opentelemetry-javaagent} (Maven Central, pinned) and the
@@ -54,46 +60,10 @@ class JavaAgentExtensionIT {
     stack.close();
   }
 
-  /** What a child JVM printed and how it ended. */
-  record Run(int exit, String output, String service) {
-    String line(String key) {
-      return output
-          .lines()
-          .filter(l -> l.startsWith(key + " "))
-          .map(l -> l.substring(key.length() + 1))
-          .findFirst()
-          .orElseThrow(() -> new AssertionError("no " + key + " line in:\n" + output));
-    }
-  }
-
-  private static Path agentJar() {
-    return classpath().stream()
-        .filter(p -> p.getFileName().toString().matches("opentelemetry-javaagent-\\d.*\\.jar"))
-        .findFirst()
-        .orElseThrow(() -> new AssertionError("the agent jar is not on the test class path"));
-  }
-
-  private static Path extensionJar() throws Exception {
-    try (var files = Files.list(Path.of("target"))) {
-      return files
-          .filter(
-              p -> p.getFileName().toString().matches("infertrace-javaagent-extension-.*\\.jar"))
-          .filter(p -> !p.getFileName().toString().contains("original"))
-          .findFirst()
-          .orElseThrow(() -> new AssertionError("build the extension first (mvn package)"));
-    }
-  }
-
-  private static List<Path> classpath() {
-    return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-        .map(Path::of)
-        .toList();
-  }
-
   /** The app's class path: its classes, and OkHttp / the OTel API only when asked for. */
   private static String appClasspath(boolean okhttp) {
     List<String> out = new ArrayList<>();
-    for (Path p : classpath()) {
+    for (Path p : ChildJvm.classpath()) {
       String name = p.getFileName().toString();
       boolean keep =
           p.toString().endsWith("test-classes")
@@ -113,43 +83,24 @@ class JavaAgentExtensionIT {
   private static Run run(
       Class<?> app, String url, String mode, String body, boolean agent, Map<String, String> extra)
       throws Exception {
-    String service = "app-" + app.getSimpleName() + "-" + mode + "-" + System.nanoTime();
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    if (agent) {
-      cmd.add("-javaagent:" + agentJar());
-      cmd.add("-Dotel.javaagent.extensions=" + extensionJar());
-      cmd.add("-Dotel.service.name=" + service);
-      cmd.add("-Dotel.traces.exporter=otlp");
-      cmd.add("-Dotel.exporter.otlp.protocol=grpc");
-      cmd.add("-Dotel.exporter.otlp.endpoint=" + stack.sink.grpcEndpoint());
-      cmd.add("-Dotel.metrics.exporter=none");
-      cmd.add("-Dotel.logs.exporter=none");
-      cmd.add("-Dotel.bsp.schedule.delay=100");
-      extra.forEach(
-          (k, v) -> {
-            if (k.startsWith("-D")) {
-              cmd.add(k + "=" + v);
-            }
-          });
-    }
-    cmd.add("-cp");
-    cmd.add(appClasspath(app == OkApp.class || extra.containsKey("okhttp")));
-    cmd.add(app.getName());
-    cmd.add(url);
-    cmd.add(mode);
-    cmd.add(body);
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    Map<String, String> options = new java.util.HashMap<>();
+    Map<String, String> env = new java.util.HashMap<>();
     extra.forEach(
         (k, v) -> {
-          if (!k.startsWith("-D") && !k.equals("okhttp")) {
-            pb.environment().put(k, v);
+          if (k.startsWith("-D")) {
+            options.put(k.substring(2), v);
+          } else if (!k.equals("okhttp")) {
+            env.put(k, v);
           }
         });
-    Process p = pb.start();
-    String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    return new Run(p.exitValue(), output, service);
+    return ChildJvm.run(
+        ChildJvm.jdks().get(0),
+        agent ? ChildJvm.pinnedAgent() : null,
+        stack.sink.grpcEndpoint(),
+        appClasspath(app == OkApp.class || extra.containsKey("okhttp")),
+        options,
+        env,
+        List.of(app.getName(), url, mode, body));
   }
 
   private static Run run(Class<?> app, String mode, String body) throws Exception {
@@ -170,38 +121,14 @@ class JavaAgentExtensionIT {
   }
 
   private static ReceivedSpan ingressServerOf(ReceivedSpan llm) {
-    return stack
-        .sink
-        .awaitSpans(
-            s ->
-                s.traceId().equals(llm.traceId())
-                    && "infertrace-ingress".equals(s.serviceName())
-                    && s.kind() == SpanKind.SPAN_KIND_SERVER,
-            1,
-            Duration.ofSeconds(20))
-        .get(0);
+    return Traces.ingressServer(stack.sink, llm);
   }
 
-  /** The GenAI span is the ingress SERVER span's parent or grandparent (via the agent's span). */
+  /** The GenAI span is an ancestor of the ingress SERVER span. */
   private static void assertJoined(ReceivedSpan llm) {
-    ReceivedSpan server = ingressServerOf(llm);
-    List<ReceivedSpan> all = stack.sink.spans();
-    String parent = server.parentSpanId();
-    boolean found = false;
-    for (int hop = 0; hop < 3 && !parent.isEmpty(); hop++) {
-      if (parent.equals(llm.spanId())) {
-        found = true;
-        break;
-      }
-      String p = parent;
-      parent =
-          all.stream()
-              .filter(s -> s.spanId().equals(p))
-              .map(ReceivedSpan::parentSpanId)
-              .findFirst()
-              .orElse("");
-    }
-    assertThat(found).as("the GenAI span is an ancestor of the ingress SERVER span").isTrue();
+    assertThat(Traces.ancestors(ingressServerOf(llm), stack.sink.spans()))
+        .as("the GenAI span is an ancestor of the ingress SERVER span")
+        .contains(llm.spanId());
   }
 
   private static void assertStreamed(ReceivedSpan llm) {
@@ -375,6 +302,54 @@ class JavaAgentExtensionIT {
     assertThat(server.attribute("dcgm.stale")).isEqualTo(true);
     assertThat(server.attribute("dcgm.gpu_util")).isNull();
     assertThat(llmSpan(r).attribute("gen_ai.request.model")).isEqualTo("m");
+  }
+
+  /**
+   * A JDK without {@code java.net.http} (this one, its module left out with {@code
+   * --limit-modules}), as Java 8 is: the extension loads, its OkHttp part traces, and the classes
+   * of its JDK client part that link {@code java.net.http} are never loaded.
+   */
+  @Test
+  void onAJdkWithoutJavaNetHttpTheJdkClientPartIsNeverLoaded(@TempDir Path dir) throws Exception {
+    Set<String> removed = new HashSet<>(Set.of("java.net.http"));
+    Set<ModuleDescriptor> all = new HashSet<>();
+    ModuleFinder.ofSystem().findAll().forEach(m -> all.add(m.descriptor()));
+    boolean more = true;
+    while (more) { // and every module that requires one left out (java.se)
+      more = false;
+      for (ModuleDescriptor m : all) {
+        if (!removed.contains(m.name())
+            && m.requires().stream().anyMatch(r -> removed.contains(r.name()))) {
+          more = removed.add(m.name());
+        }
+      }
+    }
+    String modules =
+        all.stream()
+            .map(ModuleDescriptor::name)
+            .filter(n -> !removed.contains(n))
+            .sorted()
+            .collect(Collectors.joining(","));
+    Path classLog = dir.resolve("classes.log");
+    Run r =
+        ChildJvm.run(
+            ChildJvm.jdks().get(0),
+            ChildJvm.pinnedAgent(),
+            stack.sink.grpcEndpoint(),
+            appClasspath(true),
+            List.of("--limit-modules", modules, "-Xlog:class+load=info:file=" + classLog),
+            Map.of(),
+            Map.of(),
+            List.of(OkApp.class.getName(), stack.ingress.baseUrl(), "stream", STREAM));
+    assertThat(r.exit()).as(r.output()).isZero();
+    assertThat(r.output()).doesNotContain("Exception").doesNotContain("Error");
+    assertStreamed(llmSpan(r));
+    String loaded = Files.readString(classLog);
+    assertThat(loaded)
+        .as("the extension's JDK client module was loaded")
+        .contains(JdkHttpClientInstrumentationModule.class.getName())
+        .doesNotContain("java.net.http.")
+        .doesNotContain("dev.infertrace.agent.jdk.http.");
   }
 
   @Test

@@ -22,6 +22,8 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -107,7 +109,7 @@ public final class DcgmSpanProcessor implements SpanProcessor {
       while ((n = in.read(buf)) >= 0 && all.size() < 16 * 1024 * 1024) {
         all.write(buf, 0, n);
       }
-      String response = all.toString(StandardCharsets.UTF_8);
+      String response = new String(all.toByteArray(), StandardCharsets.UTF_8);
       int split = response.indexOf("\r\n\r\n");
       if (!response.startsWith("HTTP/1.")
           || split < 0
@@ -129,7 +131,7 @@ public final class DcgmSpanProcessor implements SpanProcessor {
         span.setAttribute(DcgmAttributes.STALE, true);
         return;
       }
-      span.setAttribute(HW_ID, List.copyOf(s.byUuid().keySet()));
+      span.setAttribute(HW_ID, Collections.unmodifiableList(new ArrayList<>(s.byUuid().keySet())));
       // This processor's semantics, older than the worker's: a field a GPU did not report counts
       // as 0 in the mean (and in the max), so every GPU of the node weighs in; only the clock
       // leaves it out (and is absent when no GPU reported one).

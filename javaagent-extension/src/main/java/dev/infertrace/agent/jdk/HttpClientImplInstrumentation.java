@@ -1,25 +1,33 @@
 package dev.infertrace.agent.jdk;
 
 import static net.bytebuddy.matcher.ElementMatchers.isPrivate;
+import static net.bytebuddy.matcher.ElementMatchers.isPublic;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
 import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeTransformer;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.util.concurrent.CompletableFuture;
-import net.bytebuddy.asm.Advice;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.matcher.ElementMatcher;
 
 /**
  * {@code jdk.internal.net.http.HttpClientImpl}'s private four-argument {@code sendAsync}: every
  * {@code send} and {@code sendAsync} of the JDK client ends up there, once per call (after the
- * agent's own HTTP span started, whose context is current).
+ * agent's own HTTP span started, whose context is current). The public {@code send} is instrumented
+ * too: when it throws (a timeout, a refused connection), the span ends on the caller's thread
+ * before the exception reaches the application, not on the client's thread a moment later, when the
+ * application may already have moved on or exited. Loaded on every JDK the agent runs on, so it
+ * names {@code java.net.http} types by name only; the advice that uses them is in {@code
+ * dev.infertrace.agent.jdk.http}.
  */
 public final class HttpClientImplInstrumentation implements TypeInstrumentation {
+  /** {@code dev.infertrace.agent.jdk.http.JdkSendAdvice}, by name: it links java.net.http. */
+  static final String ADVICE = "dev.infertrace.agent.jdk.http.JdkSendAdvice";
+
+  /** {@code dev.infertrace.agent.jdk.http.JdkSyncSendAdvice}, on the public {@code send}. */
+  static final String SYNC_ADVICE = "dev.infertrace.agent.jdk.http.JdkSyncSendAdvice";
+
   @Override
   public ElementMatcher<TypeDescription> typeMatcher() {
     return named("jdk.internal.net.http.HttpClientImpl");
@@ -32,33 +40,12 @@ public final class HttpClientImplInstrumentation implements TypeInstrumentation 
             .and(isPrivate())
             .and(takesArguments(4))
             .and(takesArgument(0, named("java.net.http.HttpRequest"))),
-        HttpClientImplInstrumentation.class.getName() + "$SendAdvice");
-  }
-
-  @SuppressWarnings({"unused", "unchecked", "rawtypes"})
-  public static class SendAdvice {
-    private SendAdvice() {}
-
-    @Advice.OnMethodEnter(suppress = Throwable.class)
-    public static void onEnter(
-        @Advice.Argument(value = 0, readOnly = false) HttpRequest request,
-        @Advice.Argument(value = 1, readOnly = false) HttpResponse.BodyHandler handler,
-        @Advice.Local("infertraceCall") Object call,
-        @Advice.Local("infertraceScope") Object scope) {
-      Object[] sent = JdkLlmCalls.onSend(request, handler);
-      request = (HttpRequest) sent[0];
-      handler = (HttpResponse.BodyHandler) sent[1];
-      call = sent[2];
-      scope = JdkLlmCalls.makeCurrent(call);
-    }
-
-    @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
-    public static void onExit(
-        @Advice.Local("infertraceCall") Object call,
-        @Advice.Local("infertraceScope") Object scope,
-        @Advice.Return CompletableFuture<?> result,
-        @Advice.Thrown Throwable thrown) {
-      JdkLlmCalls.onSent(call, scope, result, thrown);
-    }
+        ADVICE);
+    transformer.applyAdviceToMethod(
+        named("send")
+            .and(isPublic())
+            .and(takesArguments(2))
+            .and(takesArgument(0, named("java.net.http.HttpRequest"))),
+        SYNC_ADVICE);
   }
 }

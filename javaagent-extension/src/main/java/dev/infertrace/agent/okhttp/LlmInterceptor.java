@@ -28,7 +28,10 @@ import okio.Okio;
 public final class LlmInterceptor implements Interceptor {
   private LlmInterceptor() {}
 
-  /** Adds the interceptor to a builder once. */
+  /**
+   * Adds the interceptor to a builder once. Called as a client is made of the builder: a builder
+   * copied from a client ({@code newBuilder()}, as the OpenAI SDK does per request) already has it.
+   */
   public static void install(OkHttpClient.Builder builder) {
     for (Interceptor i : builder.interceptors()) {
       if (i instanceof LlmInterceptor) {
@@ -70,8 +73,11 @@ public final class LlmInterceptor implements Interceptor {
       call.end(e);
       throw e;
     }
-    call.responseHeaders(response.code(), response.header("content-type"));
     ResponseBody original = response.body();
+    call.responseHeaders(
+        response.code(),
+        response.header("content-type"),
+        original == null ? 0 : original.contentLength());
     if (original == null) {
       call.end(null);
       return response;
@@ -133,7 +139,7 @@ public final class LlmInterceptor implements Interceptor {
                   @Override
                   public void close() throws IOException {
                     if (!done) {
-                      call.cancelled(); // closed before the end: the application gave up
+                      call.closed(); // the end if the body was whole, else the application gave up
                     }
                     super.close();
                   }
@@ -151,7 +157,7 @@ public final class LlmInterceptor implements Interceptor {
           // closing quietly, as ResponseBody.close does
         }
       } else {
-        call.cancelled();
+        call.closed();
         delegate.close();
       }
     }

@@ -5,6 +5,7 @@ import static io.opentelemetry.javaagent.extension.matcher.AgentElementMatchers.
 import dev.infertrace.agent.HelperClasses;
 import io.opentelemetry.javaagent.extension.instrumentation.InstrumentationModule;
 import io.opentelemetry.javaagent.extension.instrumentation.TypeInstrumentation;
+import java.util.Collections;
 import java.util.List;
 import net.bytebuddy.matcher.ElementMatcher;
 
@@ -29,6 +30,6 @@ public final class OkHttpInstrumentationModule extends InstrumentationModule {
 
   @Override
   public List<TypeInstrumentation> typeInstrumentations() {
-    return List.of(new OkHttpClientBuilderInstrumentation());
+    return Collections.<TypeInstrumentation>singletonList(new OkHttpClientInstrumentation());
   }
 }

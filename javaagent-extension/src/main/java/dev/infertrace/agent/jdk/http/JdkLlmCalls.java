@@ -1,4 +1,4 @@
-package dev.infertrace.agent.jdk;
+package dev.infertrace.agent.jdk.http;
 
 import dev.infertrace.agent.LlmCall;
 import io.opentelemetry.context.Context;
@@ -17,13 +17,45 @@ import javax.annotation.Nullable;
  * What the advice does for the JDK client: a call to an LLM endpoint gets an {@link LlmCall}; the
  * request is re-built with the span's trace context and a body publisher that shows the call a copy
  * of each buffer sent; the body handler is wrapped so that the call sees each response buffer
- * (never changed, never consumed) and learns how the body ended.
+ * (never changed, never consumed) and learns how the body ended. Needs Java 16 (see the package).
  */
 public final class JdkLlmCalls {
   private static final Set<String> PROPAGATION =
       Set.of("traceparent", "tracestate", "baggage", "b3", "x-b3-traceid");
 
+  /**
+   * The innermost synchronous {@code send} on this thread: {@code [enclosing frame, its call]}. The
+   * call is filled in by the {@code sendAsync} that {@code send} delegates to.
+   */
+  private static final ThreadLocal<Object[]> SYNC_SEND = new ThreadLocal<>();
+
   private JdkLlmCalls() {}
+
+  /** A synchronous {@code send} begins: its frame, for {@link #exitSend}. */
+  public static Object[] enterSend() {
+    Object[] frame = {SYNC_SEND.get(), null};
+    SYNC_SEND.set(frame);
+    return frame;
+  }
+
+  /**
+   * A synchronous {@code send} returned or threw. When it threw, its call ends here, with that
+   * exception, before the application sees it (the future's own callback may come later, on the
+   * client's thread, and then finds the span ended).
+   */
+  public static void exitSend(@Nullable Object[] frame, @Nullable Throwable thrown) {
+    if (frame == null) {
+      return;
+    }
+    if (frame[0] == null) {
+      SYNC_SEND.remove();
+    } else {
+      SYNC_SEND.set((Object[]) frame[0]);
+    }
+    if (thrown != null && frame[1] instanceof LlmCall) {
+      ((LlmCall) frame[1]).end(thrown);
+    }
+  }
 
   /** {@code [request, handler, call]}: the originals and null when the call is not traced. */
   public static Object[] onSend(HttpRequest request, HttpResponse.BodyHandler<?> handler) {
@@ -48,7 +80,7 @@ public final class JdkLlmCalls {
    */
   @Nullable
   public static Object makeCurrent(@Nullable Object traced) {
-    return traced instanceof LlmCall call ? call.context().makeCurrent() : null;
+    return traced instanceof LlmCall ? ((LlmCall) traced).context().makeCurrent() : null;
   }
 
   /** After the (async) send returned: a send that failed before any response ends the span. */
@@ -57,11 +89,16 @@ public final class JdkLlmCalls {
       @Nullable Object scope,
       @Nullable CompletableFuture<?> result,
       @Nullable Throwable thrown) {
-    if (scope instanceof io.opentelemetry.context.Scope s) {
-      s.close();
+    if (scope instanceof io.opentelemetry.context.Scope) {
+      ((io.opentelemetry.context.Scope) scope).close();
     }
-    if (!(traced instanceof LlmCall call)) {
+    if (!(traced instanceof LlmCall)) {
       return;
+    }
+    LlmCall call = (LlmCall) traced;
+    Object[] frame = SYNC_SEND.get();
+    if (frame != null && frame[1] == null) {
+      frame[1] = call;
     }
     if (thrown != null) {
       call.end(thrown);
@@ -141,7 +178,9 @@ public final class JdkLlmCalls {
     @Override
     public HttpResponse.BodySubscriber<T> apply(HttpResponse.ResponseInfo info) {
       call.responseHeaders(
-          info.statusCode(), info.headers().firstValue("content-type").orElse(null));
+          info.statusCode(),
+          info.headers().firstValue("content-type").orElse(null),
+          info.headers().firstValueAsLong("content-length").orElse(-1));
       return new ObservingSubscriber<>(delegate.apply(info), call);
     }
   }
@@ -171,7 +210,7 @@ public final class JdkLlmCalls {
 
             @Override
             public void cancel() {
-              call.cancelled(); // the application stopped reading (closed the stream)
+              call.closed(); // the end if the body was whole, else the application gave up
               subscription.cancel();
             }
           });
