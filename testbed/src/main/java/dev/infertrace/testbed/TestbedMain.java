@@ -17,7 +17,8 @@ import picocli.CommandLine.Command;
       dev.infertrace.testbed.demo.DemoCommand.class,
       dev.infertrace.testbed.epp.RefEppCommand.class,
       dev.infertrace.testbed.bench.BenchCommand.class,
-      dev.infertrace.testbed.scenario.ScenariosCommand.class
+      dev.infertrace.testbed.scenario.ScenariosCommand.class,
+      dev.infertrace.testbed.soak.SoakCommand.class
     })
 public final class TestbedMain {
   private TestbedMain() {}

@@ -160,7 +160,8 @@ public final class DemoCommand implements Callable<Integer> {
       // interposer, which makes the llm.route span) which worker takes each request.
       cluster =
           TracedCluster.start(
-              new TracedCluster.Options(2, "worker-%d", "%d", new Scorer(1, 1, 1), slos, admin),
+              new TracedCluster.Options(
+                  2, "worker-%d", "%d", new Scorer(1, 1, 1), slos, admin, false),
               file);
       for (int i = 0; i < 2; i++) {
         Sim sim = cluster.sim(i);

@@ -40,12 +40,42 @@ import java.util.concurrent.ScheduledExecutorService;
  * A reference Endpoint Picker for when the real one is not installed: Envoy ext_proc on the wire
  * (request body buffered to end of stream, then {@code x-gateway-destination-endpoint} as a header
  * mutation and in {@code envoy.lb} metadata with the scores, or a 503 immediate response when no
- * endpoint is known to be up), endpoints from an llm-d file-discovery endpoints file, state scraped
- * from each endpoint's vLLM {@code /metrics} every 50 ms. {@code misroute} ignores load and sends
- * everything to the first endpoint, a fault for diagnosis scenarios.
+ * endpoint is known to be up: see {@link #up}), endpoints from an llm-d file-discovery endpoints
+ * file, state scraped from each endpoint's vLLM {@code /metrics} every 50 ms. {@code misroute}
+ * ignores load and sends everything to the first endpoint, a fault for diagnosis scenarios.
  */
 public final class RefEpp implements AutoCloseable {
-  private static final long STALE_NANOS = Duration.ofMillis(500).toNanos();
+  /**
+   * An endpoint this far behind the freshest answer is left out: the others answer, it does not.
+   */
+  private static final long BEHIND_NANOS = Duration.ofMillis(500).toNanos();
+
+  /** No endpoint answered for this long: none is up (503). */
+  private static final long NONE_NANOS = Duration.ofSeconds(5).toNanos();
+
+  /**
+   * The endpoints to pick from at {@code now}: those whose last answer to a scrape ({@code seen},
+   * System.nanoTime) is within 500 ms of the freshest endpoint's, as long as some endpoint answered
+   * in the last 5 s. Judged against the freshest answer rather than the clock, so that the EPP's
+   * own stall (a GC pause, a starved host: no scrape ran) is not taken for its endpoints going
+   * away: then they are all as old, and all stay. An endpoint never seen is not up.
+   */
+  static List<Endpoint> up(List<Endpoint> endpoints, Map<Endpoint, Long> seen, long now) {
+    Long freshest = null;
+    for (Endpoint e : endpoints) {
+      Long t = seen.get(e);
+      if (t != null && (freshest == null || t - freshest > 0)) {
+        freshest = t;
+      }
+    }
+    if (freshest == null || now - freshest > NONE_NANOS) {
+      return List.of();
+    }
+    long newest = freshest;
+    return endpoints.stream()
+        .filter(e -> seen.containsKey(e) && newest - seen.get(e) < BEHIND_NANOS)
+        .toList();
+  }
 
   private final Server server;
   private final ScheduledExecutorService timer;
@@ -227,9 +257,7 @@ public final class RefEpp implements AutoCloseable {
         }
 
         private ProcessingResponse route(byte[] bytes) {
-          long now = System.nanoTime();
-          List<Endpoint> up =
-              endpoints.stream().filter(e -> now - seen.getOrDefault(e, 0L) < STALE_NANOS).toList();
+          List<Endpoint> up = up(endpoints, seen, System.nanoTime());
           if (up.isEmpty()) {
             return ProcessingResponse.newBuilder()
                 .setImmediateResponse(

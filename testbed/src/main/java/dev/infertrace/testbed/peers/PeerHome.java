@@ -70,11 +70,15 @@ public final class PeerHome {
     return dir;
   }
 
-  /** The peer's executable, or {@code null} when it is not installed. */
+  /** The peer's executable (or data file), or {@code null} when it is not installed. */
   public Path find(Peer peer) {
     return switch (peer.source()) {
       case PEER_HOME ->
           isExecutableFile(dir.resolve(peer.executable())) ? dir.resolve(peer.executable()) : null;
+      case PEER_HOME_FILE ->
+          Files.isRegularFile(dir.resolve(peer.executable()))
+              ? dir.resolve(peer.executable())
+              : null;
       case SYSTEM_PATH ->
           systemPath.stream()
               .map(entry -> entry.resolve(peer.executable()))
@@ -91,7 +95,7 @@ public final class PeerHome {
   /** Why a peer is missing, naming where it was looked for and how to install it. */
   public String missingMessage(Peer peer) {
     String where =
-        peer.source() == Peer.Source.PEER_HOME
+        peer.source() != Peer.Source.SYSTEM_PATH
             ? dir.resolve(peer.executable()).toString()
             : peer.executable() + " on PATH, /usr/sbin, /usr/bin";
     return "peer "

@@ -40,7 +40,7 @@ public final class PeersCommand implements Callable<Integer> {
         missing++;
       }
       out.printf(
-          "  %-14s %-8s %s%s%n",
+          "  %-24s %-8s %s%s%n",
           peer.cliName(),
           path == null ? "MISSING" : "ok",
           path == null ? peer.description() : path,

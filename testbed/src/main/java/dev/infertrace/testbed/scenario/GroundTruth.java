@@ -22,6 +22,9 @@ import java.util.List;
  * @param affected whether the injected cause touched this request
  * @param warmup sent during the warm-up, before the measured part (never affected; not scored)
  * @param worker the worker that served it ({@code w0}, ...), or empty when none did
+ * @param unscored why the request is left out of the score, empty when it is scored: exposed to the
+ *     cause for only a sliver of its time ({@code marginal: ...}), or unlabelled but slowed by the
+ *     cause through a neighbour ({@code collateral: ...}) — the truth for either is not known
  */
 public record GroundTruth(
     String scenario,
@@ -36,8 +39,14 @@ public record GroundTruth(
     long startUnixNano,
     long endUnixNano,
     int status,
-    boolean cancelled) {
+    boolean cancelled,
+    String unscored) {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Whether the request counts in the score. */
+  public boolean scored() {
+    return !warmup && unscored.isEmpty();
+  }
 
   /** One JSON line, without the newline. */
   public String toJson() {
@@ -56,6 +65,9 @@ public record GroundTruth(
     o.put("endUnixNano", endUnixNano);
     o.put("status", status);
     o.put("cancelled", cancelled);
+    if (!unscored.isEmpty()) {
+      o.put("unscored", unscored);
+    }
     return o.toString();
   }
 
@@ -75,7 +87,8 @@ public record GroundTruth(
         o.path("startUnixNano").asLong(),
         o.path("endUnixNano").asLong(),
         o.path("status").asInt(),
-        o.path("cancelled").asBoolean());
+        o.path("cancelled").asBoolean(),
+        o.path("unscored").asText(""));
   }
 
   public static void write(Path file, List<GroundTruth> records) throws IOException {

@@ -13,11 +13,12 @@ import java.util.SplittableRandom;
 /**
  * One streaming chat request over a fresh HTTP/1.1 connection, on a plain socket so that a client
  * can misbehave as real ones do: read slowly through a small receive buffer, or hang up after a few
- * tokens. Sends {@code x-request-id}, which the ingress records as {@code llm.request.id}.
+ * tokens. Sends {@code x-request-id}, which the ingress records as {@code llm.request.id}, and a
+ * {@code traceparent} when given one. Used by the scenarios and the soak.
  */
-final class ScenarioClient {
+public final class ScenarioClient {
   /** How one request behaves. */
-  enum Behaviour {
+  public enum Behaviour {
     NORMAL,
     SLOW_READ,
     CANCEL,
@@ -26,7 +27,10 @@ final class ScenarioClient {
   }
 
   static final int SHARED_PREFIX_WORDS = 800;
-  static final int LONG_PROMPT_WORDS = 4500;
+
+  /** Long, but within the twin's context (8192 tokens) with the longest answer asked for. */
+  static final int LONG_PROMPT_WORDS = 3500;
+
   static final int CANCEL_AFTER_TOKENS = 3;
 
   private static final String[] WORDS = {
@@ -35,8 +39,17 @@ final class ScenarioClient {
   };
   private static final String SHARED_PREFIX = words(new SplittableRandom(42), SHARED_PREFIX_WORDS);
 
-  /** What happened to one request; times are epoch nanoseconds. */
-  record Sent(
+  /**
+   * What happened to one request, as the client saw it; times are epoch nanoseconds.
+   *
+   * @param firstTokenNanos when the first token arrived, 0 when none did
+   * @param doneNanos when {@code [DONE]} arrived (else when the client stopped reading)
+   * @param complete whether {@code [DONE]} arrived
+   * @param error what ended the exchange early on the client's side (an I/O error's message), or
+   *     what the server answered with a status other than 200 (its body, cut to 300 characters);
+   *     else null
+   */
+  public record Sent(
       String requestId,
       String client,
       Behaviour behaviour,
@@ -44,7 +57,11 @@ final class ScenarioClient {
       long endNanos,
       int status,
       int tokens,
-      boolean cancelled) {}
+      boolean cancelled,
+      long firstTokenNanos,
+      long doneNanos,
+      boolean complete,
+      @javax.annotation.Nullable String error) {}
 
   private ScenarioClient() {}
 
@@ -56,6 +73,22 @@ final class ScenarioClient {
   static Sent send(
       URI base,
       String requestId,
+      String client,
+      Behaviour behaviour,
+      SplittableRandom random,
+      int minTokens,
+      int maxTokens) {
+    return send(base, requestId, null, client, behaviour, random, minTokens, maxTokens);
+  }
+
+  /**
+   * As above, sending {@code traceparent} (a W3C trace context the ingress continues) when it is
+   * not null.
+   */
+  public static Sent send(
+      URI base,
+      String requestId,
+      @javax.annotation.Nullable String traceparent,
       String client,
       Behaviour behaviour,
       SplittableRandom random,
@@ -83,6 +116,11 @@ final class ScenarioClient {
     int status = 0;
     int seen = 0;
     boolean cancelled = false;
+    long firstToken = 0;
+    long doneAt = 0;
+    String error = null;
+    StringBuilder errorBody = new StringBuilder();
+    StringBuilder line = new StringBuilder();
     try (Socket socket = new Socket()) {
       if (behaviour == Behaviour.SLOW_READ) {
         socket.setReceiveBufferSize(4096);
@@ -99,6 +137,7 @@ final class ScenarioClient {
               + "\r\nContent-Type: application/json\r\nAccept: text/event-stream\r\n"
               + "Connection: close\r\nx-request-id: "
               + requestId
+              + (traceparent == null ? "" : "\r\ntraceparent: " + traceparent)
               + "\r\nContent-Length: "
               + bytes.length
               + "\r\n\r\n";
@@ -107,8 +146,8 @@ final class ScenarioClient {
       out.flush();
       InputStream in = socket.getInputStream();
       byte[] buf = new byte[behaviour == Behaviour.SLOW_READ ? 512 : 8192];
-      StringBuilder line = new StringBuilder();
       boolean first = true;
+      boolean inBody = false;
       boolean done = false;
       int n;
       while (!done && (n = in.read(buf)) > 0) {
@@ -126,11 +165,20 @@ final class ScenarioClient {
             first = false;
             String[] parts = l.split(" ");
             status = parts.length > 1 ? parse(parts[1]) : 0;
+          } else if (!inBody) {
+            inBody = l.isBlank();
+          } else if (status != 200) {
+            if (errorBody.length() < 400) {
+              errorBody.append(l.strip()).append(' ');
+            }
           } else if (l.startsWith("data: [DONE]")) {
             done = true;
+            doneAt = Clock.epochNanos();
             drain(socket, in);
           } else if (l.startsWith("data: {") && isToken(l)) {
-            seen++;
+            if (seen++ == 0) {
+              firstToken = Clock.epochNanos();
+            }
             if (behaviour == Behaviour.CANCEL && seen >= CANCEL_AFTER_TOKENS) {
               cancelled = true;
               done = true;
@@ -143,11 +191,29 @@ final class ScenarioClient {
       }
     } catch (IOException e) {
       status = status == 0 ? -1 : status;
+      error = e.getClass().getSimpleName() + ": " + e.getMessage();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    if (status > 0 && status != 200 && error == null) {
+      // What the server said, e.g. the OpenAI-style error body (cut: it is for a report line).
+      String said = (errorBody.toString() + line).strip();
+      error = said.length() > 300 ? said.substring(0, 300) : said;
+    }
+    long end = Clock.epochNanos();
     return new Sent(
-        requestId, client, behaviour, start, Clock.epochNanos(), status, seen, cancelled);
+        requestId,
+        client,
+        behaviour,
+        start,
+        end,
+        status,
+        seen,
+        cancelled,
+        firstToken,
+        doneAt == 0 ? end : doneAt,
+        doneAt != 0,
+        error);
   }
 
   /** Reads to the server's close (briefly), so that closing sends FIN, not RST. */
@@ -185,14 +251,14 @@ final class ScenarioClient {
   }
 
   /** Wall-clock epoch nanoseconds, monotonic within the JVM. */
-  static final class Clock {
+  public static final class Clock {
     private static final java.time.Instant BASE = java.time.Instant.now();
     private static final long BASE_NANO = System.nanoTime();
     private static final long BASE_EPOCH = BASE.getEpochSecond() * 1_000_000_000L + BASE.getNano();
 
     private Clock() {}
 
-    static long epochNanos() {
+    public static long epochNanos() {
       return BASE_EPOCH + (System.nanoTime() - BASE_NANO);
     }
   }

@@ -7,10 +7,12 @@ import dev.infertrace.explain.trace.TraceFile;
 import dev.infertrace.explain.verdict.Verdict;
 import dev.infertrace.testbed.cluster.TracedCluster;
 import dev.infertrace.testbed.epp.Scorer;
+import dev.infertrace.testbed.scenario.ClientTypical.Slowdown;
 import dev.infertrace.testbed.scenario.ScenarioClient.Behaviour;
 import dev.infertrace.testbed.scenario.ScenarioClient.Clock;
 import dev.infertrace.testbed.scenario.ScenarioClient.Sent;
 import dev.infertrace.testbed.sim.fault.FaultSpec;
+import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +43,18 @@ final class ScenarioRun {
   static final int MISBEHAVING = 2;
 
   static final int OVERLOAD_CLIENTS = 8;
+
+  /** The batch cap of the target in the batch-contention scenario, and the clients filling it. */
+  static final int WIDE_BATCH = 64;
+
+  static final int WIDE_BATCH_CLIENTS = 48;
   static final Duration EPP_DELAY = Duration.ofMillis(250);
+  static final Duration LINK_DELAY = Duration.ofMillis(150);
+
+  /** How long the proxy-stall scenario holds the ingress's loops, and how often. */
+  static final Duration PROXY_STALL = Duration.ofMillis(300);
+
+  static final Duration PROXY_STALL_EVERY = Duration.ofMillis(1000);
   static final String TRACES = "traces.jsonl";
   static final String TRUTH = "ground-truth.jsonl";
   static final String META = "scenario.json";
@@ -90,10 +103,28 @@ final class ScenarioRun {
     long t0;
     long measuredFrom;
     Window window;
-    // All scorers weighted 0: every pick is a tie, broken at random, so each worker takes a third
-    // of the load whatever its state and a fault on one always has victims (the queue and prefix
-    // scorers would steer around an overloaded worker, and pin the shared prompt to one or two).
-    try (TracedCluster stack = TracedCluster.start(WORKERS, traces, new Scorer(0, 0, 0))) {
+    // The EPP routes by queue length, as llm-d's queue scorer does: the load spreads, and what
+    // queueing is left comes from a cause. Only the misroute scenario picks at random (all weights
+    // 0, ties broken at random), so that requests go to the overloaded worker at all.
+    List<Scenario> parts = scenario.parts();
+    boolean atRandom = parts.stream().anyMatch(p -> p.cause().equals(Verdict.MISROUTE));
+    Scorer scorer = atRandom ? new Scorer(0, 0, 0) : new Scorer(1, 0, 0);
+    // Only where the network is the cause: the link's threads add their own jitter on a busy host.
+    boolean links = parts.stream().anyMatch(p -> p.kind() == Scenario.Kind.LINK_DELAY);
+    Behaviour misbehaviour =
+        parts.stream()
+            .map(p -> behaviour(p.kind()))
+            .filter(b -> b != Behaviour.NORMAL)
+            .findFirst()
+            .orElse(Behaviour.NORMAL);
+    boolean wide = parts.stream().anyMatch(p -> p.kind() == Scenario.Kind.WIDE_BATCH);
+    try (TracedCluster stack =
+        TracedCluster.start(
+            WORKERS,
+            traces,
+            scorer,
+            links,
+            w -> wide && w == Scenario.TARGET ? WIDE_BATCH : TracedCluster.MAX_NUM_SEQS)) {
       t0 = Clock.epochNanos();
       long deadline = t0 + total;
       measuredFrom = t0 + total / 5;
@@ -110,9 +141,7 @@ final class ScenarioRun {
                   int seq = 0;
                   while (Clock.epochNanos() < deadline) {
                     Behaviour b =
-                        c < MISBEHAVING && misbehave.get()
-                            ? behaviour(scenario.kind())
-                            : Behaviour.NORMAL;
+                        c < MISBEHAVING && misbehave.get() ? misbehaviour : Behaviour.NORMAL;
                     // Long enough that the proxy's socket buffers fill up and the ingress waits on
                     // the reader.
                     int min = b == Behaviour.SLOW_READ ? 300 : 16;
@@ -132,48 +161,15 @@ final class ScenarioRun {
       sleepUntil(t0 + total * 4 / 10);
       long ws = Clock.epochNanos();
       long we = ws + windowNanos;
-      switch (scenario.kind()) {
-        case NONE -> {}
-        case TWIN_FAULT ->
-            stack
-                .sim(Scenario.TARGET)
-                .faults()
-                .add(
-                    FaultSpec.parse(
-                        scenario.fault()
-                            + ",durationSeconds="
-                            + String.format(Locale.ROOT, "%.3f", windowNanos / 1e9)));
-        case OVERLOAD -> {
-          URI twin = URI.create(stack.sim(Scenario.TARGET).baseUrl());
-          for (int i = 0; i < OVERLOAD_CLIENTS; i++) {
-            int c = i;
-            threads.add(
-                start(
-                    "scenario-overload-" + c,
-                    () -> {
-                      SplittableRandom random = new SplittableRandom(c);
-                      int seq = 0;
-                      while (Clock.epochNanos() < we) {
-                        Sent s =
-                            ScenarioClient.send(
-                                twin,
-                                "overload-" + c + "-" + seq++,
-                                "o" + c,
-                                Behaviour.NORMAL,
-                                random,
-                                300,
-                                400);
-                        overloadEnd.accumulateAndGet(s.endNanos(), Math::max);
-                      }
-                    }));
-          }
-        }
-        case EPP_DELAY -> stack.refEpp().delayRouting(EPP_DELAY);
-        default -> misbehave.set(true);
+      for (Scenario part : parts) {
+        inject(part, stack, windowNanos, we, threads, overloadEnd, misbehave);
       }
       sleepUntil(we);
       misbehave.set(false);
       stack.refEpp().delayRouting(Duration.ZERO);
+      if (links) {
+        stack.link(Scenario.TARGET).delay(Duration.ZERO);
+      }
       sleepUntil(deadline);
       for (Thread t : threads) {
         t.join(90_000);
@@ -230,7 +226,19 @@ final class ScenarioRun {
     int unmatched = 0;
     List<Sent> ordered = new ArrayList<>(sent);
     ordered.sort((a, b) -> Long.compare(a.startNanos(), b.startNanos()));
+    // The misbehaving clients' requests, by the worker that served them: a heavy prompt slows its
+    // neighbours in the batch too.
+    Map<String, List<Sent>> heavyOn = new HashMap<>();
+    for (Sent s : ordered) {
+      String traceId = traceOfRequest.get(s.requestId());
+      if (traceId != null && s.behaviour() != Behaviour.NORMAL) {
+        heavyOn
+            .computeIfAbsent(workerOfTrace.getOrDefault(traceId, ""), k -> new ArrayList<>())
+            .add(s);
+      }
+    }
     String target = "w" + Scenario.TARGET;
+    ClientTypical typical = ClientTypical.of(ordered, measuredFrom, window);
     for (Sent s : ordered) {
       String traceId = traceOfRequest.get(s.requestId());
       if (traceId == null) {
@@ -238,25 +246,60 @@ final class ScenarioRun {
         continue;
       }
       String worker = workerOfTrace.getOrDefault(traceId, "");
-      boolean affected =
-          switch (scenario.kind()) {
-            case NONE -> false;
-            case TWIN_FAULT, OVERLOAD ->
-                worker.equals(target) && window.overlaps(s.startNanos(), s.endNanos());
-            case EPP_DELAY -> window.contains(s.startNanos());
-            default -> s.behaviour() != Behaviour.NORMAL;
-          };
-      String component = scenario.component();
-      if (component.equals("worker *")) {
-        component = worker.isEmpty() ? "none" : "worker " + worker;
+      List<Scenario> hit = new ArrayList<>();
+      for (Scenario part : scenario.parts()) {
+        if (exposed(part, s, worker, target, window)) {
+          hit.add(part);
+        }
+      }
+      boolean exposed = !hit.isEmpty();
+      boolean heavy = scenario.parts().stream().anyMatch(p -> p.kind().heavyPrompts());
+      String unscored = "";
+      if (exposed && s.behaviour() != Behaviour.CANCEL) {
+        // Exposed is not hurt: a request on the faulted worker may still have been served as fast
+        // as its peers. The client's own clock says which.
+        Slowdown slow = typical.slowdown(s);
+        if (slow == Slowdown.NONE) {
+          exposed = false;
+        } else if (slow == Slowdown.SLIGHT) {
+          unscored = "marginal: exposed, " + typical.describe(s);
+        }
+      } else if (!exposed && heavy) {
+        for (Sent h : heavyOn.getOrDefault(worker, List.of())) {
+          if (h.startNanos() < s.endNanos() && h.endNanos() > s.startNanos()) {
+            unscored = "collateral: on " + worker + " beside " + h.requestId();
+            break;
+          }
+        }
+      }
+      if (!exposed
+          && unscored.isEmpty()
+          && s.startNanos() >= measuredFrom
+          && s.behaviour() == Behaviour.NORMAL
+          && s.status() == 200
+          && typical.slowdown(s) == Slowdown.SLOWED) {
+        // Slowed with no cause injected (a busy host, a moment of imbalance): its cause is not
+        // known, so no verdict for it can be scored right or wrong. Counted apart.
+        unscored = ScenarioScore.SLOWED_UNLABELLED + typical.describe(s);
+      }
+      boolean affected = exposed && unscored.isEmpty();
+      List<String> causes = new ArrayList<>();
+      List<String> components = new ArrayList<>();
+      for (Scenario part : hit) {
+        causes.add(part.cause());
+        String component = part.component();
+        if (component.equals("worker *")) {
+          component = worker.isEmpty() ? "none" : "worker " + worker;
+        }
+        components.add(component);
       }
       out.add(
           new GroundTruth(
               scenario.name(),
               traceId,
               s.requestId(),
-              affected ? scenario.cause() : Verdict.HEALTHY,
-              affected ? component : "none",
+              affected ? String.join("+", causes) : Verdict.HEALTHY,
+              affected ? String.join("+", components) : "none",
               affected,
               s.startNanos() < measuredFrom,
               s.client(),
@@ -264,9 +307,96 @@ final class ScenarioRun {
               s.startNanos(),
               s.endNanos(),
               s.status(),
-              s.cancelled()));
+              s.cancelled(),
+              unscored));
     }
     return unmatched;
+  }
+
+  /** Whether {@code s}, served by {@code worker}, could be reached by the cause {@code part}. */
+  private static boolean exposed(Scenario part, Sent s, String worker, String target, Window w) {
+    return switch (part.kind()) {
+      case NONE -> false;
+      case TWIN_FAULT, OVERLOAD, WIDE_BATCH ->
+          worker.equals(target) && w.overlaps(s.startNanos(), s.endNanos());
+      case OVERLOAD_ALL -> !worker.isEmpty() && w.overlaps(s.startNanos(), s.endNanos());
+      // Every request in the window is exposed (a stall a second); one that no stall reached is
+      // not slowed, and the clients' own times label it healthy.
+      case PROXY_STALL -> w.overlaps(s.startNanos(), s.endNanos());
+      case LINK_DELAY -> worker.equals(target) && w.contains(s.startNanos());
+      case EPP_DELAY -> w.contains(s.startNanos());
+      default -> s.behaviour() == behaviour(part.kind());
+    };
+  }
+
+  /** Starts one cause for the window ending at {@code we}. */
+  private static void inject(
+      Scenario part,
+      TracedCluster stack,
+      long windowNanos,
+      long we,
+      List<Thread> threads,
+      AtomicLong overloadEnd,
+      AtomicBoolean misbehave) {
+    switch (part.kind()) {
+      case NONE -> {}
+      case TWIN_FAULT ->
+          stack
+              .sim(Scenario.TARGET)
+              .faults()
+              .add(
+                  FaultSpec.parse(
+                      part.fault()
+                          + ",durationSeconds="
+                          + String.format(Locale.ROOT, "%.3f", windowNanos / 1e9)));
+      case OVERLOAD, OVERLOAD_ALL, WIDE_BATCH -> {
+        int clients =
+            part.kind() == Scenario.Kind.WIDE_BATCH ? WIDE_BATCH_CLIENTS : OVERLOAD_CLIENTS;
+        for (int w = 0; w < WORKERS; w++) {
+          if (part.kind() != Scenario.Kind.OVERLOAD_ALL && w != Scenario.TARGET) {
+            continue;
+          }
+          URI twin = URI.create(stack.sim(w).baseUrl());
+          for (int i = 0; i < clients; i++) {
+            int c = w * clients + i;
+            threads.add(
+                start(
+                    "scenario-overload-" + c,
+                    () -> {
+                      SplittableRandom random = new SplittableRandom(c);
+                      int seq = 0;
+                      while (Clock.epochNanos() < we) {
+                        Sent s =
+                            ScenarioClient.send(
+                                twin,
+                                "overload-" + c + "-" + seq++,
+                                "o" + c,
+                                Behaviour.NORMAL,
+                                random,
+                                300,
+                                400);
+                        overloadEnd.accumulateAndGet(s.endNanos(), Math::max);
+                      }
+                    }));
+          }
+        }
+      }
+      case LINK_DELAY -> stack.link(Scenario.TARGET).delay(LINK_DELAY);
+      case EPP_DELAY -> stack.refEpp().delayRouting(EPP_DELAY);
+      case PROXY_STALL ->
+          threads.add(
+              start(
+                  "scenario-proxy-stall",
+                  () -> {
+                    while (Clock.epochNanos() + PROXY_STALL.toNanos() < we) {
+                      for (EventExecutor loop : stack.ingressLoops()) {
+                        loop.execute(() -> sleep(PROXY_STALL));
+                      }
+                      sleep(PROXY_STALL_EVERY);
+                    }
+                  }));
+      default -> misbehave.set(true);
+    }
   }
 
   private static Behaviour behaviour(Scenario.Kind kind) {
@@ -283,7 +413,7 @@ final class ScenarioRun {
       Path file, Scenario scenario, long t0, long measuredFrom, Window window) throws IOException {
     ObjectNode o = JSON.createObjectNode();
     o.put("name", scenario.name());
-    o.put("cause", scenario.cause());
+    o.put("cause", scenario.causes());
     o.put("component", scenario.component());
     o.put("injection", scenario.how());
     o.put("kind", scenario.kind().name().toLowerCase(Locale.ROOT));
@@ -296,10 +426,16 @@ final class ScenarioRun {
   }
 
   static String targetOf(Scenario scenario) {
+    if (!scenario.with().isEmpty()) {
+      return String.join(
+          "+", scenario.parts().stream().map(ScenarioRun::targetOf).distinct().toList());
+    }
     return switch (scenario.kind()) {
       case NONE -> "none";
-      case TWIN_FAULT, OVERLOAD -> "w" + Scenario.TARGET;
+      case TWIN_FAULT, OVERLOAD, LINK_DELAY, WIDE_BATCH -> "w" + Scenario.TARGET;
+      case OVERLOAD_ALL -> "w0..w" + (WORKERS - 1);
       case EPP_DELAY -> "epp";
+      case PROXY_STALL -> "ingress";
       default -> "clients c0..c" + (MISBEHAVING - 1);
     };
   }
@@ -309,6 +445,15 @@ final class ScenarioRun {
     t.setDaemon(true);
     t.start();
     return t;
+  }
+
+  /** Sleeps; an interrupt ends the sleep and stays set. */
+  private static void sleep(Duration d) {
+    try {
+      Thread.sleep(d.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static void sleepUntil(long epochNanos) throws InterruptedException {

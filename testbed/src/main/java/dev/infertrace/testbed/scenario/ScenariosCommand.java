@@ -72,8 +72,8 @@ public final class ScenariosCommand implements Callable<Integer> {
             Locale.ROOT,
             "%-18s %-20s %-9s %s%n",
             s.name(),
-            s.cause(),
-            ScenarioRun.targetOf(s).startsWith("clients") ? "c0,c1" : ScenarioRun.targetOf(s),
+            s.causes(),
+            ScenarioRun.targetOf(s).replace("clients c0..c1", "c0,c1"),
             s.how());
       }
       w.flush();
@@ -102,7 +102,7 @@ public final class ScenariosCommand implements Callable<Integer> {
           ++i,
           scenarios.size(),
           s.name(),
-          s.cause(),
+          s.causes(),
           r.records().size(),
           r.affected(),
           r.unmatched(),

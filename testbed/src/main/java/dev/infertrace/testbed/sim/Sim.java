@@ -124,6 +124,18 @@ public final class Sim implements AutoCloseable {
     return "http://" + a.getHostString() + ":" + a.getPort();
   }
 
+  /**
+   * Kills the DCGM exporter twin's listener (the API and the GPUs go on); see {@link #startDcgm}.
+   */
+  public void stopDcgm() {
+    http.stopDcgm();
+  }
+
+  /** Restarts the DCGM exporter twin's listener on its port. */
+  public void startDcgm() throws InterruptedException {
+    http.startDcgm();
+  }
+
   public FaultSchedule faults() {
     return faults;
   }

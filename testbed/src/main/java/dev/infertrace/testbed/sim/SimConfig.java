@@ -123,6 +123,25 @@ public record SimConfig(
         faults);
   }
 
+  /** This configuration listening on these addresses (a twin restarted where it was). */
+  public SimConfig withListeners(InetSocketAddress api, InetSocketAddress dcgm) {
+    return new SimConfig(
+        api,
+        dcgm,
+        http,
+        engine,
+        gpus,
+        dcgmInterval,
+        hostname,
+        pod,
+        namespace,
+        container,
+        otlpTracesEndpoint,
+        otlpTracesProtocol,
+        otlpScheduleDelay,
+        faults);
+  }
+
   /** This configuration exporting {@code llm_request} spans to {@code endpoint}. */
   public SimConfig withTracing(String endpoint, String protocol, Duration scheduleDelay) {
     return new SimConfig(

@@ -314,29 +314,21 @@ class ProxyEndToEndTest {
       try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
         dead = s.getLocalPort();
       }
-      var counting =
-          new dev.infertrace.proxy.export.CountingSpanExporter(
-              io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter.builder()
-                  .setEndpoint("http://127.0.0.1:" + dead)
-                  .setTimeout(Duration.ofMillis(200))
-                  .build());
-      io.opentelemetry.sdk.OpenTelemetrySdk deadSdk =
-          io.opentelemetry.sdk.OpenTelemetrySdk.builder()
-              .setTracerProvider(
-                  io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
-                      .addSpanProcessor(
-                          io.opentelemetry.sdk.trace.export.BatchSpanProcessor.builder(counting)
-                              .setScheduleDelay(Duration.ofMillis(10))
-                              .setMaxQueueSize(8)
-                              .build())
-                      .build())
-              .build();
+      var telemetry =
+          dev.infertrace.proxy.ProxyTelemetry.Telemetry.of(
+              "infertrace-ingress",
+              dev.infertrace.proxy.export.SpanQueue.builder(
+                      io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter.builder()
+                          .setEndpoint("http://127.0.0.1:" + dead)
+                          .setTimeout(Duration.ofMillis(200))
+                          .build())
+                  .scheduleDelay(Duration.ofMillis(10))
+                  .maxQueueSize(8));
+      var deadSdk = telemetry.sdk();
       ProxyConfig config =
           ProxyConfig.loopback(Role.INGRESS, List.of(URI.create(stack.worker.baseUrl())));
       try (var proxy =
-          dev.infertrace.proxy.ProxyRuntime.builder(config)
-              .telemetry(new dev.infertrace.proxy.ProxyTelemetry.Telemetry(deadSdk, counting))
-              .start()) {
+          dev.infertrace.proxy.ProxyRuntime.builder(config).telemetry(telemetry).start()) {
         for (int i = 0; i < 20; i++) {
           HttpResponse<String> r =
               chat(
@@ -347,12 +339,14 @@ class ProxyEndToEndTest {
           assertThat(r.body()).endsWith("data: [DONE]\n\n");
         }
         long deadline = System.nanoTime() + 10_000_000_000L;
-        while (counting.failed() == 0 && System.nanoTime() < deadline) {
+        while (telemetry.spans().counts().exportFailed() == 0 && System.nanoTime() < deadline) {
           Thread.sleep(20);
         }
         var page =
             dev.infertrace.core.metrics.PrometheusText.parse(proxy.server().metrics().render());
-        assertThat(page.value("infertrace_spans_total", "outcome", "dropped"))
+        assertThat(
+                page.value(
+                    "infertrace_spans_total", "outcome", "dropped", "reason", "export_failed"))
             .as("the dropped-span counter rises")
             .isPositive();
         assertThat(page.value("infertrace_spans_total", "outcome", "exported")).isZero();

@@ -19,6 +19,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -138,5 +140,26 @@ class RefEppTest {
             tmp.resolve("bad.yaml"), "endpoints:\n  - {name: x, address: 127.0.0.1}\n");
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> Endpoint.read(bad))
         .hasMessageContaining("endpoints[0] needs an address and a port 1-65535");
+  }
+
+  @Test
+  void anEndpointBehindTheOthersIsLeftOutButAStallOfTheEppItselfLeavesAllIn() {
+    Endpoint a = new Endpoint("a", "127.0.0.1", 1);
+    Endpoint b = new Endpoint("b", "127.0.0.1", 2);
+    Endpoint c = new Endpoint("c", "127.0.0.1", 3);
+    List<Endpoint> all = List.of(a, b, c);
+    long ms = 1_000_000L;
+    long t = 1_000_000 * ms;
+
+    // b stopped answering 600 ms before the others' latest answers: it is gone
+    assertThat(RefEpp.up(all, Map.of(a, t, b, t - 600 * ms, c, t - 20 * ms), t + 10 * ms))
+        .containsExactly(a, c);
+    // nobody scraped for 1.5 s (the EPP's own pause): all equally old, all still up
+    assertThat(RefEpp.up(all, Map.of(a, t, b, t - 30 * ms, c, t - 20 * ms), t + 1500 * ms))
+        .containsExactly(a, b, c);
+    // no answer from anyone for over 5 s, or never: none is up (503)
+    assertThat(RefEpp.up(all, Map.of(a, t, b, t, c, t), t + 5001 * ms)).isEmpty();
+    assertThat(RefEpp.up(all, Map.of(), t)).isEmpty();
+    assertThat(RefEpp.up(all, Map.of(a, t), t)).containsExactly(a);
   }
 }

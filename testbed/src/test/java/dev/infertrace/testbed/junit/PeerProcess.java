@@ -188,6 +188,19 @@ public final class PeerProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Kills the peer at once (SIGKILL: no shutdown, no flush), as a crash or an OOM kill would, and
+   * waits for it to be gone.
+   */
+  public void crash() {
+    lifetimeKill.cancel(false);
+    try {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Asks the peer to stop (SIGTERM), then kills it if it has not stopped within 5 s. */
   @Override
   public void close() {

@@ -28,6 +28,19 @@ class PeerHomeTest {
   }
 
   @Test
+  void findsPeerHomeDataFilesWithoutTheExecutableBit() throws IOException {
+    PeerHome home = PeerHome.of(tmp.resolve("home"), List.of());
+    assertThat(home.find(Peer.OTEL_OPERATOR_CRDS)).as("absent").isNull();
+    assertThat(home.missingMessage(Peer.OTEL_OPERATOR_CRDS))
+        .contains(tmp.resolve("home").resolve(Peer.OTEL_OPERATOR_CRDS.executable()).toString());
+
+    Path crd = tmp.resolve("home").resolve(Peer.OTEL_OPERATOR_CRDS.executable());
+    Files.createDirectories(crd.getParent());
+    Files.writeString(crd, "kind: CustomResourceDefinition\n");
+    assertThat(home.find(Peer.OTEL_OPERATOR_CRDS)).isEqualTo(crd);
+  }
+
+  @Test
   void findsSystemPeersOnTheSearchPathInOrder() throws IOException {
     Path first = Files.createDirectories(tmp.resolve("first"));
     Path second = Files.createDirectories(tmp.resolve("second"));

@@ -268,6 +268,31 @@ class SimApiTest {
   }
 
   @Test
+  void engineErrorFaultAnswersCompletionsInVllmsErrorFormUntilItEnds() throws Exception {
+    OpenAiClient client = start();
+    String chat =
+        "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+            + "\"max_tokens\":2}";
+    assertThat(
+            client
+                .post("/admin/faults", "{\"type\":\"engine-error\",\"durationSeconds\":60}")
+                .status())
+        .isEqualTo(201);
+
+    OpenAiClient.Reply failed = client.post("/v1/chat/completions", chat);
+    assertThat(failed.status()).isEqualTo(500);
+    assertThat(failed.json().at("/error/type").asText()).isEqualTo("InternalServerError");
+    assertThat(failed.json().at("/error/code").asInt()).isEqualTo(500);
+    assertThat(sim.engine().running()).isZero();
+
+    sim.faults().clear();
+    assertThat(client.post("/v1/chat/completions", chat).status()).isEqualTo(200);
+    // A status that is no error is refused when the fault is made.
+    assertThat(client.post("/admin/faults", "{\"type\":\"engine-error\",\"status\":200}").status())
+        .isEqualTo(400);
+  }
+
+  @Test
   void faultsAdminAddsListsAndClearsAndRejectsBadFaults() throws Exception {
     OpenAiClient client = start();
 

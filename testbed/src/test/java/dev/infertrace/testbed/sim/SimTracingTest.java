@@ -115,8 +115,11 @@ class SimTracingTest {
     }
     java.util.Arrays.sort(ttftGap);
     java.util.Arrays.sort(e2eGap);
-    assertThat(ttftGap[1]).as("median client - engine TTFT, s").isBetween(0.0, 0.005);
-    assertThat(e2eGap[1]).as("median client - engine E2E, s").isBetween(-0.001, 0.005);
+    // The client's extra is the HTTP hop and the event loops: a few ms, more on a machine loaded
+    // past its cores (6.2 ms at load 9 on 2 cores). A wrong origin for the engine's figures (its
+    // arrival, not the request's) would be off by the prefill, tens of ms.
+    assertThat(ttftGap[1]).as("median client - engine TTFT, s").isBetween(0.0, 0.015);
+    assertThat(e2eGap[1]).as("median client - engine E2E, s").isBetween(-0.001, 0.015);
   }
 
   @ParameterizedTest

@@ -96,6 +96,11 @@ public final class FaultSchedule {
     return maxParam(FaultType.SLOW_PREFILL, "factor", 1);
   }
 
+  /** The HTTP status every completion request gets now, or 0 when they are served. */
+  public int errorStatus() {
+    return (int) maxParam(FaultType.ENGINE_ERROR, "status", 0);
+  }
+
   /** Added delay before a request is read, in nanoseconds. */
   public long requestDelayNanos() {
     return Math.round(maxParam(FaultType.NETWORK_DELAY, "requestDelayMs", 0) * 1e6);

@@ -110,6 +110,13 @@ public record FaultSpec(
         }
         yield value;
       }
+      case "status" -> {
+        if (value < 400 || value > 599 || value != Math.rint(value)) {
+          throw new IllegalArgumentException(
+              "status must be an HTTP error, 400..599, got " + value);
+        }
+        yield value;
+      }
       case "factor" -> {
         if (value < 1) {
           throw new IllegalArgumentException("factor must be >= 1 (a slowdown), got " + value);

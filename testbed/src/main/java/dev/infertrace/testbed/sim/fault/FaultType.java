@@ -21,7 +21,12 @@ public enum FaultType {
   /** The engine stops for the fault's duration and the GPU reports XID {@code xid}. */
   STALL("stall", 5, Map.of("xid", 43.0)),
   /** Prefill runs {@code factor} times slower. */
-  SLOW_PREFILL("slow-prefill", 60, Map.of("factor", 4.0));
+  SLOW_PREFILL("slow-prefill", 60, Map.of("factor", 4.0)),
+  /**
+   * Every completion request is answered at once with HTTP {@code status} in vLLM's error form, as
+   * vLLM does when its engine core has died (500, {@code InternalServerError}).
+   */
+  ENGINE_ERROR("engine-error", 30, Map.of("status", 500.0));
 
   private final String wireName;
   private final double defaultDurationSeconds;

@@ -47,6 +47,15 @@ public final class OpenAiError extends Exception {
         HttpResponseStatus.SERVICE_UNAVAILABLE, "ServiceUnavailableError", null, message);
   }
 
+  /** An injected engine failure: {@code status} (5xx: {@code InternalServerError}). */
+  public static OpenAiError injected(int status) {
+    return new OpenAiError(
+        HttpResponseStatus.valueOf(status),
+        status >= 500 ? "InternalServerError" : "BadRequestError",
+        null,
+        "EngineCore encountered an issue (injected fault engine-error)");
+  }
+
   public HttpResponseStatus status() {
     return status;
   }

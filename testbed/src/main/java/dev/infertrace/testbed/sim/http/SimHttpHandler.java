@@ -118,6 +118,10 @@ final class SimHttpHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
       throw OpenAiError.methodNotAllowed("use POST, not " + method);
     }
     ParsedRequest parsed = parser.parse(ByteBufUtil.getBytes(request.content()), chat);
+    int injected = faults.errorStatus();
+    if (injected != 0) {
+      throw OpenAiError.injected(injected);
+    }
     long arrival = clock.nowNanos();
     String clientId = request.headers().get("x-request-id");
     String requestId = clientId != null && !clientId.isBlank() ? clientId : randomId();

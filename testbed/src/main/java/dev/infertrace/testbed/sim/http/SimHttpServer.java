@@ -10,10 +10,13 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 
 /**
@@ -25,11 +28,24 @@ public final class SimHttpServer implements AutoCloseable {
   private static final int MAX_HEADER_BYTES = 16 * 1024;
 
   private final Channel api;
-  private final Channel dcgm;
+  private final EventLoopGroup group;
+  private final DcgmHttpHandler dcgmHandler;
+  private final InetSocketAddress dcgmAddress;
+  private final ChannelGroup dcgmConnections;
+  private Channel dcgm;
 
-  private SimHttpServer(Channel api, Channel dcgm) {
+  private SimHttpServer(
+      Channel api,
+      Channel dcgm,
+      EventLoopGroup group,
+      DcgmHttpHandler dcgmHandler,
+      ChannelGroup dcgmConnections) {
     this.api = api;
     this.dcgm = dcgm;
+    this.group = group;
+    this.dcgmHandler = dcgmHandler;
+    this.dcgmConnections = dcgmConnections;
+    this.dcgmAddress = (InetSocketAddress) dcgm.localAddress();
   }
 
   /** Binds both listeners (port 0 picks a free one); throws when a port is taken. */
@@ -45,19 +61,41 @@ public final class SimHttpServer implements AutoCloseable {
       throws InterruptedException {
     MetricsPages pages = new MetricsPages(engine.metrics(), gpus);
     SimHttpHandler apiHandler = new SimHttpHandler(options, engine, faults, clock, pages);
-    Channel api = bind(group, apiAddress, apiHandler, options.maxBodyBytes());
+    Channel api = bind(group, apiAddress, apiHandler, options.maxBodyBytes(), null);
     Channel dcgm;
+    DcgmHttpHandler dcgmHandler = new DcgmHttpHandler(pages);
+    ChannelGroup dcgmConnections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     try {
-      dcgm = bind(group, dcgmAddress, new DcgmHttpHandler(pages), 64 * 1024);
+      dcgm = bind(group, dcgmAddress, dcgmHandler, 64 * 1024, dcgmConnections);
     } catch (RuntimeException | InterruptedException e) {
       api.close();
       throw e;
     }
-    return new SimHttpServer(api, dcgm);
+    return new SimHttpServer(api, dcgm, group, dcgmHandler, dcgmConnections);
+  }
+
+  /**
+   * Stops the DCGM exporter's listener and resets its open connections, as a killed exporter pod
+   * would; {@link #startDcgm()} brings it back on the same port. The API is not touched.
+   */
+  public synchronized void stopDcgm() {
+    dcgm.close().syncUninterruptibly();
+    dcgmConnections.close().syncUninterruptibly();
+  }
+
+  /** Listens again for the DCGM exporter where it listened before {@link #stopDcgm()}. */
+  public synchronized void startDcgm() throws InterruptedException {
+    if (!dcgm.isOpen()) {
+      dcgm = bind(group, dcgmAddress, dcgmHandler, 64 * 1024, dcgmConnections);
+    }
   }
 
   private static Channel bind(
-      EventLoopGroup group, InetSocketAddress address, ChannelHandler handler, int maxBody)
+      EventLoopGroup group,
+      InetSocketAddress address,
+      ChannelHandler handler,
+      int maxBody,
+      @javax.annotation.Nullable ChannelGroup connections)
       throws InterruptedException {
     return new ServerBootstrap()
         .group(group)
@@ -67,11 +105,15 @@ public final class SimHttpServer implements AutoCloseable {
             new ChannelInitializer<SocketChannel>() {
               @Override
               protected void initChannel(SocketChannel ch) {
+                if (connections != null) {
+                  connections.add(ch);
+                }
                 ch.pipeline()
                     .addLast("codec", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 8192))
                     .addLast("keep-alive", new HttpServerKeepAliveHandler())
                     .addLast("body", new JsonBodyLimit(maxBody))
-                    .addLast("handler", handler);
+                    .addLast("handler", handler)
+                    .addLast("quiet-reset", QuietReset.INSTANCE);
               }
             })
         .bind(address)
@@ -84,12 +126,12 @@ public final class SimHttpServer implements AutoCloseable {
   }
 
   public InetSocketAddress dcgmAddress() {
-    return (InetSocketAddress) dcgm.localAddress();
+    return dcgmAddress;
   }
 
   /** Stops listening; open connections close with the event loops. */
   @Override
-  public void close() {
+  public synchronized void close() {
     api.close().syncUninterruptibly();
     dcgm.close().syncUninterruptibly();
   }

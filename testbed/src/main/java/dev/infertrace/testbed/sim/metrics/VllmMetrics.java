@@ -241,7 +241,20 @@ public final class VllmMetrics {
     }
     out.family("vllm:cache_config_info", "gauge", "The engine's KV-cache configuration.");
     out.sample("vllm:cache_config_info", cacheConfigLabels, 1.0);
+    // vLLM writes this one only with --enable-lora; the Endpoint Picker reads it on every scrape
+    // and logs an error each time it is missing. The twin serves no adapters: no LoRA slots, none
+    // running or waiting; the value is when the set last changed (vLLM's is time.time()). Its
+    // labels
+    // are vLLM's for this gauge: neither model_name nor engine.
+    out.family("vllm:lora_requests_info", "gauge", "Running stats on lora requests.");
+    out.sample(
+        "vllm:lora_requests_info",
+        "max_lora=\"0\",waiting_lora_adapters=\"\",running_lora_adapters=\"\"",
+        STARTED_SECONDS);
   }
+
+  /** When the twin started, in Unix seconds: its LoRA set (empty) last changed then. */
+  private static final double STARTED_SECONDS = System.currentTimeMillis() / 1000.0;
 
   private void gauge(PrometheusWriter out, String name, String help, double value) {
     out.family(name, "gauge", help);

@@ -25,7 +25,7 @@ class FaultSpecTest {
     assertThatThrownBy(() -> FaultSpec.parse("meltdown"))
         .hasMessage(
             "unknown fault type 'meltdown'; known types: thermal-throttle, kv-pressure,"
-                + " network-delay, stall, slow-prefill");
+                + " network-delay, stall, slow-prefill, engine-error");
     assertThatThrownBy(() -> FaultSpec.parse("kv-pressure:blocksFraction=1.5"))
         .hasMessage("blocksFraction must be within [0, 1], got 1.5");
     assertThatThrownBy(() -> FaultSpec.parse("slow-prefill:factor=x"))

@@ -89,11 +89,16 @@ class VllmMetricsTest {
     assertThat(e.value("vllm:request_success_total", "finished_reason", "length")).isZero();
     for (MetricSample s : e.samples()) {
       assertThat(e.types()).containsKey(e.familyOf(s.name()));
-      if (!s.name().equals("vllm:cache_config_info")) {
+      if (!s.name().equals("vllm:cache_config_info")
+          && !s.name().equals("vllm:lora_requests_info")) {
         assertThat(s.labels().keySet()).startsWith("model_name", "engine");
         assertThat(s.label("engine")).isEqualTo("0");
       }
     }
+    // What the Endpoint Picker reads on every scrape: no adapters, vLLM's three labels.
+    assertThat(e.samples("vllm:lora_requests_info").get(0).labels())
+        .containsOnlyKeys("max_lora", "waiting_lora_adapters", "running_lora_adapters")
+        .containsEntry("max_lora", "0");
     assertThat(e.types()).containsEntry("vllm:prompt_tokens_total", "counter");
     assertThat(e.samples("vllm:cache_config_info").get(0).labels())
         .containsEntry("block_size", "16")
