@@ -20,8 +20,8 @@ java -jar "$px" worker --listen 127.0.0.1:18943 --upstream http://127.0.0.1:1894
   --trace-file "$work/spans.jsonl" >"$work/worker.log" 2>&1 &
 for _ in $(seq 100); do curl -sf http://127.0.0.1:18943/v1/models >/dev/null && break; sleep 0.1; done
 load() {
-  java -jar "$tb" load --url "$1" -c "$concurrency" -d "$duration" --prompt-words 100 \
-    --shared-prefix-words 50 --min-tokens 64 --max-tokens 128 2>/dev/null
+  java -jar "$tb" load --url "$1" -c "$concurrency" -d "$duration" --input-tokens 100 \
+    --shared-prefix 50 --output-tokens uniform:64,128 2>/dev/null
 }
 load http://127.0.0.1:18941 >/dev/null # warm-up of the twin and the JITs
 load http://127.0.0.1:18943 >/dev/null

@@ -25,5 +25,5 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 taskset -c 1 java -jar "$jar" load --url "http://127.0.0.1:$port" -c "$concurrency" -d "$duration" \
-  --prompt-words 50 --shared-prefix-words 20 --min-tokens 256 --max-tokens 512
+  --input-tokens 50 --shared-prefix 20 --output-tokens uniform:256,512
 echo "sim RSS: $(ps -o rss= -p $sim) KiB, CPU time: $(ps -o time= -p $sim)"

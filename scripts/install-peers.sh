@@ -3,7 +3,7 @@
 #
 # Idempotent: each peer is built or installed once per pinned version into the peer home
 # (${INFERTRACE_PEERS:-~/.cache/infertrace/peers}) and reused after; a cached re-run takes seconds.
-# Debian packages (nginx, haproxy, prometheus, wrk, h2load) go to the system with apt-get.
+# Debian packages (nginx, haproxy, prometheus, wrk, h2load, chromium) go to the system with apt-get.
 # Nothing of the peers enters the repository: only these commands and versions.
 #
 # Usage: scripts/install-peers.sh [--help]
@@ -16,10 +16,12 @@ OCB_VERSION=v0.159.0
 # Jaeger v2: the Go module has no /v2 path, v1.76.0 is the same code as v2.13.0.
 JAEGER_MODULE=github.com/jaegertracing/jaeger
 JAEGER_VERSION=v1.76.0
-# The llm-d EPP (github.com/llm-d/llm-d-router/cmd/epp) is not installed: the Go module proxy
-# refuses the module (403 "This module version is not available"), and the EPPs that can be had
-# (gateway-api-inference-extension v1.5.0, llm-d-inference-scheduler v0.4.0) need a Kubernetes
-# API server. See src/docs/peers.md.
+# The Endpoint Picker: the Gateway API Inference Extension's cmd/epp, run against the real
+# kube-apiserver below (it lists the InferencePool and its Pods there), and its InferencePool CRD.
+# v1.6.0 no longer has cmd/epp; the llm-d router module is refused by the proxy (403). See
+# src/docs/peers.md.
+EPP_MODULE=sigs.k8s.io/gateway-api-inference-extension
+EPP_VERSION=v1.5.0
 INFERENCE_SIM_MODULE=github.com/llm-d/llm-d-inference-sim
 INFERENCE_SIM_VERSION=v0.10.2
 OPENAI_PY_VERSION=3.54.0
@@ -27,9 +29,23 @@ OPENAI_PY_VERSION=3.54.0
 # newest whose [proxy] extra resolves on PyPI here (1.110.x asks for a litellm-proxy that is not served).
 LITELLM_VERSION=1.100.5
 GUIDELLM_VERSION=0.8.1
-DEBIAN_PACKAGES=(nginx haproxy prometheus wrk nghttp2-client)
-# llm-d-inference-sim v0.10.2 needs Go >= 1.25.7.
-MIN_GO=1.25.7
+# Helm 3, for `helm lint` / `helm template` of deploy/helm/infertrace (HelmChartIT).
+HELM_MODULE=helm.sh/helm/v3
+HELM_VERSION=v3.21.4
+# Kubernetes, for the tests against a real API server (src/docs/kubernetes.md): kube-apiserver
+# and kube-controller-manager of k8s.io/kubernetes, built from scripts/peers/kubernetes (a module
+# that requires it and pins each staging module it replaces, k8s.io/api ..., to the same release);
+# etcd from scripts/peers/etcd. The versions are those modules' requirements; these say which.
+KUBERNETES_VERSION=v1.37.2
+ETCD_VERSION=v3.7.3
+# The OpenTelemetry Operator's CRDs (config/crd/bases of its Go module), for the Instrumentation
+# resource the chart can create. v0.145.0 and newer answer 403 on the module proxy here.
+OTEL_OPERATOR_MODULE=github.com/open-telemetry/opentelemetry-operator
+OTEL_OPERATOR_VERSION=v0.144.0
+DEBIAN_PACKAGES=(nginx haproxy prometheus wrk nghttp2-client chromium)
+# llm-d-inference-sim v0.10.2 needs Go >= 1.25.7; k8s.io/kubernetes v1.37.2 and etcd v3.7.3 say go 1.26.0
+# (built with GOTOOLCHAIN=local: no toolchain is downloaded behind your back).
+MIN_GO=1.26.0
 # -----------------------------------------------------------------------------------------------
 
 if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
@@ -107,6 +123,106 @@ go_build() {
   rm -rf "$work"
   stamp "$name" "$module@$version"
   say "$name $version: built"
+}
+
+# module_build NAME VERSION MODULE_DIR LDFLAGS BIN=PACKAGE... — builds each PACKAGE, with the
+# requirements of the repository's module MODULE_DIR (its go.mod and go.sum pin everything), into
+# bin/BIN, all in one go build. Cached by VERSION and the hash of go.mod and go.sum: a changed pin
+# rebuilds.
+module_build() {
+  local name=$1 version=$2 dir=$3 ldflags=$4
+  shift 4
+  local key
+  key="$version $(cat "$dir/go.mod" "$dir/go.sum" | sha256sum | cut -c1-16)"
+  local pair bins=() pkgs=() missing=0
+  for pair in "$@"; do
+    bins+=("${pair%%=*}")
+    pkgs+=("${pair#*=}")
+    [ -x "$PEERS/bin/${pair%%=*}" ] || missing=1
+  done
+  if [ "$missing" -eq 0 ] && fresh "$name" "$key" "$PEERS/bin/${bins[0]}"; then
+    say "$name $version: cached"
+    return
+  fi
+  say "$name $version: building ${bins[*]} from ${dir#"$root"/} (kube-apiserver: ~15 min cold on 2 cores) ..."
+  rm -f "$PEERS/logs/$name.log"
+  local out="$PEERS/src/$name-bin"
+  rm -rf "$out"
+  mkdir -p "$out"
+  local s i default
+  s=$(date +%s)
+  run "$name" env -C "$dir" GOWORK=off CGO_ENABLED=0 GOTOOLCHAIN=local \
+    go build -mod=readonly -trimpath -ldflags "$ldflags" -o "$out/" "${pkgs[@]}"
+  for i in "${!pkgs[@]}"; do
+    # go build names a binary after its package path's last element that is not a /vN suffix.
+    default=${pkgs[$i]##*/}
+    if [[ $default =~ ^v[0-9]+$ ]]; then
+      default=${pkgs[$i]%/*}
+      default=${default##*/}
+    fi
+    mv "$out/$default" "$PEERS/bin/${bins[$i]}"
+  done
+  rm -rf "$out"
+  stamp "$name" "$key"
+  say "$name $version: built in $(($(date +%s) - s)) s"
+}
+
+install_kubernetes() {
+  local dir="$root/scripts/peers/kubernetes"
+  local have
+  have=$(awk '$1 == "k8s.io/kubernetes" { print $2 }' "$dir/go.mod")
+  if [ "$have" != "$KUBERNETES_VERSION" ]; then
+    echo "install-peers: FAILED: $dir/go.mod requires k8s.io/kubernetes $have, the pin is $KUBERNETES_VERSION" >&2
+    exit 1
+  fi
+  # What hack/lib/version.sh stamps into a release: without it the binaries call themselves
+  # v0.0.0-master, and Helm's kubeVersion check (>= 1.29) refuses the server.
+  local minor=${KUBERNETES_VERSION#v1.}
+  minor=${minor%%.*}
+  local ldflags="-s -w" pkg
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ldflags+=" -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+    ldflags+=" -X $pkg.gitTreeState=clean"
+  done
+  # One go build for both: the controller manager shares most packages with the API server.
+  module_build kubernetes "$KUBERNETES_VERSION" "$dir" "$ldflags" \
+    kube-apiserver=k8s.io/kubernetes/cmd/kube-apiserver \
+    kube-controller-manager=k8s.io/kubernetes/cmd/kube-controller-manager
+}
+
+install_etcd() {
+  local dir="$root/scripts/peers/etcd"
+  local have
+  have=$(awk '$1 == "go.etcd.io/etcd/server/v3" { print $2 }' "$dir/go.mod")
+  if [ "$have" != "$ETCD_VERSION" ]; then
+    echo "install-peers: FAILED: $dir/go.mod requires go.etcd.io/etcd/server/v3 $have, the pin is $ETCD_VERSION" >&2
+    exit 1
+  fi
+  module_build etcd "$ETCD_VERSION" "$dir" "-s -w" etcd=go.etcd.io/etcd/server/v3
+}
+
+# install_crds NAME MODULE VERSION CHECK — the CRDs of a Go module (its config/crd/bases),
+# fetched through the module proxy into crds/NAME (never committed); CHECK is one of the files.
+install_crds() {
+  local name=$1 module=$2 version=$3 check=$4
+  local out="$PEERS/crds/$name"
+  local key="$module@$version"
+  if fresh "$name-crds" "$key" "$out/$check"; then
+    say "$name CRDs $version: cached"
+    return
+  fi
+  rm -f "$PEERS/logs/$name-crds.log"
+  local dir
+  dir=$(go mod download -json "$key" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  if [ -z "$dir" ]; then
+    run "$name-crds" go mod download "$key"
+  fi
+  rm -rf "$out"
+  mkdir -p "$out"
+  cp "$dir"/config/crd/bases/*.yaml "$out/"
+  chmod -R u+w "$out"
+  stamp "$name-crds" "$key"
+  say "$name CRDs $version: $(ls "$out" | tr '\n' ' ')"
 }
 
 install_collector() {
@@ -197,6 +313,13 @@ write_versions() {
     printf 'collector\t%s\n' "$("$PEERS/bin/otelcol-infertrace" --version 2>&1 | head -n1)"
     printf 'jaeger\t%s (Jaeger v2)\n' "$JAEGER_VERSION"
     printf 'inference-sim\t%s@%s\n' "$INFERENCE_SIM_MODULE" "$INFERENCE_SIM_VERSION"
+    printf 'helm\t%s\n' "$("$PEERS/bin/helm" version --short 2>&1 | head -n1)"
+    printf 'etcd\t%s\n' "$("$PEERS/bin/etcd" --version 2>&1 | head -n1)"
+    printf 'kube-apiserver\t%s\n' "$("$PEERS/bin/kube-apiserver" --version 2>&1 | head -n1)"
+    printf 'kube-controller-manager\t%s\n' "$("$PEERS/bin/kube-controller-manager" --version 2>&1 | head -n1)"
+    printf 'otel-operator-crds\t%s@%s\n' "$OTEL_OPERATOR_MODULE" "$OTEL_OPERATOR_VERSION"
+    printf 'epp\t%s@%s\n' "$EPP_MODULE" "$EPP_VERSION"
+    printf 'inference-pool-crds\t%s@%s\n' "$EPP_MODULE" "$EPP_VERSION"
     printf 'openai-python\t%s\n' "$("$PEERS/venv/bin/python" -c 'import openai; print("openai " + openai.__version__)')"
     printf 'guidellm\t%s\n' "$("$PEERS/venv/bin/python" -c 'import importlib.metadata as m; print("guidellm " + m.version("guidellm"))' 2>/dev/null || echo 'not installed')"
     printf 'litellm\t%s\n' "$("$PEERS/litellm-venv/bin/python" -c 'import importlib.metadata as m; print("litellm " + m.version("litellm"))')"
@@ -205,6 +328,7 @@ write_versions() {
     printf 'prometheus\t%s\n' "$(dpkg-query -W -f='${Version}' prometheus)"
     printf 'wrk\t%s\n' "$(dpkg-query -W -f='${Version}' wrk)"
     printf 'h2load\t%s\n' "$(dpkg-query -W -f='${Version}' nghttp2-client)"
+    printf 'chromium\t%s\n' "$(dpkg-query -W -f='${Version}' chromium)"
   } >"$file"
   say "versions ($file):"
   sed 's/^/  /; s/\t/  /' "$file"
@@ -217,6 +341,12 @@ install_litellm
 require_go
 go_build llm-d-inference-sim "$INFERENCE_SIM_MODULE" "$INFERENCE_SIM_VERSION" ./cmd/llm-d-inference-sim
 go_build jaeger "$JAEGER_MODULE" "$JAEGER_VERSION" ./cmd/jaeger
+go_build helm "$HELM_MODULE" "$HELM_VERSION" ./cmd/helm
+install_etcd
+install_kubernetes
+install_crds opentelemetry-operator "$OTEL_OPERATOR_MODULE" "$OTEL_OPERATOR_VERSION" opentelemetry.io_instrumentations.yaml
+go_build epp "$EPP_MODULE" "$EPP_VERSION" ./cmd/epp
+install_crds gateway-api-inference-extension "$EPP_MODULE" "$EPP_VERSION" inference.networking.k8s.io_inferencepools.yaml
 install_collector
 write_versions
 say "done in $(($(date +%s) - started)) s"
