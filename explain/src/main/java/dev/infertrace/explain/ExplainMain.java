@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.infertrace.explain.attribution.Attribution;
 import dev.infertrace.explain.attribution.Segment;
+import dev.infertrace.explain.html.TracePages;
 import dev.infertrace.explain.trace.JaegerSource;
 import dev.infertrace.explain.trace.SpanRecord;
 import dev.infertrace.explain.trace.TempoSource;
@@ -13,6 +14,7 @@ import dev.infertrace.explain.trace.TraceFileSource;
 import dev.infertrace.explain.trace.TraceSource;
 import dev.infertrace.explain.trace.TraceSourceException;
 import dev.infertrace.explain.verdict.Explainer;
+import dev.infertrace.explain.verdict.Verdict;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
@@ -24,6 +26,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -125,6 +128,22 @@ public final class ExplainMain implements Callable<Integer> {
   @Option(names = "--json", description = "One JSON object on stdout instead of text.")
   boolean json;
 
+  @Option(
+      names = "--html",
+      paramLabel = "DIR",
+      description =
+          "Also write a self-contained page per trace there (waterfall, segments by component,"
+              + " verdict and evidence, engine and GPU state per phase) and index.html: the"
+              + " --trace request, or a window's slow and failed ones, most time lost first.")
+  Path html;
+
+  @Option(
+      names = "--html-limit",
+      paramLabel = "N",
+      defaultValue = "100",
+      description = "At most N pages for a window (default: ${DEFAULT-VALUE}).")
+  int htmlLimit;
+
   private int badLines;
 
   public static void main(String[] args) {
@@ -143,6 +162,9 @@ public final class ExplainMain implements Callable<Integer> {
     }
     if (limit < 1) {
       throw error("--limit must be at least 1, not " + limit);
+    }
+    if (htmlLimit < 1) {
+      throw error("--html-limit must be at least 1, not " + htmlLimit);
     }
     if (service.isBlank()) {
       throw error("--service must not be empty");
@@ -186,6 +208,28 @@ public final class ExplainMain implements Callable<Integer> {
               traceId,
               traces.isEmpty() ? source.describe() : source.describe() + " (no ingress span)");
       return 1;
+    }
+    if (html != null) {
+      List<Explainer.Explained> paged =
+          traceId != null
+              ? all
+              : all.stream()
+                  .filter(e -> !e.verdict().cause().equals(Verdict.HEALTHY))
+                  .sorted(Comparator.comparingDouble(Explainer.Explained::lost).reversed())
+                  .limit(htmlLimit)
+                  .toList();
+      Map<String, String> files;
+      try {
+        files = TracePages.write(html, paged, traces);
+      } catch (IOException e) {
+        spec.commandLine()
+            .getErr()
+            .printf("explain: --html %s: cannot write the pages there: %s%n", html, e);
+        return 1;
+      }
+      spec.commandLine()
+          .getErr()
+          .printf("explain: wrote %d trace page(s) and index.html to %s%n", files.size(), html);
     }
     if (json) {
       out.println(json(all, badLines));

@@ -152,4 +152,32 @@ class ExplainMainTest {
     assertThat(run("--file", f.toString(), "--since", "10m", "--json")).isZero();
     assertThat(out.toString()).contains("\"requests\":[]");
   }
+
+  @Test
+  void htmlWritesThePageOfTheTraceAndAnIndex() throws Exception {
+    Path f = dir.resolve("t.jsonl");
+    Files.writeString(f, INGRESS_LINE + "\n");
+
+    assertThat(run("--file", f.toString(), "--trace", ID, "--html", dir.resolve("p").toString()))
+        .isZero();
+
+    assertThat(err.toString()).contains("explain: wrote 1 trace page(s) and index.html to ");
+    assertThat(Files.readString(dir.resolve("p/" + ID + ".html")))
+        .contains("<h1>trace <code>" + ID + "</code></h1>")
+        .contains("data-total-ms=\"250.000000\"");
+    assertThat(Files.readString(dir.resolve("p/index.html"))).contains(ID + ".html");
+
+    // a directory that cannot be made is a clear error, not a stack trace or the usage
+    Files.writeString(dir.resolve("file"), "");
+    err.getBuffer().setLength(0);
+    assertThat(run("--file", f.toString(), "--html", dir.resolve("file/p").toString()))
+        .isEqualTo(1);
+    assertThat(err.toString())
+        .startsWith("explain: --html " + dir.resolve("file/p") + ": cannot write the pages there")
+        .doesNotContain("Usage");
+
+    err.getBuffer().setLength(0);
+    assertThat(run("--file", f.toString(), "--html", "x", "--html-limit", "0")).isEqualTo(2);
+    assertThat(err.toString()).contains("--html-limit must be at least 1, not 0");
+  }
 }

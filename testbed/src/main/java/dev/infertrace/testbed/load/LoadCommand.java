@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -40,6 +41,9 @@ import picocli.CommandLine.Spec;
       "steps.csv, report.html). Definitions: src/docs/load.md."
     })
 public final class LoadCommand implements Callable<Integer> {
+  /** How many of the slowest requests the report lists (report.js shows as many). */
+  static final int SLOWEST = 20;
+
   @Spec private CommandSpec spec;
 
   @Option(names = "--url", description = "Server base URL (default: ${DEFAULT-VALUE}).")
@@ -303,15 +307,33 @@ public final class LoadCommand implements Callable<Integer> {
     Files.createDirectories(dir);
     ObjectNode tree = JsonReport.tree(result, jaegerUrl);
     if (traces != null) {
+      // the report's slowest requests (its table of 20) get explain's trace page
+      List<String> slowest =
+          result.requests().stream()
+              .filter(r -> r.measured() && r.ok())
+              .sorted(Comparator.comparingDouble(RequestRecord::e2eMs).reversed())
+              .limit(SLOWEST)
+              .map(RequestRecord::traceId)
+              .toList();
+      ObjectNode pages = tree.putObject("trace_pages");
       ObjectNode verdicts =
-          Verdicts.read(traces, result.requests().stream().map(RequestRecord::traceId).toList());
+          Verdicts.read(
+              traces,
+              result.requests().stream().map(RequestRecord::traceId).toList(),
+              slowest,
+              dir.resolve(Verdicts.PAGES),
+              pages);
       tree.set("verdicts", verdicts);
       tree.put("traces_file", traces.toString());
       spec.commandLine()
           .getErr()
           .printf(
-              "load: explain judged %d of %d requests from %s%n",
-              verdicts.size(), result.requests().size(), traces);
+              "load: explain judged %d of %d requests from %s; %d trace pages in %s%n",
+              verdicts.size(),
+              result.requests().size(),
+              traces,
+              pages.size(),
+              dir.resolve(Verdicts.PAGES));
     }
     try (OutputStream o = Files.newOutputStream(dir.resolve("load.json"))) {
       JsonReport.write(tree, o);

@@ -168,7 +168,13 @@
       var v = data.verdicts && data.verdicts[r.trace_id];
       html('td', { 'class': 'l', 'data-verdict': v ? v.cause : '' }, tr,
         v ? v.cause + ' (' + v.component + ', ' + v.phase + '): ' + v.evidence : '-');
-      html('code', {}, html('td', { 'class': 'l' }, tr),
+      var ex = html('td', { 'class': 'l' }, tr);
+      var page = data.trace_pages && data.trace_pages[r.trace_id];
+      if (page) {
+        html('a', { href: page, 'data-trace-page': r.trace_id }, ex, 'trace page');
+        ex.appendChild(document.createTextNode(' '));
+      }
+      html('code', {}, ex,
         './infertrace explain ' + (data.jaeger_url ? '--jaeger ' + data.jaeger_url
           : '--file ' + (data.traces_file || 'TRACES')) + ' --trace ' + r.trace_id);
     });

@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -163,29 +162,8 @@ class HtmlReportChromiumIT {
   private static Rendered open(PeerProcesses peers, Path dir, String html) throws Exception {
     Path file = dir.resolve("report.html");
     Files.writeString(file, html, StandardCharsets.UTF_8);
-    Path dom = dir.resolve("dom.html");
-    Path log = dir.resolve("chromium.log");
-    Process p =
-        new ProcessBuilder(
-                peers.executable(Peer.CHROMIUM).toString(),
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--user-data-dir=" + dir.resolve("profile"),
-                "--enable-logging=stderr",
-                "--v=0",
-                "--dump-dom",
-                file.toUri().toString())
-            .redirectOutput(dom.toFile())
-            .redirectError(log.toFile())
-            .start();
-    if (!p.waitFor(90, TimeUnit.SECONDS)) {
-      p.destroyForcibly();
-      throw new AssertionError("chromium did not end in 90 s: " + Files.readString(log));
-    }
-    assertThat(p.exitValue()).as(Files.readString(log)).isZero();
-    return new Rendered(Files.readString(dom), Files.readString(log));
+    Chromium page = Chromium.open(peers, file, dir);
+    return new Rendered(page.dom(), page.log());
   }
 
   private static int count(String s, String regex) {
