@@ -11,13 +11,16 @@ import picocli.CommandLine.Command;
 @Command(
     name = "infertrace",
     mixinStandardHelpOptions = true,
-    description = "The tracing reverse proxy of infertrace.",
+    description =
+        "infertrace: the tracing reverse proxy (ingress, worker, epp), its sidecar-injection"
+            + " webhook, explain and the load benchmark.",
     subcommands = {
       IngressCommand.class,
       WorkerCommand.class,
       EppCommand.class,
       InjectWebhookCommand.class,
-      dev.infertrace.explain.ExplainMain.class
+      dev.infertrace.explain.ExplainMain.class,
+      dev.infertrace.load.LoadCommand.class
     })
 public final class ProxyMain {
   private ProxyMain() {}

@@ -13,7 +13,6 @@ import picocli.CommandLine.Command;
     subcommands = {
       PeersCommand.class,
       dev.infertrace.testbed.sim.SimCommand.class,
-      dev.infertrace.testbed.load.LoadCommand.class,
       dev.infertrace.testbed.demo.DemoCommand.class,
       dev.infertrace.testbed.epp.RefEppCommand.class,
       dev.infertrace.testbed.bench.BenchCommand.class,

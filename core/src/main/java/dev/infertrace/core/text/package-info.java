@@ -1,3 +1,6 @@
-/** String helpers of Java 11+ that core, a Java 8 library, writes out (see Strings). */
+/**
+ * Text helpers of core, a Java 8 library: the Java 11+ string methods it writes out (Strings) and
+ * the duration syntax every command shares (Durations).
+ */
 @javax.annotation.ParametersAreNonnullByDefault
 package dev.infertrace.core.text;
