@@ -44,6 +44,17 @@ public final class TracePage {
     COLOURS.put("engine", "#b07aa1");
   }
 
+  /** The engine's phases in shades of its colour, so that queue, prefill and decode stand apart. */
+  private static final Map<String, String> ENGINE_SHADES =
+      Map.of("queue", "#d4b9da", "prefill", "#c994c7", "decode", "#b07aa1");
+
+  private static String colour(String segment) {
+    String component = component(segment);
+    return component.equals("engine")
+        ? ENGINE_SHADES.getOrDefault(segment, "#8e5c85")
+        : COLOURS.get(component);
+  }
+
   /** The component a segment's time belongs to (see {@link Segment}). */
   public static String component(String segment) {
     if (segment.startsWith("client.")) {
@@ -138,11 +149,19 @@ public final class TracePage {
                   + " data-segment=\"%s\" data-ms=\"%s\"><title>%s %.3f ms</title></rect>",
               x,
               w,
-              COLOURS.get(component(s.name())),
+              colour(s.name()),
               esc(s.name()),
               num(s.seconds() * 1000),
               esc(s.name()),
               s.seconds() * 1000));
+      if (w > 8 * s.name().length()) {
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "<text x=\"%.2f\" y=\"19\" class=\"in\">%s</text>",
+                x + 4,
+                esc(s.name())));
+      }
       x += w;
     }
     b.append("</svg>\n<div class=\"legend\">");
@@ -216,21 +235,21 @@ public final class TracePage {
           String.format(
               Locale.ROOT,
               "<g data-span-id=\"%s\" data-start-ms=\"%s\" data-duration-ms=\"%s\">"
-                  + "<text x=\"%d\" y=\"%d\" class=\"name\">%s · %s</text>"
+                  + "<text x=\"%d\" y=\"%d\" class=\"name\">%s</text>"
                   + "<rect x=\"%.2f\" y=\"%d\" width=\"%.2f\" height=\"%d\" fill=\"%s\">"
-                  + "<title>%s %.3f ms</title></rect>",
+                  + "<title>%s · %s %.3f ms</title></rect>",
               esc(s.spanId()),
               num((s.startNanos() - t0) / 1e6),
               num((s.endNanos() - s.startNanos()) / 1e6),
               4 + 10 * Math.min(rows.get(i).depth, 8),
               y + 13,
-              esc(s.service()),
-              esc(s.name()),
+              esc(fit(s.service() + " · " + s.name(), rows.get(i).depth)),
               x,
               y + 3,
               w,
               ROW - 5,
               colour,
+              esc(s.service()),
               esc(s.name()),
               (s.endNanos() - s.startNanos()) / 1e6));
       for (SpanRecord.Event ev : s.events()) {
@@ -253,18 +272,17 @@ public final class TracePage {
     b.append("</svg>\n");
   }
 
-  /** The engine and GPU state (vllm.*, dcgm.*) and the request figures (llm.*) of each span. */
+  /** The engine state (vllm.*) and GPU state (dcgm.*) of each span that carries them. */
   private static void state(StringBuilder b, Trace trace) {
     b.append("<h2>Engine and GPU state per phase</h2>\n<table id=\"state\">")
-        .append("<tr><th>span</th><th>engine (vllm.*)</th><th>GPU (dcgm.*)</th>")
-        .append("<th>request (llm.*, gen_ai.*)</th></tr>\n");
-    for (Row r : rows(trace)) {
+        .append("<tr><th>span</th><th>engine (vllm.*)</th><th>GPU (dcgm.*)</th></tr>\n");
+    List<Row> rows = rows(trace);
+    for (Row r : rows) {
       SpanRecord s = r.span;
       Map<String, Object> attrs = new TreeMap<>(s.attributes());
       String vllm = attrs(attrs, "vllm.");
       String dcgm = attrs(attrs, "dcgm.");
-      String llm = attrs(attrs, "llm.") + attrs(attrs, "gen_ai.");
-      if (vllm.isEmpty() && dcgm.isEmpty() && llm.isEmpty()) {
+      if (vllm.isEmpty() && dcgm.isEmpty()) {
         continue;
       }
       b.append("<tr data-span-id=\"")
@@ -277,11 +295,22 @@ public final class TracePage {
           .append(vllm)
           .append("</td><td class=\"l\">")
           .append(dcgm)
-          .append("</td><td class=\"l\">")
-          .append(llm)
           .append("</td></tr>\n");
     }
-    b.append("</table>\n");
+    b.append("</table>\n<h2>Spans</h2>\n<div id=\"spans\">");
+    for (Row r : rows) {
+      SpanRecord s = r.span;
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "<details data-span-id=\"%s\"><summary>%s · %s — %.3f ms</summary>%s</details>\n",
+              esc(s.spanId()),
+              esc(s.service()),
+              esc(s.name()),
+              (s.endNanos() - s.startNanos()) / 1e6,
+              attrs(new TreeMap<>(s.attributes()), "")));
+    }
+    b.append("</div>\n");
   }
 
   private static String attrs(Map<String, Object> attrs, String prefix) {
@@ -291,14 +320,34 @@ public final class TracePage {
           if (k.startsWith(prefix)) {
             b.append("<div data-key=\"")
                 .append(esc(k))
+                .append("\" data-value=\"")
+                .append(esc(String.valueOf(v)))
                 .append("\">")
                 .append(esc(k))
                 .append(" = ")
-                .append(esc(String.valueOf(v)))
+                .append(esc(shown(v)))
                 .append("</div>");
           }
         });
     return b.toString();
+  }
+
+  /** A value as read by people: doubles to 6 significant digits (data-value keeps it whole). */
+  private static String shown(Object v) {
+    if (v instanceof Double d) {
+      String t = String.format(Locale.ROOT, "%.6g", d);
+      if (t.contains("e")) {
+        return t;
+      }
+      return t.contains(".") ? t.replaceAll("0+$", "").replaceAll("\\.$", "") : t;
+    }
+    return String.valueOf(v);
+  }
+
+  /** A waterfall label that fits its column at its depth, cut with an ellipsis. */
+  private static String fit(String label, int depth) {
+    int max = (LABEL - 8 - 10 * Math.min(depth, 8)) / 6;
+    return label.length() <= max ? label : label.substring(0, Math.max(1, max - 1)) + "…";
   }
 
   private record Row(SpanRecord span, int depth) {}
@@ -379,6 +428,7 @@ public final class TracePage {
           + "height:10px;margin-right:4px}"
           + "svg text{font:11px system-ui,sans-serif}.axis{fill:#666}"
           + ".grid{stroke:#ddd}.event{stroke:#000;stroke-width:1}"
-          + "#state div{font-family:monospace;font-size:12px;white-space:nowrap}"
+          + "#state div,#spans div{font-family:monospace;font-size:12px}"
+          + "#spans div{margin-left:18px}.in{fill:#fff;font-weight:600}"
           + ".foot{color:#888;margin-top:32px}";
 }

@@ -129,9 +129,9 @@ class TracePageTest {
         .doesNotContain("<b>2");
     // the GPU and engine state of the decode span, the request figures of the ingress span
     assertThat(page)
-        .contains("<div data-key=\"dcgm.sm_clock\">dcgm.sm_clock = 800</div>")
-        .contains("<div data-key=\"vllm.num_requests_running\">")
-        .contains("<div data-key=\"gen_ai.request.model\">");
+        .contains("<div data-key=\"dcgm.sm_clock\" data-value=\"800\">dcgm.sm_clock = 800</div>")
+        .contains("<div data-key=\"vllm.num_requests_running\" data-value=\"9\">")
+        .contains("<div data-key=\"gen_ai.request.model\" data-value=\"m\">");
     // coloured by component: the queue and decode segments share the engine's colour
     assertThat(TracePage.component("queue")).isEqualTo("engine");
     assertThat(TracePage.component("route.response")).isEqualTo("epp");
