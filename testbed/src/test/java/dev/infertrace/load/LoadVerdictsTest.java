@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.infertrace.proxy.ProxyMain;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** With --traces, each request of the run gets explain's verdict from the proxies' trace file. */
 class LoadVerdictsTest {
@@ -22,28 +19,12 @@ class LoadVerdictsTest {
     Path traces = dir.resolve("traces.jsonl");
     StringWriter err = new StringWriter();
     try (TraceFileStack stack = new TraceFileStack(traces)) {
-      CommandLine cli = ProxyMain.commandLine();
-      cli.setErr(new PrintWriter(err, true));
-      cli.setOut(new PrintWriter(new StringWriter(), true));
       // a first run makes the spans; the second reads them (the file is complete by then)
       assertThat(
-              cli.execute(
-                  "load",
-                  "--url",
-                  stack.baseUrl(),
-                  "--model",
-                  "m",
-                  "-c",
-                  "2",
-                  "-n",
-                  "10",
-                  "--output-tokens",
-                  "8",
-                  "-o",
-                  dir.resolve("first").toString()))
+              stack.load(
+                  err, "-c", "2", "-n", "10", "--output-tokens", "8", "-o", out(dir, "first")))
           .as(err.toString())
           .isZero();
-      stack.flush();
       JsonNode first = new ObjectMapper().readTree(dir.resolve("first/load.json").toFile());
 
       // the verdicts of a finished run: its trace file read through the --traces code path
@@ -65,12 +46,8 @@ class LoadVerdictsTest {
         assertThat(v.path("component").asText()).isNotEmpty();
       }
       assertThat(
-              cli.execute(
-                  "load",
-                  "--url",
-                  stack.baseUrl(),
-                  "--model",
-                  "m",
+              stack.load(
+                  err,
                   "-c",
                   "1",
                   "-n",
@@ -78,12 +55,16 @@ class LoadVerdictsTest {
                   "--traces",
                   traces.toString(),
                   "-o",
-                  dir.resolve("second").toString()))
+                  out(dir, "second")))
           .isZero();
       assertThat(err.toString()).contains("load: explain judged");
       assertThat(Files.readString(dir.resolve("second/report.html")))
           .contains("\"traces_file\"")
           .contains("\"trace_pages\"");
     }
+  }
+
+  private static String out(Path dir, String name) {
+    return dir.resolve(name).toString();
   }
 }

@@ -1,5 +1,6 @@
 package dev.infertrace.load;
 
+import dev.infertrace.proxy.ProxyMain;
 import dev.infertrace.proxy.ProxyRuntime;
 import dev.infertrace.proxy.config.ProxyConfig;
 import dev.infertrace.proxy.config.Role;
@@ -14,11 +15,15 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
 
 /**
  * The twin behind a worker sidecar behind an ingress, both writing their spans into one OTLP
@@ -51,6 +56,22 @@ final class TraceFileStack implements AutoCloseable {
   /** The ingress's base URL, where clients send. */
   String baseUrl() {
     return ingress.server().baseUrl();
+  }
+
+  /**
+   * Runs {@code infertrace load} against the ingress with {@code options} after {@code --url}, its
+   * stderr appended to {@code err}, the spans of its requests flushed into the file after it; its
+   * exit status.
+   */
+  int load(StringWriter err, String... options) {
+    CommandLine cli = ProxyMain.commandLine();
+    cli.setErr(new PrintWriter(err, true));
+    cli.setOut(new PrintWriter(new StringWriter(), true));
+    List<String> args = new ArrayList<>(List.of("load", "--url", baseUrl(), "--model", "m"));
+    args.addAll(List.of(options));
+    int status = cli.execute(args.toArray(String[]::new));
+    flush();
+    return status;
   }
 
   /** Every ended span in the file. */

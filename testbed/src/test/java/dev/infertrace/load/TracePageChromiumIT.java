@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.infertrace.explain.ExplainMain;
-import dev.infertrace.proxy.ProxyMain;
 import dev.infertrace.testbed.junit.PeerProcesses;
 import dev.infertrace.testbed.junit.RequiresPeers;
 import dev.infertrace.testbed.peers.Peer;
@@ -36,16 +35,9 @@ class TracePageChromiumIT {
     Path traces = dir.resolve("traces.jsonl");
     StringWriter err = new StringWriter();
     try (TraceFileStack stack = new TraceFileStack(traces)) {
-      CommandLine load = ProxyMain.commandLine();
-      load.setErr(new PrintWriter(err, true));
-      load.setOut(new PrintWriter(new StringWriter(), true));
       assertThat(
-              load.execute(
-                  "load",
-                  "--url",
-                  stack.baseUrl(),
-                  "--model",
-                  "m",
+              stack.load(
+                  err,
                   "-c",
                   "2",
                   "-n",
@@ -56,7 +48,6 @@ class TracePageChromiumIT {
                   dir.resolve("run").toString()))
           .as(err.toString())
           .isZero();
-      stack.flush();
     }
     JsonNode run = new ObjectMapper().readTree(dir.resolve("run/load.json").toFile());
     String id = run.path("requests").path(0).path("trace_id").asText();
