@@ -79,7 +79,8 @@ public final class BenchCommand implements Callable<Integer> {
       paramLabel = "OPTION",
       description = {
         "An extra JVM option for the infertrace variants (repeatable), e.g. a profiler:",
-        "-XX:StartFlightRecording=filename=ingress.jfr,settings=profile,dumponexit=true"
+        "-XX:StartFlightRecording=filename=ingress.jfr,settings=profile,dumponexit=true;",
+        "a collector (-XX:+UseZGC, -XX:+UseParallelGC) replaces the default -XX:+UseSerialGC"
       })
   List<String> proxyJvmOptions = new ArrayList<>();
 

@@ -160,7 +160,11 @@ final class Variant implements AutoCloseable {
     int port = freePort();
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(List.of("-Xmx512m", "-XX:+UseSerialGC"));
+    cmd.add("-Xmx512m");
+    // the serial collector unless a --proxy-jvm-option names another (two would not start)
+    if (jvmOptions.stream().noneMatch(o -> o.matches("-XX:\\+Use\\w*GC"))) {
+      cmd.add("-XX:+UseSerialGC");
+    }
     cmd.addAll(jvmOptions);
     cmd.addAll(List.of("-jar", jar.toString(), role));
     cmd.addAll(
