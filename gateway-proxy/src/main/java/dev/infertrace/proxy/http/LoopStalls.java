@@ -27,6 +27,15 @@ public final class LoopStalls {
    */
   static final long THRESHOLD_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
 
+  /**
+   * How long after a recorded stall's end an event still counts as held by it. The ticker records a
+   * stall when it runs after it, and the loop may run it before the I/O the stall held up (the
+   * order of a loop's tasks and I/O within one turn is Netty's): an event stamped that moment later
+   * was held all the same. A genuinely later event this close after a stall of 20 ms or more is
+   * rare, and would be told it waited through the stall it just missed.
+   */
+  static final long RESUME_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
   /** Stalls kept per loop: the newest, enough for a request's lifetime on a loop that stalls. */
   static final int KEPT = 64;
 
@@ -74,8 +83,9 @@ public final class LoopStalls {
    * How long the stall just before {@code markNanos} held the event stamped then (a first token,
    * the end of the response), counted from {@code startNanos} at the earliest, in seconds; 0 when
    * no stall did, or off a watched loop. An event stamped on the loop cannot fall inside a stall:
-   * one stamped within a stall's recorded span came right after it, when the loop ran what the
-   * stall had held up (at most that long: it may have come in during the stall).
+   * one stamped within a stall's recorded span, or up to {@link #RESUME_SLACK_NANOS} after it, came
+   * right after it, when the loop ran what the stall had held up (at most that long: it may have
+   * come in during the stall).
    */
   static double delaySeconds(long startNanos, long markNanos) {
     LoopStalls stalls = ON_THIS_LOOP.getIfExists();
@@ -89,7 +99,7 @@ public final class LoopStalls {
     }
     for (int k = count - 1; k >= Math.max(0, count - KEPT); k--) {
       int i = k % KEPT;
-      if (from[i] <= markNanos && markNanos <= to[i]) {
+      if (from[i] <= markNanos && markNanos <= to[i] + RESUME_SLACK_NANOS) {
         return Math.max(0, markNanos - Math.max(from[i], startNanos));
       }
     }

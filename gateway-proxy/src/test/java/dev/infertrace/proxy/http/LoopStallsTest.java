@@ -55,6 +55,10 @@ class LoopStallsTest {
         .as("not before its request")
         .isEqualTo(190 * MS);
     assertThat(s.delay(900 * MS, 1_600 * MS, now)).as("stamped away from any stall").isZero();
+    // The ticker recorded the stall (to 1 300 ms) before the loop ran the I/O it held up: an end
+    // stamped 1 ms later was held too, one stamped 5 ms later was not.
+    assertThat(s.delay(900 * MS, 1_301 * MS, now)).isEqualTo(301 * MS);
+    assertThat(s.delay(900 * MS, 1_305 * MS, now)).isZero();
     // The stall just over and not recorded yet (held from 5 010 ms, now 5 200 ms).
     assertThat(s.delay(4_900 * MS, 5_195 * MS, 5_200 * MS)).isEqualTo(185 * MS);
   }
