@@ -98,8 +98,9 @@ public final class TracePage {
             explained.lost() * 1000));
     verdict(b, explained);
     segments(b, a);
-    waterfall(b, trace);
-    state(b, trace);
+    List<Row> rows = rows(trace);
+    waterfall(b, trace, rows);
+    state(b, rows);
     if (!a.notes().isEmpty()) {
       b.append("<h2>Notes</h2><ul id=\"notes\">");
       a.notes().forEach(n -> b.append("<li>").append(esc(n)).append("</li>"));
@@ -190,8 +191,7 @@ public final class TracePage {
     b.append("</table>\n");
   }
 
-  private static void waterfall(StringBuilder b, Trace trace) {
-    List<Row> rows = rows(trace);
+  private static void waterfall(StringBuilder b, Trace trace, List<Row> rows) {
     long t0 = trace.spans().stream().mapToLong(SpanRecord::startNanos).min().orElse(0);
     long t1 = trace.spans().stream().mapToLong(SpanRecord::endNanos).max().orElse(t0);
     double span = Math.max(1, t1 - t0);
@@ -273,13 +273,12 @@ public final class TracePage {
   }
 
   /** The engine state (vllm.*) and GPU state (dcgm.*) of each span that carries them. */
-  private static void state(StringBuilder b, Trace trace) {
+  private static void state(StringBuilder b, List<Row> rows) {
     b.append("<h2>Engine and GPU state per phase</h2>\n<table id=\"state\">")
         .append("<tr><th>span</th><th>engine (vllm.*)</th><th>GPU (dcgm.*)</th></tr>\n");
-    List<Row> rows = rows(trace);
     for (Row r : rows) {
       SpanRecord s = r.span;
-      Map<String, Object> attrs = new TreeMap<>(s.attributes());
+      Map<String, Object> attrs = r.sortedAttributes;
       String vllm = attrs(attrs, "vllm.");
       String dcgm = attrs(attrs, "dcgm.");
       if (vllm.isEmpty() && dcgm.isEmpty()) {
@@ -308,7 +307,7 @@ public final class TracePage {
               esc(s.service()),
               esc(s.name()),
               (s.endNanos() - s.startNanos()) / 1e6,
-              attrs(new TreeMap<>(s.attributes()), "")));
+              attrs(r.sortedAttributes, "")));
     }
     b.append("</div>\n");
   }
@@ -350,7 +349,12 @@ public final class TracePage {
     return label.length() <= max ? label : label.substring(0, Math.max(1, max - 1)) + "…";
   }
 
-  private record Row(SpanRecord span, int depth) {}
+  /** A span in the page's order, with its attributes sorted by key (as both tables list them). */
+  private record Row(SpanRecord span, int depth, Map<String, Object> sortedAttributes) {
+    Row(SpanRecord span, int depth) {
+      this(span, depth, new TreeMap<>(span.attributes()));
+    }
+  }
 
   /** The spans in tree order: each root, then its children by start time, depth first. */
   private static List<Row> rows(Trace trace) {
