@@ -10,6 +10,7 @@ import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
@@ -17,6 +18,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
@@ -30,6 +32,11 @@ import java.util.concurrent.locks.LockSupport;
  * sent every {@code scheduleDelay} or as soon as a batch is full, from one daemon thread), and adds
  * what that one lacks: spans made elsewhere — vLLM's, received by the worker — enter the same queue
  * through {@link #relay()}, and queue-full drops are counted. Producers never block. Thread-safe.
+ *
+ * <p>Up to {@code maxConcurrentExports} batches are in flight at once: while the receiver answers
+ * one, the next is marshalled and sent. One at a time (the SDK's way), the queue waited for each
+ * round trip, so a busy receiver kept spans queued (and alive through young collections) for
+ * hundreds of milliseconds, and at saturation it filled.
  */
 public final class SpanQueue implements SpanProcessor {
   /** The ways a span is lost, each a {@code reason} label on {@code /metrics}. */
@@ -66,10 +73,18 @@ public final class SpanQueue implements SpanProcessor {
     }
   }
 
+  /** Batches in flight at once unless the builder says otherwise. */
+  public static final int DEFAULT_CONCURRENT_EXPORTS = 2;
+
   private final SpanExporter exporter;
   private final int maxBatch;
   private final long delayNanos;
   private final long exportTimeoutNanos;
+  private final int maxInFlight;
+
+  /** Batches sent and not yet answered, oldest first; the worker thread's only. */
+  private final ArrayDeque<InFlight> inFlight = new ArrayDeque<>();
+
   private final ArrayBlockingQueue<Object> queue;
   private final Queue<CompletableResultCode> flushes = new ConcurrentLinkedQueue<>();
   private final LongAdder created = new LongAdder();
@@ -79,13 +94,14 @@ public final class SpanQueue implements SpanProcessor {
   private final CompletableResultCode stopped = new CompletableResultCode();
   private final Thread worker;
   private volatile boolean parked;
-  private volatile int inExport;
+  private final AtomicInteger inExport = new AtomicInteger();
 
   private SpanQueue(Builder b) {
     this.exporter = b.exporter;
     this.maxBatch = b.maxExportBatchSize;
     this.delayNanos = b.scheduleDelay.toNanos();
     this.exportTimeoutNanos = b.exportTimeout.toNanos();
+    this.maxInFlight = b.maxConcurrentExports;
     this.queue = new ArrayBlockingQueue<>(b.maxQueueSize);
     this.worker = new Thread(this::run, "infertrace-span-queue");
     worker.setDaemon(true);
@@ -117,7 +133,7 @@ public final class SpanQueue implements SpanProcessor {
         dropped[Drop.QUEUE_FULL.ordinal()].sum(),
         dropped[Drop.EXPORT_FAILED.ordinal()].sum(),
         dropped[Drop.SHUTDOWN.ordinal()].sum(),
-        queue.size() + inExport);
+        queue.size() + inExport.get());
   }
 
   @Override
@@ -182,10 +198,15 @@ public final class SpanQueue implements SpanProcessor {
       if (stop || pendingFlushes > 0 || now - due >= 0 || queue.size() >= maxBatch) {
         // Everything queued goes out in full batches (all of it for a flush or the shutdown).
         do {
+          // A slot first, then the spans: drained spans are counted as queued only in flight.
+          awaitInFlight(maxInFlight - 1);
           batch.clear();
           queue.drainTo(batch, maxBatch);
           export(batch);
         } while ((stop || pendingFlushes > 0 || queue.size() >= maxBatch) && !queue.isEmpty());
+        if (stop || pendingFlushes > 0) {
+          awaitInFlight(0); // a flush is over when what it covered was answered
+        }
         for (int i = 0; i < pendingFlushes; i++) {
           flushes.remove().succeed();
         }
@@ -213,26 +234,69 @@ public final class SpanQueue implements SpanProcessor {
     if (n == 0) {
       return;
     }
-    inExport = n;
+    inExport.addAndGet(n);
     List<SpanData> data = new ArrayList<>(n);
     for (Object o : batch) {
       data.add(o instanceof ReadableSpan r ? r.toSpanData() : (SpanData) o);
     }
-    boolean ok;
+    CompletableResultCode result = send(data);
+    InFlight sent = new InFlight(result, n, System.nanoTime() + exportTimeoutNanos);
+    inFlight.add(sent);
+    result.whenComplete(() -> sent.settle(result.isSuccess()));
+  }
+
+  private CompletableResultCode send(List<SpanData> data) {
     try {
-      CompletableResultCode result = exporter.export(data);
-      result.join(exportTimeoutNanos, TimeUnit.NANOSECONDS);
-      ok = result.isSuccess();
+      return exporter.export(data);
     } catch (RuntimeException e) {
-      ok = false; // telemetry never throws into anyone: counted, not propagated
+      return CompletableResultCode.ofFailure(); // telemetry never throws into anyone: counted
     }
-    (ok ? exported : dropped[Drop.EXPORT_FAILED.ordinal()]).add(n);
-    inExport = 0;
+  }
+
+  /**
+   * Waits, oldest first, until at most {@code most} batches are in flight; a batch not answered
+   * within the export timeout is counted as failed (its late answer then counts nothing).
+   */
+  private void awaitInFlight(int most) {
+    while (inFlight.size() > most) {
+      InFlight oldest = inFlight.poll();
+      long left = oldest.deadline - System.nanoTime();
+      if (left > 0) {
+        oldest.result.join(left, TimeUnit.NANOSECONDS);
+      }
+      oldest.settle(oldest.result.isDone() && oldest.result.isSuccess());
+    }
+    inFlight.removeIf(InFlight::settled); // answered meanwhile, not the oldest
+  }
+
+  /** One batch handed to the exporter: counted exactly once, when answered or given up on. */
+  private final class InFlight {
+    final CompletableResultCode result;
+    final int spans;
+    final long deadline;
+    private final AtomicBoolean counted = new AtomicBoolean();
+
+    InFlight(CompletableResultCode result, int spans, long deadline) {
+      this.result = result;
+      this.spans = spans;
+      this.deadline = deadline;
+    }
+
+    void settle(boolean ok) {
+      if (counted.compareAndSet(false, true)) {
+        (ok ? exported : dropped[Drop.EXPORT_FAILED.ordinal()]).add(spans);
+        inExport.addAndGet(-spans);
+      }
+    }
+
+    boolean settled() {
+      return counted.get();
+    }
   }
 
   /**
    * Builds a {@link SpanQueue}; defaults are the proxy's ({@code ProxyTelemetry}): 16384 queued,
-   * batches of 2048, every 5 s, 30 s per export.
+   * batches of 2048, every 5 s, 30 s per export, two in flight.
    */
   public static final class Builder {
     private final SpanExporter exporter;
@@ -240,6 +304,7 @@ public final class SpanQueue implements SpanProcessor {
     private int maxExportBatchSize = 2048;
     private Duration scheduleDelay = Duration.ofSeconds(5);
     private Duration exportTimeout = Duration.ofSeconds(30);
+    private int maxConcurrentExports = DEFAULT_CONCURRENT_EXPORTS;
 
     private Builder(SpanExporter exporter) {
       this.exporter = requireNonNull(exporter, "exporter");
@@ -274,6 +339,15 @@ public final class SpanQueue implements SpanProcessor {
         throw new IllegalArgumentException("exportTimeout must be > 0, got " + timeout);
       }
       this.exportTimeout = timeout;
+      return this;
+    }
+
+    /** How many batches may await the receiver's answer at once (default 2; 1 is the SDK's). */
+    public Builder maxConcurrentExports(int batches) {
+      if (batches < 1) {
+        throw new IllegalArgumentException("maxConcurrentExports must be >= 1, got " + batches);
+      }
+      this.maxConcurrentExports = batches;
       return this;
     }
 
