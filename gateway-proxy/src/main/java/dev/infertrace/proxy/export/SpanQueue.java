@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -254,19 +253,23 @@ public final class SpanQueue implements SpanProcessor {
   }
 
   /**
-   * Waits, oldest first, until at most {@code most} batches are in flight; a batch not answered
-   * within the export timeout is counted as failed (its late answer then counts nothing).
+   * Waits until at most {@code most} batches are in flight, whichever is answered first; a batch
+   * not answered within the export timeout is counted as failed (its late answer counts nothing).
    */
   private void awaitInFlight(int most) {
-    while (inFlight.size() > most) {
-      InFlight oldest = inFlight.poll();
-      long left = oldest.deadline - System.nanoTime();
-      if (left > 0) {
-        oldest.result.join(left, TimeUnit.NANOSECONDS);
+    while (true) {
+      inFlight.removeIf(InFlight::settled);
+      if (inFlight.size() <= most) {
+        return;
       }
-      oldest.settle(oldest.result.isDone() && oldest.result.isSuccess());
+      InFlight oldest = inFlight.peek();
+      long left = oldest.deadline - System.nanoTime();
+      if (left <= 0) {
+        oldest.settle(oldest.result.isDone() && oldest.result.isSuccess());
+      } else {
+        LockSupport.parkNanos(this, left); // an answer unparks this thread
+      }
     }
-    inFlight.removeIf(InFlight::settled); // answered meanwhile, not the oldest
   }
 
   /** One batch handed to the exporter: counted exactly once, when answered or given up on. */
@@ -286,6 +289,7 @@ public final class SpanQueue implements SpanProcessor {
       if (counted.compareAndSet(false, true)) {
         (ok ? exported : dropped[Drop.EXPORT_FAILED.ordinal()]).add(spans);
         inExport.addAndGet(-spans);
+        LockSupport.unpark(worker); // it may wait for a slot
       }
     }
 

@@ -95,6 +95,17 @@ class SpanQueueTest {
   }
 
   @Test
+  void aNewerBatchAnsweredFirstFreesItsSlot() throws Exception {
+    queue(2, Duration.ofSeconds(30));
+    spans(12);
+    Sent first = exporter.next();
+    Sent second = exporter.next();
+    second.result().succeed(); // the oldest is still unanswered
+    assertThat(exporter.next().spans()).hasSize(4);
+    first.result().succeed();
+  }
+
+  @Test
   void oneInFlightIsTheSdksWay() throws Exception {
     queue(1, Duration.ofSeconds(30));
     spans(8);
