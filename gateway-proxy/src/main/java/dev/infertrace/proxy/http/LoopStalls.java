@@ -46,6 +46,13 @@ public final class LoopStalls {
   private int count;
   private long lastTick;
 
+  /**
+   * From a stall's recording until the loop has run its next I/O pass: the ticker may run before
+   * the I/O the stall held up (Netty orders a turn's tasks and I/O), and that pass, however long,
+   * is still the stall's. Meanwhile the newest stall is taken to last until now.
+   */
+  private boolean resuming;
+
   /** Starts a ticker on each loop of {@code group}; it stops with the group. */
   public static void watch(EventLoopGroup group) {
     for (EventExecutor loop : group) {
@@ -55,7 +62,17 @@ public final class LoopStalls {
             stalls.tick();
             ON_THIS_LOOP.set(stalls);
             loop.scheduleWithFixedDelay(
-                stalls::tick, PERIOD_NANOS, PERIOD_NANOS, TimeUnit.NANOSECONDS);
+                () -> {
+                  stalls.tick();
+                  if (stalls.resuming) {
+                    // A task scheduled now runs once the loop has gone through its I/O again:
+                    // the pass that handles what the stall held up, however long it takes.
+                    loop.schedule(() -> stalls.resumed(Clock.now()), 0, TimeUnit.NANOSECONDS);
+                  }
+                },
+                PERIOD_NANOS,
+                PERIOD_NANOS,
+                TimeUnit.NANOSECONDS);
           });
     }
   }
@@ -99,7 +116,7 @@ public final class LoopStalls {
     }
     for (int k = count - 1; k >= Math.max(0, count - KEPT); k--) {
       int i = k % KEPT;
-      if (from[i] <= markNanos && markNanos <= to[i] + RESUME_SLACK_NANOS) {
+      if (from[i] <= markNanos && markNanos <= end(i, now) + RESUME_SLACK_NANOS) {
         return Math.max(0, markNanos - Math.max(from[i], startNanos));
       }
     }
@@ -113,8 +130,25 @@ public final class LoopStalls {
   void tick(long now) {
     if (lastTick != 0 && now - lastTick - PERIOD_NANOS > THRESHOLD_NANOS) {
       record(lastTick + PERIOD_NANOS, now);
+      resuming = true;
     }
     lastTick = now;
+  }
+
+  /**
+   * The loop ran the I/O pass after the newest stall was recorded: that stall ends at {@code now}.
+   */
+  void resumed(long now) {
+    if (resuming && count > 0) {
+      int i = (count - 1) % KEPT;
+      to[i] = Math.max(to[i], now);
+      resuming = false;
+    }
+  }
+
+  /** Where stall {@code i} ends: the newest, while the loop is resuming from it, lasts till now. */
+  private long end(int i, long now) {
+    return resuming && i == (count - 1) % KEPT ? Math.max(to[i], now) : to[i];
   }
 
   void record(long stallStart, long stallEnd) {
@@ -137,8 +171,9 @@ public final class LoopStalls {
     }
     for (int k = Math.max(0, count - KEPT); k < count; k++) {
       int i = k % KEPT;
-      if (to[i] > startNanos && from[i] < endNanos) {
-        total += Math.min(to[i], endNanos) - from[i];
+      long to = end(i, now);
+      if (to > startNanos && from[i] < endNanos) {
+        total += Math.min(to, endNanos) - from[i];
       }
     }
     return total;
