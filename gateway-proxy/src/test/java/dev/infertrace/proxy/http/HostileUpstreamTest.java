@@ -244,111 +244,27 @@ class HostileUpstreamTest {
     }
   }
 
-  /**
-   * An upstream that answers the first request on a connection, then, idle, writes a stray 408 on
-   * it and keeps it open (as servers do when their keep-alive timer fires); any later request on
-   * any connection gets a 200 "second".
-   */
-  private static final class StrayAnswerUpstream implements AutoCloseable {
-    private final ServerSocket server =
-        new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
-    final java.util.concurrent.CountDownLatch strayWritten =
-        new java.util.concurrent.CountDownLatch(1);
-    final java.util.concurrent.atomic.AtomicInteger connections =
-        new java.util.concurrent.atomic.AtomicInteger();
-
-    StrayAnswerUpstream() throws IOException {
-      Thread t = new Thread(this::accept, "stray-upstream");
-      t.setDaemon(true);
-      t.start();
-    }
-
-    URI uri() {
-      return URI.create("http://127.0.0.1:" + server.getLocalPort());
-    }
-
-    private void accept() {
-      while (!server.isClosed()) {
-        try {
-          Socket s = server.accept();
-          int n = connections.incrementAndGet();
-          Thread t = new Thread(() -> serve(s, n == 1), "stray-upstream-conn");
-          t.setDaemon(true);
-          t.start();
-        } catch (IOException e) {
-          return;
-        }
-      }
-    }
-
-    private void serve(Socket s, boolean first) {
-      try (s) {
-        InputStream in = s.getInputStream();
-        java.io.OutputStream out = s.getOutputStream();
-        boolean answeredFirst = false;
-        while (readRequest(in)) {
-          String body = first && !answeredFirst ? "first" : "second";
-          out.write(
-              ("HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
-                  .getBytes(StandardCharsets.US_ASCII));
-          out.flush();
-          if (first && !answeredFirst) {
-            answeredFirst = true;
-            Thread.sleep(100);
-            out.write(
-                "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n"
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            strayWritten.countDown();
-          }
-        }
-      } catch (IOException | InterruptedException e) {
-        // the proxy closed it
-      }
-    }
-
-    /** Reads one request (head and Content-Length body); false at EOF. */
-    private static boolean readRequest(InputStream in) throws IOException {
-      StringBuilder head = new StringBuilder();
-      int b;
-      while ((b = in.read()) != -1) {
-        head.append((char) b);
-        if (head.toString().endsWith("\r\n\r\n")) {
-          int length = 0;
-          for (String line : head.toString().split("\r\n")) {
-            if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
-              length = Integer.parseInt(line.substring(15).strip());
-            }
-          }
-          in.readNBytes(length);
-          return true;
-        }
-      }
-      return false;
-    }
-
-    @Override
-    public void close() throws IOException {
-      server.close();
-    }
-  }
-
   @Test
   void bytesAnIdlePooledConnectionSendsUnaskedNeverBecomeTheNextRequestsResponse()
       throws Exception {
     // Tried: a stray 408 written on the pooled upstream connection between two requests. The
     // proxy must read it as it comes (and close that connection), not later as the answer to the
     // next request sent on it.
-    try (StrayAnswerUpstream upstream = new StrayAnswerUpstream();
+    try (RawUpstream upstream =
+            new RawUpstream(
+                new RawUpstream.Script(
+                    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}",
+                    false,
+                    "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n"));
         ProxyRuntime proxy = start(config(upstream.uri()).build())) {
       String first = exchange(proxy, REQUEST.replace("Host: x", "Host: x\r\nConnection: close"));
-      assertThat(first).startsWith("HTTP/1.1 200 ").endsWith("first");
-      assertThat(upstream.strayWritten.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(first).startsWith("HTTP/1.1 200 ").endsWith("{}");
+      assertThat(upstream.unaskedWritten.await(10, TimeUnit.SECONDS)).isTrue();
       Thread.sleep(200); // the stray bytes are in the proxy's socket now
 
       String second = exchange(proxy, REQUEST.replace("Host: x", "Host: x\r\nConnection: close"));
 
-      assertThat(second).startsWith("HTTP/1.1 200 ").endsWith("second");
+      assertThat(second).startsWith("HTTP/1.1 200 ").endsWith("{}");
       assertThat(upstream.connections.get())
           .as("the talking connection was not reused")
           .isEqualTo(2);

@@ -15,17 +15,27 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An upstream on a loopback socket that answers each request on a connection with a script: the
- * bytes it is given, or nothing (hang), or half an answer and a close. Records what it read.
+ * bytes it is given, or nothing (hang), or half an answer and a close, and optionally bytes sent
+ * unasked on the idle connection after its first answer. Records what it read.
  */
 final class RawUpstream implements AutoCloseable {
-  /** What to do with a request; {@code null} answer: read it and hang. */
-  record Script(String answer, boolean closeAfter) {}
+  /**
+   * What to do with a request; {@code null} answer: read it and hang. {@code unasked}, when not
+   * null, is written 100 ms after the first answer of the first connection, which stays open.
+   */
+  record Script(String answer, boolean closeAfter, String unasked) {
+    Script(String answer, boolean closeAfter) {
+      this(answer, closeAfter, null);
+    }
+  }
 
   private final ServerSocket server;
   private final Script script;
   final AtomicInteger connections = new AtomicInteger();
   final BlockingQueue<String> requests = new LinkedBlockingQueue<>();
   final BlockingQueue<String> closedConnections = new LinkedBlockingQueue<>();
+  final java.util.concurrent.CountDownLatch unaskedWritten =
+      new java.util.concurrent.CountDownLatch(1);
 
   RawUpstream(Script script) throws IOException {
     this.script = script;
@@ -43,8 +53,8 @@ final class RawUpstream implements AutoCloseable {
     while (!server.isClosed()) {
       try {
         Socket s = server.accept();
-        connections.incrementAndGet();
-        Thread t = new Thread(() -> serve(s), "raw-upstream-conn");
+        boolean first = connections.incrementAndGet() == 1;
+        Thread t = new Thread(() -> serve(s, first), "raw-upstream-conn");
         t.setDaemon(true);
         t.start();
       } catch (IOException e) {
@@ -53,10 +63,11 @@ final class RawUpstream implements AutoCloseable {
     }
   }
 
-  private void serve(Socket s) {
+  private void serve(Socket s, boolean firstConnection) {
     try (s) {
       InputStream in = s.getInputStream();
       OutputStream out = s.getOutputStream();
+      boolean unaskedDue = firstConnection && script.unasked() != null;
       while (true) {
         String request = readRequest(in);
         if (request == null) {
@@ -72,9 +83,18 @@ final class RawUpstream implements AutoCloseable {
         if (script.closeAfter()) {
           return;
         }
+        if (unaskedDue) {
+          unaskedDue = false;
+          Thread.sleep(100);
+          out.write(script.unasked().getBytes(StandardCharsets.UTF_8));
+          out.flush();
+          unaskedWritten.countDown();
+        }
       }
     } catch (IOException e) {
       closedConnections.add("error");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
