@@ -8,6 +8,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +35,20 @@ final class OpenAiCall implements Flow.Subscriber<String> {
   private final List<Double> itl = new ArrayList<>();
   private final StringBuilder body = new StringBuilder();
   private final CompletableFuture<Void> done = new CompletableFuture<>();
-  private long sentAt;
+
+  /**
+   * When the client began writing the request: when it subscribes to the body, on the thread that
+   * writes it (stamped again if it ever sends the request twice); until then, when the request was
+   * handed to the client. The queueing, connection set-up and thread hops inside the client before
+   * that are its own, not the server's, and on a busy machine they reach milliseconds. (The JDK
+   * client may hand the head to the socket a few tens of microseconds before it subscribes to the
+   * body; the head's own build, where it asks the body's length, comes before a thread hop.)
+   */
+  private volatile long sentAt;
+
+  /** When the response ended (last line read, or the failure), on the thread that saw it. */
+  private volatile long endAt;
+
   private long firstTokenAt;
   private long lastTokenAt;
   private int status;
@@ -68,7 +82,7 @@ final class OpenAiCall implements Flow.Subscriber<String> {
             .header("Content-Type", "application/json")
             .header("Accept", config.stream() ? "text/event-stream" : "application/json")
             .header("traceparent", "00-" + call.traceId + "-" + hex(8) + "-01")
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+            .POST(call.stamped(HttpRequest.BodyPublishers.ofByteArray(body)));
     if (config.apiKey() != null) {
       request.header("Authorization", "Bearer " + config.apiKey());
     }
@@ -83,6 +97,22 @@ final class OpenAiCall implements Flow.Subscriber<String> {
             })
         .thenCompose(r -> call.done)
         .handle((ok, failure) -> call.record(step, id, phase, failure));
+  }
+
+  /** The body, stamping {@link #sentAt} when the client subscribes to it to write it. */
+  private HttpRequest.BodyPublisher stamped(HttpRequest.BodyPublisher body) {
+    return new HttpRequest.BodyPublisher() {
+      @Override
+      public long contentLength() {
+        return body.contentLength();
+      }
+
+      @Override
+      public void subscribe(Flow.Subscriber<? super ByteBuffer> subscriber) {
+        sentAt = System.nanoTime();
+        body.subscribe(subscriber);
+      }
+    };
   }
 
   @Override
@@ -149,16 +179,19 @@ final class OpenAiCall implements Flow.Subscriber<String> {
 
   @Override
   public void onError(Throwable throwable) {
+    endAt = System.nanoTime();
     done.completeExceptionally(throwable);
   }
 
   @Override
   public void onComplete() {
+    endAt = System.nanoTime();
     done.complete(null);
   }
 
   private RequestRecord record(int step, long id, String phase, @Nullable Throwable failure) {
-    long end = System.nanoTime();
+    // the end as the reading thread saw it: this record may be made later, on another thread
+    long end = endAt != 0 ? endAt : System.nanoTime();
     String error = null;
     String detail = null;
     if (failure != null) {
@@ -194,6 +227,7 @@ final class OpenAiCall implements Flow.Subscriber<String> {
     }
     int output = outputTokens >= 0 ? outputTokens : chunks;
     double e2e = (end - sentAt) / 1e6;
+
     Double tpot = ttft != null && output > 1 && stream ? (e2e - ttft) / (output - 1) : null;
     return new RequestRecord(
         step,

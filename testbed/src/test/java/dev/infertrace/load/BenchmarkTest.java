@@ -283,6 +283,131 @@ class BenchmarkTest {
     }
   }
 
+  @Test
+  void timesCountFromTheRequestsWriteNotFromItsWaitInsideTheClient() throws Exception {
+    // Tried: a client that holds every request 300 ms before it starts writing it (as a busy
+    // selector thread or a connection set-up would). TTFT and E2E are the server's 5 ms answer
+    // plus loopback, not the 300 ms wait; counted from the hand-over they were over 300 ms.
+    HttpServer server =
+        fakeOpenAi(new CopyOnWriteArrayList<>(), "{\"choices\":[{\"text\":\"a b\"}]}", 5);
+    java.util.concurrent.ScheduledExecutorService later =
+        java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    java.net.http.HttpClient real = java.net.http.HttpClient.newHttpClient();
+    try {
+      BenchConfig config =
+          BenchConfigs.builder("http://127.0.0.1:" + server.getAddress().getPort())
+              .api(BenchConfig.Api.COMPLETIONS, false)
+              .build();
+      java.net.http.HttpClient held = new HeldClient(real, later, 300);
+      RequestRecord r =
+          OpenAiCall.send(held, config, "{}".getBytes(StandardCharsets.UTF_8), 0, 0, 1, "measured")
+              .get(10, java.util.concurrent.TimeUnit.SECONDS);
+
+      assertThat(r.error()).as("%s", r.errorDetail()).isNull();
+      assertThat(r.ttftMs()).isGreaterThanOrEqualTo(5).isLessThan(200);
+      assertThat(r.e2eMs()).isLessThan(200);
+    } finally {
+      later.shutdownNow();
+      server.stop(0);
+    }
+  }
+
+  /** A JDK client that holds each request {@code millis} before handing it to the real one. */
+  private static final class HeldClient extends java.net.http.HttpClient {
+    private final java.net.http.HttpClient real;
+    private final java.util.concurrent.ScheduledExecutorService later;
+    private final long millis;
+
+    HeldClient(
+        java.net.http.HttpClient real,
+        java.util.concurrent.ScheduledExecutorService later,
+        long millis) {
+      this.real = real;
+      this.later = later;
+      this.millis = millis;
+    }
+
+    @Override
+    public <T> java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<T>> sendAsync(
+        java.net.http.HttpRequest request, java.net.http.HttpResponse.BodyHandler<T> handler) {
+      java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<T>> f =
+          new java.util.concurrent.CompletableFuture<>();
+      later.schedule(
+          () ->
+              real.sendAsync(request, handler)
+                  .whenComplete(
+                      (r, e) -> {
+                        if (e != null) {
+                          f.completeExceptionally(e);
+                        } else {
+                          f.complete(r);
+                        }
+                      }),
+          millis,
+          java.util.concurrent.TimeUnit.MILLISECONDS);
+      return f;
+    }
+
+    @Override
+    public <T> java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<T>> sendAsync(
+        java.net.http.HttpRequest request,
+        java.net.http.HttpResponse.BodyHandler<T> handler,
+        java.net.http.HttpResponse.PushPromiseHandler<T> push) {
+      return sendAsync(request, handler);
+    }
+
+    @Override
+    public <T> java.net.http.HttpResponse<T> send(
+        java.net.http.HttpRequest request, java.net.http.HttpResponse.BodyHandler<T> handler) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public java.util.Optional<java.net.CookieHandler> cookieHandler() {
+      return real.cookieHandler();
+    }
+
+    @Override
+    public java.util.Optional<Duration> connectTimeout() {
+      return real.connectTimeout();
+    }
+
+    @Override
+    public Redirect followRedirects() {
+      return real.followRedirects();
+    }
+
+    @Override
+    public java.util.Optional<java.net.ProxySelector> proxy() {
+      return real.proxy();
+    }
+
+    @Override
+    public javax.net.ssl.SSLContext sslContext() {
+      return real.sslContext();
+    }
+
+    @Override
+    public javax.net.ssl.SSLParameters sslParameters() {
+      return real.sslParameters();
+    }
+
+    @Override
+    public java.util.Optional<java.net.Authenticator> authenticator() {
+      return real.authenticator();
+    }
+
+    @Override
+    public Version version() {
+      return real.version();
+    }
+
+    @Override
+    public java.util.Optional<java.util.concurrent.Executor> executor() {
+      return real.executor();
+    }
+  }
+
   private static HttpServer fakeOpenAi(List<String> authorizations, String body) throws Exception {
     return fakeOpenAi(authorizations, body, 5);
   }
