@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# The traced ingress's own cold start: how long from `java` to the first proxied answer, and what
+# its first requests add over nginx's. An nginx answering a fixed chat completion is the
+# upstream, the collector peer is the OTLP/gRPC receiver (as in saturation-probe.sh). For each
+# start it prints the time to ready (process start to the first 200 through the proxy), then the
+# added latency (proxied minus direct, same client, one keep-alive connection, one request at a
+# time) of requests 1-10, 11-100, 101-1000 and 1001-3000, as p50 / p99 in ms.
+#
+# Usage: scripts/cold-start-probe.sh [JVM option...]   e.g. -XX:SharedArchiveFile=/tmp/app.jsa
+# Env:   ROLE           ingress (default) or worker (the sidecar; engine scrape and OTLP receiver off)
+#        JAVA           the java to start the proxy with (default: java on PATH)
+#        STARTS         how many cold starts (default 3)
+#        INFERTRACE_HOME, OUT, OTELCOL as for saturation-probe.sh
+# Needs: nginx (Debian package), python3, the collector peer.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+home=${INFERTRACE_HOME:-$root}
+jar=$home/gateway-proxy/target/infertrace-gateway-proxy.jar
+otelcol=${OTELCOL:-$HOME/.cache/infertrace/peers/bin/otelcol-infertrace}
+java=${JAVA:-java}
+out=${OUT:-$(mktemp -d)}
+for tool in nginx python3 "$java"; do
+  command -v "$tool" >/dev/null || { echo "cold-start-probe: $tool not found" >&2; exit 2; }
+done
+[ -f "$jar" ] || { echo "cold-start-probe: no $jar (./mvnw -B package -DskipTests)" >&2; exit 2; }
+[ -x "$otelcol" ] || { echo "cold-start-probe: no collector at $otelcol (scripts/install-peers.sh)" >&2; exit 2; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+up=$(free_port); otlp=$(free_port)
+mkdir -p "$out/nginx"
+body='{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"bench","choices":[{"index":0,"message":{"role":"assistant","content":"hello there, this is a fixed answer"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9,"total_tokens":21}}'
+cat >"$out/nginx/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $out/nginx/nginx.pid;
+error_log $out/nginx/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $out/nginx/body;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$up;
+    location / { default_type application/json; return 200 '$body'; }
+  }
+}
+EOF
+cat >"$out/otelcol.yaml" <<EOF
+receivers:
+  otlp: {protocols: {grpc: {endpoint: "127.0.0.1:$otlp"}}}
+exporters:
+  debug: {verbosity: basic, sampling_initial: 1, sampling_thereafter: 1000000}
+service:
+  telemetry: {logs: {level: warn}, metrics: {level: none}}
+  pipelines: {traces: {receivers: [otlp], exporters: [debug]}}
+EOF
+# The client: waits for the first 200 through the proxy (that instant is "ready"), then times
+# requests alternately through the proxy and straight to nginx on two keep-alive connections.
+cat >"$out/client.py" <<'EOF'
+import http.client, json, sys, time
+started_ns, port, up, n = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+body = json.dumps({"model": "bench", "messages": [{"role": "user", "content": "hello"}], "max_tokens": 32})
+headers = {"Content-Type": "application/json"}
+def once(conn):
+    t = time.perf_counter_ns()
+    conn.request("POST", "/v1/chat/completions", body, headers)
+    r = conn.getresponse(); r.read()
+    return r.status, (time.perf_counter_ns() - t) / 1e6
+deadline = time.time() + 60
+while True:
+    try:
+        proxy = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        status, first = once(proxy)
+        if status == 200:
+            break
+    except OSError:
+        pass
+    if time.time() > deadline:
+        sys.exit("the proxy was not ready in 60 s")
+    time.sleep(0.005)
+ready_ms = (time.time_ns() - started_ns) / 1e6
+direct = http.client.HTTPConnection("127.0.0.1", up, timeout=10)
+added = []
+for i in range(n):
+    _, p = once(proxy)
+    _, d = once(direct)
+    added.append(p - d)
+def pct(v, q):
+    v = sorted(v); k = (len(v) - 1) * q; f = int(k)
+    return v[f] + (v[min(f + 1, len(v) - 1)] - v[f]) * (k - f)
+cells = []
+for lo, hi in ((0, 10), (10, 100), (100, 1000), (1000, n)):
+    part = added[lo:hi]
+    cells.append(f"{pct(part, .5):.3f} / {pct(part, .99):.3f}")
+print(f"| {ready_ms:.0f} | {first:.1f} | " + " | ".join(cells) + " |")
+EOF
+
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT
+nginx -c "$out/nginx/nginx.conf" -p "$out/nginx" & pids+=($!)
+"$otelcol" --config "$out/otelcol.yaml" >"$out/otelcol.log" 2>&1 & pids+=($!)
+sleep 1
+echo "| ready ms | first request ms | added p50 / p99 ms: 1-10 | 11-100 | 101-1000 | 1001-3000 |"
+echo "|---|---|---|---|---|---|"
+role=${ROLE:-ingress}
+extra=()
+case $role in
+  ingress) ;;
+  worker) extra=(--engine-metrics=off --otlp-receiver=off) ;;
+  *) echo "cold-start-probe: ROLE is ingress or worker" >&2; exit 2 ;;
+esac
+for s in $(seq "${STARTS:-3}"); do
+  listen=$(free_port)
+  started=$(date +%s%N)
+  OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$otlp OTEL_TRACES_SAMPLER=always_on \
+    "$java" -Xmx512m -XX:+UseSerialGC "$@" -jar "$jar" "$role" --listen "127.0.0.1:$listen" \
+    --upstream "http://127.0.0.1:$up" --io-threads 1 "${extra[@]}" >"$out/ingress-$s.log" 2>&1 &
+  proxy=$!
+  python3 "$out/client.py" "$started" "$listen" "$up" 3000
+  kill "$proxy"; wait "$proxy" 2>/dev/null || true
+done
