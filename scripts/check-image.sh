@@ -4,13 +4,14 @@
 # there (chroot, as the image's user, with its Env, in private mount and pid namespaces with /proc
 # mounted, as a runtime would) with the given arguments, until URL answers 200 or 60 s pass.
 # Needs root (chroot, unshare). FILE=... arguments are copied into the image's /tmp first. URL
-# "-": the command runs to completion and its exit status is the check's.
+# "-": the command runs to completion and its exit status is the check's. CHECK_IMAGE_ENV="K=V ..."
+# adds to the image's Env.
 #
 # Usage: scripts/check-image.sh IMAGE_TAR URL|- -- ARGS...
 #   e.g. scripts/check-image.sh gateway-proxy/target/jib-image.tar https://127.0.0.1:18443/healthz \
 #          -- inject-webhook --listen 127.0.0.1:18443 --tls-cert FILE=cert.pem ...
 set -euo pipefail
-[ $# -ge 3 ] && [ "$3" = "--" ] || { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+[ $# -ge 3 ] && [ "$3" = "--" ] || { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 image=$1 url=$2
 shift 3
 
@@ -65,7 +66,7 @@ for a in "$@"; do
 done
 echo "check-image: user $user, entrypoint ${entrypoint[*]} ${args[*]}"
 unshare -m -p --fork sh -c 'mount -t proc proc "$1/proc" && shift && exec "$@"' sh "$work/rootfs" \
-  env -i "${env[@]}" "$(command -v chroot)" --userspec="$user" "$work/rootfs" "${entrypoint[@]}" "${args[@]}" \
+  env -i "${env[@]}" ${CHECK_IMAGE_ENV:-} "$(command -v chroot)" --userspec="$user" "$work/rootfs" "${entrypoint[@]}" "${args[@]}" \
   >"$work/out.log" 2>&1 &
 pid=$!
 if [ "$url" = "-" ]; then

@@ -92,7 +92,7 @@ cells = []
 for lo, hi in ((0, 10), (10, 100), (100, 1000), (1000, n)):
     part = added[lo:hi]
     cells.append(f"{pct(part, .5):.3f} / {pct(part, .99):.3f}")
-print(f"| {ready_ms:.0f} | {first:.1f} | " + " | ".join(cells) + " |")
+print(f"| {ready_ms:.0f} | {first:.1f} | " + " | ".join(cells) + " |", end="")
 EOF
 
 pids=()
@@ -101,8 +101,8 @@ trap cleanup EXIT
 nginx -c "$out/nginx/nginx.conf" -p "$out/nginx" & pids+=($!)
 "$otelcol" --config "$out/otelcol.yaml" >"$out/otelcol.log" 2>&1 & pids+=($!)
 sleep 1
-echo "| ready ms | first request ms | added p50 / p99 ms: 1-10 | 11-100 | 101-1000 | 1001-3000 |"
-echo "|---|---|---|---|---|---|"
+echo "| ready ms | first request ms | added p50 / p99 ms: 1-10 | 11-100 | 101-1000 | 1001-3000 | peak RSS MB |"
+echo "|---|---|---|---|---|---|---|"
 role=${ROLE:-ingress}
 extra=()
 case $role in
@@ -118,5 +118,6 @@ for s in $(seq "${STARTS:-3}"); do
     --upstream "http://127.0.0.1:$up" --io-threads 1 "${extra[@]}" >"$out/ingress-$s.log" 2>&1 &
   proxy=$!
   python3 "$out/client.py" "$started" "$listen" "$up" 3000
+  echo " $(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$proxy/status") |"
   kill "$proxy"; wait "$proxy" 2>/dev/null || true
 done
