@@ -13,23 +13,15 @@
 set -euo pipefail
 [ $# -eq 2 ] || { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 image=$1 jar=$2
+# shellcheck source=lib/image.sh
+. "$(dirname "$0")/lib/image.sh"
 # Where the Operator mounts its volume in the init container (javaInstrMountPath), v0.144.0.
 mount=/otel-auto-instrumentation-java
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/image" "$work/rootfs"
-tar -xf "$image" -C "$work/image"
-python3 - "$work/image" >"$work/layers" <<'PY'
-import json, sys
-print("\n".join(json.load(open(sys.argv[1] + "/manifest.json"))[0]["Layers"]))
-PY
-while read -r layer; do
-  tar --warning=no-unknown-keyword -xf "$work/image/$layer" -C "$work/rootfs"
-done <"$work/layers"
-config=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Config"])' "$work/image/manifest.json")
-user=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["config"].get("User") or "0:0")' "$work/image/$config")
-mapfile -t env < <(python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["config"].get("Env") or []))' "$work/image/$config")
+unpack_image "$image" "$work"
+user=$image_user env=("${image_env[@]}")
 
 mkdir -p "$work/rootfs$mount"
 chown "$user" "$work/rootfs$mount" # the emptyDir is writable by the pod's user

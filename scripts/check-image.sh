@@ -14,6 +14,8 @@ set -euo pipefail
 [ $# -ge 3 ] && [ "$3" = "--" ] || { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 image=$1 url=$2
 shift 3
+# shellcheck source=lib/image.sh
+. "$(dirname "$0")/lib/image.sh"
 
 work=$(mktemp -d)
 pid=
@@ -31,30 +33,8 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
-mkdir -p "$work/image" "$work/rootfs"
-tar -xf "$image" -C "$work/image"
-config=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Config"])' "$work/image/manifest.json")
-python3 - "$work/image" >"$work/layers" <<'PY'
-import json, sys
-print("\n".join(json.load(open(sys.argv[1] + "/manifest.json"))[0]["Layers"]))
-PY
-while read -r layer; do
-  tar --warning=no-unknown-keyword -xf "$work/image/$layer" -C "$work/rootfs"
-done <"$work/layers"
-mkdir -p "$work/rootfs/proc" "$work/rootfs/tmp"
-read_config() {
-  python3 - "$work/image/$config" "$1" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))["config"]
-what = sys.argv[2]
-if what == "user": print(c.get("User") or "0:0")
-elif what == "env": print("\n".join(c.get("Env") or []))
-else: print("\n".join(c.get("Entrypoint") or []))
-PY
-}
-user=$(read_config user)
-mapfile -t entrypoint < <(read_config entrypoint)
-mapfile -t env < <(read_config env)
+unpack_image "$image" "$work"
+user=$image_user entrypoint=("${image_entrypoint[@]}") env=("${image_env[@]}")
 args=()
 for a in "$@"; do
   if [[ $a == FILE=* ]]; then

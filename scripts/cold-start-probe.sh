@@ -13,47 +13,12 @@
 #        INFERTRACE_HOME, OUT, OTELCOL as for saturation-probe.sh
 # Needs: nginx (Debian package), python3, the collector peer.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-home=${INFERTRACE_HOME:-$root}
-jar=$home/gateway-proxy/target/infertrace-gateway-proxy.jar
-otelcol=${OTELCOL:-$HOME/.cache/infertrace/peers/bin/otelcol-infertrace}
+# shellcheck source=lib/peers.sh
+. "$(dirname "$0")/lib/peers.sh"
 java=${JAVA:-java}
-out=${OUT:-$(mktemp -d)}
-for tool in nginx python3 "$java"; do
-  command -v "$tool" >/dev/null || { echo "cold-start-probe: $tool not found" >&2; exit 2; }
-done
-[ -f "$jar" ] || { echo "cold-start-probe: no $jar (./mvnw -B package -DskipTests)" >&2; exit 2; }
-[ -x "$otelcol" ] || { echo "cold-start-probe: no collector at $otelcol (scripts/install-peers.sh)" >&2; exit 2; }
+probe_setup cold-start-probe nginx python3 "$java"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 up=$(free_port); otlp=$(free_port)
-mkdir -p "$out/nginx"
-body='{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"bench","choices":[{"index":0,"message":{"role":"assistant","content":"hello there, this is a fixed answer"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9,"total_tokens":21}}'
-cat >"$out/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $out/nginx/nginx.pid;
-error_log $out/nginx/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $out/nginx/body;
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:$up;
-    location / { default_type application/json; return 200 '$body'; }
-  }
-}
-EOF
-cat >"$out/otelcol.yaml" <<EOF
-receivers:
-  otlp: {protocols: {grpc: {endpoint: "127.0.0.1:$otlp"}}}
-exporters:
-  debug: {verbosity: basic, sampling_initial: 1, sampling_thereafter: 1000000}
-service:
-  telemetry: {logs: {level: warn}, metrics: {level: none}}
-  pipelines: {traces: {receivers: [otlp], exporters: [debug]}}
-EOF
 # The client: waits for the first 200 through the proxy (that instant is "ready"), then times
 # requests alternately through the proxy and straight to nginx on two keep-alive connections.
 cat >"$out/client.py" <<'EOF'
@@ -96,10 +61,8 @@ print(f"| {ready_ms:.0f} | {first:.1f} | " + " | ".join(cells) + " |", end="")
 EOF
 
 pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
-trap cleanup EXIT
-nginx -c "$out/nginx/nginx.conf" -p "$out/nginx" & pids+=($!)
-"$otelcol" --config "$out/otelcol.yaml" >"$out/otelcol.log" 2>&1 & pids+=($!)
+trap stop_pids EXIT
+start_peers 1024
 sleep 1
 echo "| ready ms | first request ms | added p50 / p99 ms: 1-10 | 11-100 | 101-1000 | 1001-3000 | peak RSS MB |"
 echo "|---|---|---|---|---|---|---|"

@@ -13,46 +13,11 @@
 #        OUT              where logs go (default: a new temporary directory)
 # Needs: nginx and wrk (Debian packages), Java 17, the collector peer.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-home=${INFERTRACE_HOME:-$root}
-jar=$home/gateway-proxy/target/infertrace-gateway-proxy.jar
-otelcol=${OTELCOL:-$HOME/.cache/infertrace/peers/bin/otelcol-infertrace}
-out=${OUT:-$(mktemp -d)}
-for tool in nginx wrk java; do
-  command -v "$tool" >/dev/null || { echo "saturation-probe: $tool not found" >&2; exit 2; }
-done
-[ -f "$jar" ] || { echo "saturation-probe: no $jar (./mvnw -B package -DskipTests)" >&2; exit 2; }
-[ -x "$otelcol" ] || { echo "saturation-probe: no collector at $otelcol (scripts/install-peers.sh)" >&2; exit 2; }
+# shellcheck source=lib/peers.sh
+. "$(dirname "$0")/lib/peers.sh"
+probe_setup saturation-probe nginx wrk java
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 up=$(free_port); otlp=$(free_port); listen=$(free_port); admin=$(free_port)
-mkdir -p "$out/nginx"
-body='{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"bench","choices":[{"index":0,"message":{"role":"assistant","content":"hello there, this is a fixed answer"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9,"total_tokens":21}}'
-cat >"$out/nginx/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $out/nginx/nginx.pid;
-error_log $out/nginx/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $out/nginx/body;
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:$up;
-    location / { default_type application/json; return 200 '$body'; }
-  }
-}
-EOF
-cat >"$out/otelcol.yaml" <<EOF
-receivers:
-  otlp: {protocols: {grpc: {endpoint: "127.0.0.1:$otlp"}}}
-exporters:
-  debug: {verbosity: basic, sampling_initial: 1, sampling_thereafter: 1000000}
-service:
-  telemetry: {logs: {level: warn}, metrics: {level: none}}
-  pipelines: {traces: {receivers: [otlp], exporters: [debug]}}
-EOF
 cat >"$out/post.lua" <<'EOF'
 wrk.method = "POST"
 wrk.body = '{"model":"bench","messages":[{"role":"user","content":"Say hello to the benchmark, in a short sentence please."}],"max_tokens":32}'
@@ -60,10 +25,8 @@ wrk.headers["Content-Type"] = "application/json"
 EOF
 
 pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
-trap cleanup EXIT
-nginx -c "$out/nginx/nginx.conf" -p "$out/nginx" & pids+=($!)
-"$otelcol" --config "$out/otelcol.yaml" >"$out/otelcol.log" 2>&1 & pids+=($!)
+trap stop_pids EXIT
+start_peers 4096
 profile=()
 if [ -n "${PROFILE:-}" ]; then
   profile=("-agentpath:${ASYNC_PROFILER:?libasyncProfiler.so}=start,event=cpu,interval=1ms,loop=4s,file=$out/prof-%n.collapsed,collapsed")

@@ -18,6 +18,10 @@
 set -euo pipefail
 [ $# -eq 2 ] || { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 image=$1 out=$2
+# shellcheck source=lib/image.sh
+. "$(dirname "$0")/lib/image.sh"
+# shellcheck source=lib/peers.sh
+. "$(dirname "$0")/lib/peers.sh"
 requests=${TRAIN_REQUESTS:-2000}
 otelcol=${OTELCOL:-$HOME/.cache/infertrace/peers/bin/otelcol-infertrace}
 
@@ -33,31 +37,8 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
-mkdir -p "$work/image" "$work/rootfs"
-tar -xf "$image" -C "$work/image"
-python3 - "$work/image" >"$work/layers" <<'PY'
-import json, sys
-print("\n".join(json.load(open(sys.argv[1] + "/manifest.json"))[0]["Layers"]))
-PY
-while read -r layer; do
-  tar --warning=no-unknown-keyword -xf "$work/image/$layer" -C "$work/rootfs"
-done <"$work/layers"
-mkdir -p "$work/rootfs/proc" "$work/rootfs/tmp"
-chmod 1777 "$work/rootfs/tmp"
-config=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[0]["Config"])' "$work/image/manifest.json")
-read_config() {
-  python3 - "$work/image/$config" "$1" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))["config"]
-what = sys.argv[2]
-if what == "user": print(c.get("User") or "0:0")
-elif what == "env": print("\n".join(c.get("Env") or []))
-else: print("\n".join(c.get("Entrypoint") or []))
-PY
-}
-user=$(read_config user)
-mapfile -t entrypoint < <(read_config entrypoint)
-mapfile -t env < <(read_config env)
+unpack_image "$image" "$work"
+user=$image_user entrypoint=("${image_entrypoint[@]}") env=("${image_env[@]}")
 # The entrypoint (java, its flags, the class path, the main class), less its own AOT options
 # (-Dimage.aot), with the cache to write right after java.
 command=("${entrypoint[0]}" -XX:AOTCacheOutput=/tmp/infertrace.aot)
@@ -65,7 +46,6 @@ for f in "${entrypoint[@]:1}"; do
   [[ $f == -XX:AOT* || $f == -Xshare:* ]] || command+=("$f")
 done
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 up=$(free_port) listen=$(free_port) otlp=$(free_port)
 
 # A stand-in OpenAI server: chat and completions, streamed (8 token chunks, then usage) or not.
@@ -103,15 +83,7 @@ PY
 python3 "$work/upstream.py" "$up" & pids+=($!)
 exporter=(OTEL_TRACES_EXPORTER=none)
 if [ -x "$otelcol" ]; then
-  cat >"$work/otelcol.yaml" <<EOF
-receivers:
-  otlp: {protocols: {grpc: {endpoint: "127.0.0.1:$otlp"}}}
-exporters:
-  debug: {verbosity: basic, sampling_initial: 1, sampling_thereafter: 1000000}
-service:
-  telemetry: {logs: {level: warn}, metrics: {level: none}}
-  pipelines: {traces: {receivers: [otlp], exporters: [debug]}}
-EOF
+  write_otelcol_conf "$work/otelcol.yaml" "$otlp"
   "$otelcol" --config "$work/otelcol.yaml" >"$work/otelcol.log" 2>&1 & pids+=($!)
   exporter=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$otlp")
 fi

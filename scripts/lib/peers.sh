@@ -1,0 +1,82 @@
+# shellcheck shell=bash
+# Sourced by the probes that put the proxy between a fixed upstream and the collector peer.
+
+# free_port: a TCP port free on 127.0.0.1 now.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# write_nginx_conf DIR PORT CONNECTIONS: DIR/nginx.conf, an nginx on 127.0.0.1:PORT (one worker,
+# no access log, keep-alive without limit) that answers every request with a fixed 260-byte chat
+# completion; run it with `nginx -c DIR/nginx.conf -p DIR`.
+write_nginx_conf() {
+  local dir=$1 port=$2 connections=$3
+  local body='{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"bench","choices":[{"index":0,"message":{"role":"assistant","content":"hello there, this is a fixed answer"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9,"total_tokens":21}}'
+  mkdir -p "$dir"
+  cat >"$dir/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/error.log;
+events { worker_connections $connections; }
+http {
+  access_log off;
+  client_body_temp_path $dir/body;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$port;
+    location / { default_type application/json; return 200 '$body'; }
+  }
+}
+CONF
+}
+
+# write_otelcol_conf FILE PORT: a collector config whose OTLP/gRPC receiver on 127.0.0.1:PORT
+# takes traces and only counts them (debug exporter, basic verbosity, the first batch logged).
+write_otelcol_conf() {
+  cat >"$1" <<CONF
+receivers:
+  otlp: {protocols: {grpc: {endpoint: "127.0.0.1:$2"}}}
+exporters:
+  debug: {verbosity: basic, sampling_initial: 1, sampling_thereafter: 1000000}
+service:
+  telemetry: {logs: {level: warn}, metrics: {level: none}}
+  pipelines: {traces: {receivers: [otlp], exporters: [debug]}}
+CONF
+}
+
+# probe_setup NAME TOOL...: sets jar (the proxy jar of the checkout $INFERTRACE_HOME, default this
+# one), otelcol (the collector peer, or $OTELCOL) and out ($OUT, or a new temporary directory),
+# after checking that every TOOL, the jar and the collector are there; if not, says which (as NAME)
+# and exits 2.
+probe_setup() {
+  local name=$1 tool root
+  shift
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+  jar=${INFERTRACE_HOME:-$root}/gateway-proxy/target/infertrace-gateway-proxy.jar
+  otelcol=${OTELCOL:-$HOME/.cache/infertrace/peers/bin/otelcol-infertrace}
+  out=${OUT:-$(mktemp -d)}
+  mkdir -p "$out"
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || { echo "$name: $tool not found" >&2; exit 2; }
+  done
+  [ -f "$jar" ] || { echo "$name: no $jar (./mvnw -B package -DskipTests)" >&2; exit 2; }
+  [ -x "$otelcol" ] || { echo "$name: no collector at $otelcol (scripts/install-peers.sh)" >&2; exit 2; }
+}
+
+# start_peers CONNECTIONS: the nginx upstream on $up (write_nginx_conf, in $out/nginx) and the
+# collector on $otlp (write_otelcol_conf), in the background, their pids added to the caller's
+# array pids; stop_pids (the caller's EXIT trap) stops them and whatever else pids holds.
+start_peers() {
+  write_nginx_conf "$out/nginx" "$up" "$1"
+  write_otelcol_conf "$out/otelcol.yaml" "$otlp"
+  nginx -c "$out/nginx/nginx.conf" -p "$out/nginx" &
+  pids+=($!)
+  "$otelcol" --config "$out/otelcol.yaml" >"$out/otelcol.log" 2>&1 &
+  pids+=($!)
+}
+
+stop_pids() {
+  kill "${pids[@]}" 2>/dev/null || true
+  wait 2>/dev/null || true
+}
