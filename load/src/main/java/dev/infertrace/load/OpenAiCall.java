@@ -46,6 +46,12 @@ final class OpenAiCall implements Flow.Subscriber<String> {
    */
   private volatile long sentAt;
 
+  /**
+   * When the request was handed to the client: its start in the record, which places it in the
+   * run's phases and timeline as the step sent it.
+   */
+  private long issuedAt;
+
   /** When the response ended (last line read, or the failure), on the thread that saw it. */
   private volatile long endAt;
 
@@ -86,7 +92,8 @@ final class OpenAiCall implements Flow.Subscriber<String> {
     if (config.apiKey() != null) {
       request.header("Authorization", "Bearer " + config.apiKey());
     }
-    call.sentAt = System.nanoTime();
+    call.issuedAt = System.nanoTime();
+    call.sentAt = call.issuedAt;
     return client
         .sendAsync(
             request.build(),
@@ -234,7 +241,7 @@ final class OpenAiCall implements Flow.Subscriber<String> {
         id,
         phase,
         traceId,
-        (sentAt - originNanos) / 1e6,
+        (issuedAt - originNanos) / 1e6,
         (end - originNanos) / 1e6,
         ttft,
         tpot,
