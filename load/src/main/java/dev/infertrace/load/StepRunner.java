@@ -124,11 +124,12 @@ final class StepRunner {
         continue;
       }
       if (inFlight.get() >= config.maxInFlight()) {
-        String phase = phase();
+        long now = System.nanoTime();
+        String phase = phase(now);
         if (phase == null) {
           return;
         }
-        double at = ms(System.nanoTime());
+        double at = ms(now);
         RequestRecord dropped =
             new RequestRecord(
                 step,
@@ -162,14 +163,15 @@ final class StepRunner {
 
   /** Sends the next request, or returns null when the step sends no more. */
   private CompletableFuture<RequestRecord> send() {
-    String phase = phase();
+    long now = System.nanoTime();
+    String phase = phase(now);
     if (phase == null) {
       return null;
     }
     long id = ids.getAndIncrement();
     inFlight.incrementAndGet();
     CompletableFuture<RequestRecord> f =
-        OpenAiCall.send(client, config, prompts.body(id), originNanos, step, id, phase)
+        OpenAiCall.send(client, config, prompts.body(id), originNanos, now, step, id, phase)
             .whenComplete(
                 (r, e) -> {
                   inFlight.decrementAndGet();
@@ -180,9 +182,8 @@ final class StepRunner {
     return f;
   }
 
-  /** The phase of a request sent now, or null when the step sends no more. */
-  private synchronized String phase() {
-    long now = System.nanoTime();
+  /** The phase of a request sent at {@code now}, or null when the step sends no more. */
+  private synchronized String phase(long now) {
     if (now >= sendUntil) {
       return null;
     }

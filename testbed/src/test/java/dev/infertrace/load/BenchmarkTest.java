@@ -300,7 +300,15 @@ class BenchmarkTest {
               .build();
       java.net.http.HttpClient held = new HeldClient(real, later, 300);
       RequestRecord r =
-          OpenAiCall.send(held, config, "{}".getBytes(StandardCharsets.UTF_8), 0, 0, 1, "measured")
+          OpenAiCall.send(
+                  held,
+                  config,
+                  "{}".getBytes(StandardCharsets.UTF_8),
+                  0,
+                  System.nanoTime(),
+                  0,
+                  1,
+                  "measured")
               .get(10, java.util.concurrent.TimeUnit.SECONDS);
 
       assertThat(r.error()).as("%s", r.errorDetail()).isNull();

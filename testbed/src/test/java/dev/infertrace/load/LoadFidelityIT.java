@@ -118,15 +118,13 @@ class LoadFidelityIT {
       for (Fidelity f : all) {
         assertThat(f.requests()).isEqualTo(f == guide ? GUIDELLM_REQUESTS : REQUESTS);
         assertThat(f.tokenMismatches()).as(f.row()).isZero();
-        // a client's TTFT and E2E enclose the ingress's (it sends first and reads last); ours
-        // stamps when the JDK client subscribes to the body, which can come a few tens of
-        // microseconds after the head has left (-0.057 ms seen once in 500)
-        assertThat(f.signedTtftMin()).as(f.row()).isGreaterThanOrEqualTo(f == load ? -0.1 : 0);
+        // a client's TTFT and E2E enclose the ingress's (it sends first and reads last)
+        assertThat(f.signedTtftMin()).as(f.row()).isGreaterThanOrEqualTo(0);
         if (quiet) {
           // On a starved machine this measures the scheduler, not the clients. The mean gap holds
-          // within 1 ms (0.04-0.10 ms at p99 measured for ours); the p99 of TTFT (0.67-1.85 ms
-          // for ours over 500 requests) and of the largest gap (1.9-2.0 ms) do not in every run,
-          // and are reported: BENCHMARKS.md.
+          // within 1 ms (0.02-0.15 ms at p99 measured for ours); the p99 of TTFT (1.6-3.8 ms for
+          // ours over 500 requests) and of the largest gap (1.9-2.2 ms) do not yet, and are
+          // reported: BENCHMARKS.md.
           assertThat(f.itlMean().p99()).as(f.row()).isLessThanOrEqualTo(1.0);
         }
         System.out.printf(
