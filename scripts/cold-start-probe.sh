@@ -9,6 +9,9 @@
 # Usage: scripts/cold-start-probe.sh [JVM option...]   e.g. -XX:SharedArchiveFile=/tmp/app.jsa
 # Env:   ROLE           ingress (default) or worker (the sidecar; engine scrape and OTLP receiver off)
 #        JAVA           the java to start the proxy with (default: java on PATH)
+#        IMAGE          an image tarball (jib:buildTar) to start instead, unpacked and run as
+#                       scripts/check-image.sh does (chroot, its user and Env, its entrypoint and
+#                       JVM flags; the options given go in JDK_JAVA_OPTIONS); needs root
 #        STARTS         how many cold starts (default 3)
 #        INFERTRACE_HOME, OUT, OTELCOL as for saturation-probe.sh
 # Needs: nginx (Debian package), python3, the collector peer.
@@ -73,14 +76,32 @@ case $role in
   worker) extra=(--engine-metrics=off --otlp-receiver=off) ;;
   *) echo "cold-start-probe: ROLE is ingress or worker" >&2; exit 2 ;;
 esac
+if [ -n "${IMAGE:-}" ]; then
+  # shellcheck source=lib/image.sh
+  . "$(dirname "$0")/lib/image.sh"
+  unpack_image "$IMAGE" "$out/image"
+fi
 for s in $(seq "${STARTS:-3}"); do
   listen=$(free_port)
+  args=("$role" --listen "127.0.0.1:$listen" --upstream "http://127.0.0.1:$up" --io-threads 1 "${extra[@]}")
+  otel=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$otlp" OTEL_TRACES_SAMPLER=always_on)
   started=$(date +%s%N)
-  OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$otlp OTEL_TRACES_SAMPLER=always_on \
-    "$java" -Xmx512m -XX:+UseSerialGC "$@" -jar "$jar" "$role" --listen "127.0.0.1:$listen" \
-    --upstream "http://127.0.0.1:$up" --io-threads 1 "${extra[@]}" >"$out/ingress-$s.log" 2>&1 &
-  proxy=$!
+  if [ -n "${IMAGE:-}" ]; then
+    unshare -m -p --fork sh -c 'mount -t proc proc "$1/proc" && mount --bind /dev "$1/dev" && shift && exec "$@"' \
+      sh "$out/image/rootfs" \
+      env -i "${image_env[@]}" "${otel[@]}" JDK_JAVA_OPTIONS="$*" "$(command -v chroot)" \
+      --userspec="$image_user" "$out/image/rootfs" "${image_entrypoint[@]}" "${args[@]}" \
+      >"$out/proxy-$s.log" 2>&1 &
+  else
+    env "${otel[@]}" "$java" -Xmx512m -XX:+UseSerialGC "$@" -jar "$jar" "${args[@]}" \
+      >"$out/proxy-$s.log" 2>&1 &
+  fi
+  launched=$!
   python3 "$out/client.py" "$started" "$listen" "$up" 3000
+  proxy=$launched
+  if [ -n "${IMAGE:-}" ]; then
+    proxy=$(ps -o pid= --ppid "$launched" | tr -d ' ') # the entrypoint, pid 1 of its namespace
+  fi
   echo " $(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$proxy/status") |"
-  kill "$proxy"; wait "$proxy" 2>/dev/null || true
+  kill "$proxy"; wait "$launched" 2>/dev/null || true
 done
