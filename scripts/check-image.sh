@@ -2,7 +2,7 @@
 # scripts/check-image.sh — proves an image tarball built by Jib (jib:buildTar) without a container
 # runtime: unpacks its layers in order into a root filesystem, then runs the image's entrypoint
 # there (chroot, as the image's user, with its Env, in private mount and pid namespaces with /proc
-# mounted, as a runtime would) with the given arguments, until URL answers 200 or 60 s pass.
+# mounted and /dev bound in, as a runtime would) with the given arguments, until URL answers 200 or 60 s pass.
 # Needs root (chroot, unshare). FILE=... arguments are copied into the image's /tmp first. URL
 # "-": the command runs to completion and its exit status is the check's. CHECK_IMAGE_ENV="K=V ..."
 # adds to the image's Env.
@@ -34,7 +34,6 @@ cleanup() {
 }
 trap cleanup EXIT
 unpack_image "$image" "$work"
-user=$image_user entrypoint=("${image_entrypoint[@]}") env=("${image_env[@]}")
 args=()
 for a in "$@"; do
   if [[ $a == FILE=* ]]; then
@@ -44,10 +43,9 @@ for a in "$@"; do
     args+=("$a")
   fi
 done
-echo "check-image: user $user, entrypoint ${entrypoint[*]} ${args[*]}"
-unshare -m -p --fork sh -c 'mount -t proc proc "$1/proc" && shift && exec "$@"' sh "$work/rootfs" \
-  env -i "${env[@]}" ${CHECK_IMAGE_ENV:-} "$(command -v chroot)" --userspec="$user" "$work/rootfs" "${entrypoint[@]}" "${args[@]}" \
-  >"$work/out.log" 2>&1 &
+echo "check-image: user $image_user, entrypoint ${image_entrypoint[*]} ${args[*]}"
+read -ra extra_env <<<"${CHECK_IMAGE_ENV:-}"
+run_in_image "$work" "${extra_env[@]}" -- "${image_entrypoint[@]}" "${args[@]}" >"$work/out.log" 2>&1 &
 pid=$!
 if [ "$url" = "-" ]; then
   # A command that runs to completion: its exit status is the check's.

@@ -87,10 +87,7 @@ for s in $(seq "${STARTS:-3}"); do
   otel=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$otlp" OTEL_TRACES_SAMPLER=always_on)
   started=$(date +%s%N)
   if [ -n "${IMAGE:-}" ]; then
-    unshare -m -p --fork sh -c 'mount -t proc proc "$1/proc" && mount --bind /dev "$1/dev" && shift && exec "$@"' \
-      sh "$out/image/rootfs" \
-      env -i "${image_env[@]}" "${otel[@]}" JDK_JAVA_OPTIONS="$*" "$(command -v chroot)" \
-      --userspec="$image_user" "$out/image/rootfs" "${image_entrypoint[@]}" "${args[@]}" \
+    run_in_image "$out/image" "${otel[@]}" JDK_JAVA_OPTIONS="$*" -- "${image_entrypoint[@]}" "${args[@]}" \
       >"$out/proxy-$s.log" 2>&1 &
   else
     env "${otel[@]}" "$java" -Xmx512m -XX:+UseSerialGC "$@" -jar "$jar" "${args[@]}" \

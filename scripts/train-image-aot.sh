@@ -23,7 +23,6 @@ image=$1 out=$2
 # shellcheck source=lib/peers.sh
 . "$(dirname "$0")/lib/peers.sh"
 requests=${TRAIN_REQUESTS:-2000}
-otelcol=${OTELCOL:-$HOME/.cache/infertrace/peers/bin/otelcol-infertrace}
 
 work=$(mktemp -d)
 pids=()
@@ -38,11 +37,10 @@ cleanup() {
 }
 trap cleanup EXIT
 unpack_image "$image" "$work"
-user=$image_user entrypoint=("${image_entrypoint[@]}") env=("${image_env[@]}")
 # The entrypoint (java, its flags, the class path, the main class), less its own AOT options
 # (-Dimage.aot), with the cache to write right after java.
-command=("${entrypoint[0]}" -XX:AOTCacheOutput=/tmp/infertrace.aot)
-for f in "${entrypoint[@]:1}"; do
+command=("${image_entrypoint[0]}" -XX:AOTCacheOutput=/tmp/infertrace.aot)
+for f in "${image_entrypoint[@]:1}"; do
   [[ $f == -XX:AOT* || $f == -Xshare:* ]] || command+=("$f")
 done
 
@@ -88,10 +86,8 @@ if [ -x "$otelcol" ]; then
   exporter=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$otlp")
 fi
 
-echo "train-image-aot: user $user, ${command[*]} worker"
-unshare -m -p --fork sh -c 'mount -t proc proc "$1/proc" && shift && exec "$@"' sh "$work/rootfs" \
-  env -i "${env[@]}" "${exporter[@]}" OTEL_TRACES_SAMPLER=always_on \
-  "$(command -v chroot)" --userspec="$user" "$work/rootfs" \
+echo "train-image-aot: user $image_user, ${command[*]} worker"
+run_in_image "$work" "${exporter[@]}" OTEL_TRACES_SAMPLER=always_on -- \
   "${command[@]}" worker --listen "127.0.0.1:$listen" \
   --upstream "http://127.0.0.1:$up" --engine-metrics=off --otlp-receiver=off \
   >"$work/out.log" 2>&1 &

@@ -1,6 +1,9 @@
 # shellcheck shell=bash
 # Sourced by the probes that put the proxy between a fixed upstream and the collector peer.
 
+# The collector peer (scripts/install-peers.sh), or $OTELCOL.
+otelcol=${OTELCOL:-$HOME/.cache/infertrace/peers/bin/otelcol-infertrace}
+
 # free_port: a TCP port free on 127.0.0.1 now.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
@@ -46,15 +49,13 @@ CONF
 }
 
 # probe_setup NAME TOOL...: sets jar (the proxy jar of the checkout $INFERTRACE_HOME, default this
-# one), otelcol (the collector peer, or $OTELCOL) and out ($OUT, or a new temporary directory),
-# after checking that every TOOL, the jar and the collector are there; if not, says which (as NAME)
-# and exits 2.
+# one) and out ($OUT, or a new temporary directory), after checking that every TOOL, the jar and
+# the collector are there; if not, says which (as NAME) and exits 2.
 probe_setup() {
   local name=$1 tool root
   shift
   root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
   jar=${INFERTRACE_HOME:-$root}/gateway-proxy/target/infertrace-gateway-proxy.jar
-  otelcol=${OTELCOL:-$HOME/.cache/infertrace/peers/bin/otelcol-infertrace}
   out=${OUT:-$(mktemp -d)}
   mkdir -p "$out"
   for tool in "$@"; do

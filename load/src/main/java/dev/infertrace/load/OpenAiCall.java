@@ -50,7 +50,7 @@ final class OpenAiCall implements Flow.Subscriber<String> {
    * When the request was handed to the client: its start in the record, which places it in the
    * run's phases and timeline as the step sent it.
    */
-  private long issuedAt;
+  private final long issuedAt;
 
   /** When the response ended (last line read, or the failure), on the thread that saw it. */
   private volatile long endAt;
@@ -64,9 +64,10 @@ final class OpenAiCall implements Flow.Subscriber<String> {
   private int outputTokens = -1;
   @Nullable private String streamError;
 
-  private OpenAiCall(boolean stream, long originNanos) {
+  private OpenAiCall(boolean stream, long originNanos, long issuedAt) {
     this.stream = stream;
     this.originNanos = originNanos;
+    this.issuedAt = issuedAt;
   }
 
   /**
@@ -83,7 +84,7 @@ final class OpenAiCall implements Flow.Subscriber<String> {
       int step,
       long id,
       String phase) {
-    OpenAiCall call = new OpenAiCall(config.stream(), originNanos);
+    OpenAiCall call = new OpenAiCall(config.stream(), originNanos, issuedNanos);
     HttpRequest.Builder request =
         HttpRequest.newBuilder(config.endpoint())
             .timeout(config.requestTimeout())
@@ -94,7 +95,6 @@ final class OpenAiCall implements Flow.Subscriber<String> {
     if (config.apiKey() != null) {
       request.header("Authorization", "Bearer " + config.apiKey());
     }
-    call.issuedAt = issuedNanos;
     call.sentAt = System.nanoTime();
     return client
         .sendAsync(
@@ -236,7 +236,6 @@ final class OpenAiCall implements Flow.Subscriber<String> {
     }
     int output = outputTokens >= 0 ? outputTokens : chunks;
     double e2e = (end - sentAt) / 1e6;
-
     Double tpot = ttft != null && output > 1 && stream ? (e2e - ttft) / (output - 1) : null;
     return new RequestRecord(
         step,
