@@ -37,6 +37,8 @@ class LoadFidelityIT {
   private static final int REQUESTS = 500;
   private static final int TOKENS = 16;
   private static final int GUIDELLM_REQUESTS = 20;
+  // requests guidellm's scheduler may cancel on its side without failing the comparison
+  private static final int GUIDELLM_MAY_CANCEL = 2;
   private static final int WARMUP = 3000;
 
   @Test
@@ -116,7 +118,7 @@ class LoadFidelityIT {
         all.add(guide);
       }
       for (Fidelity f : all) {
-        assertThat(f.requests()).isEqualTo(f == guide ? GUIDELLM_REQUESTS : REQUESTS);
+        assertThat(f.requests()).isEqualTo(f == guide ? guidellmSeen.size() : REQUESTS);
         assertThat(f.tokenMismatches()).as(f.row()).isZero();
         // a client's TTFT and E2E enclose the ingress's (it sends first and reads last)
         assertThat(f.signedTtftMin()).as(f.row()).isGreaterThanOrEqualTo(0);
@@ -180,11 +182,26 @@ class LoadFidelityIT {
                 "--disable-progress"),
             java.util.Map.of("HF_HUB_OFFLINE", "1", "NO_COLOR", "1"));
     assertThat(run.waitFor(Duration.ofSeconds(240))).as("log:\n%s", run.logTail(40)).isZero();
+    JsonNode benchmark = new ObjectMapper().readTree(out.toFile()).at("/benchmarks/0");
     List<JsonNode> requests = new ArrayList<>();
-    new ObjectMapper()
-        .readTree(out.toFile())
-        .at("/benchmarks/0/requests/successful")
-        .forEach(requests::add);
+    benchmark.at("/requests/successful").forEach(requests::add);
+    // A request guidellm saw fail is a failure of the stack under test: shown with its error.
+    List<String> errored = new ArrayList<>();
+    benchmark
+        .at("/requests/errored")
+        .forEach(r -> errored.add(r.at("/info/error").asText() + " " + r.at("/info/traceback")));
+    assertThat(errored).as("requests guidellm saw fail").isEmpty();
+    // guidellm's own scheduler may cancel a request it had queued once its count is reached, or
+    // before it started (seen once in CI on the 2-core machine: 22 of 23 came back, none errored);
+    // that request never reached the stack and is not part of the comparison, which needs only
+    // enough successful requests to compare.
+    int cancelled = benchmark.at("/requests/incomplete").size();
+    System.out.printf(
+        "guidellm: %d successful, %d cancelled by its scheduler (%s)%n",
+        requests.size(), cancelled, benchmark.at("/scheduler_state/end_processing_constraints"));
+    assertThat(requests.size())
+        .as("guidellm's successful requests (%d cancelled)", cancelled)
+        .isGreaterThanOrEqualTo(GUIDELLM_REQUESTS + 3 - GUIDELLM_MAY_CANCEL);
     requests.sort(
         java.util.Comparator.comparingDouble(r -> r.path("request_start_time").asDouble()));
     List<Fidelity.Seen> seen = new ArrayList<>();
