@@ -1,12 +1,17 @@
 package dev.infertrace.proxy;
 
 import dev.infertrace.proxy.config.Role;
+import dev.infertrace.proxy.export.OtlpGrpcExporter;
+import dev.infertrace.proxy.export.OtlpGrpcSettings;
 import dev.infertrace.proxy.export.OtlpJsonFileExporter;
 import dev.infertrace.proxy.export.SpanQueue;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
+import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SpanProcessor;
@@ -17,6 +22,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import javax.annotation.Nullable;
 
 /**
@@ -58,6 +65,47 @@ public final class ProxyTelemetry {
               .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
               .build();
       return new Telemetry(sdk, spans);
+    }
+  }
+
+  /**
+   * The environment variable that keeps the SDK's own OTLP/gRPC exporter ({@code sdk}) instead of
+   * {@link OtlpGrpcExporter} (default {@code infertrace}).
+   */
+  public static final String OTLP_EXPORTER_ENV = "INFERTRACE_OTLP_EXPORTER";
+
+  /**
+   * The SDK's OTLP/gRPC exporter replaced by {@link OtlpGrpcExporter} with the same settings
+   * (unless {@value #OTLP_EXPORTER_ENV}{@code =sdk}); any other exporter as it is. When ours cannot
+   * be built from the settings, the SDK's stays, with a warning.
+   */
+  static SpanExporter otlpGrpc(
+      SpanExporter exporter, ConfigProperties config, @Nullable String choice) {
+    if (!(exporter instanceof OtlpGrpcSpanExporter)) {
+      return exporter;
+    }
+    if (choice != null && choice.strip().equalsIgnoreCase("sdk")) {
+      return exporter;
+    }
+    if (choice != null && !choice.isBlank() && !choice.strip().equalsIgnoreCase("infertrace")) {
+      throw new ConfigurationException(
+          OTLP_EXPORTER_ENV + " must be infertrace or sdk, got '" + choice + "'");
+    }
+    OtlpGrpcSettings settings = OtlpGrpcSettings.from(config);
+    if (settings == null) {
+      return exporter;
+    }
+    try {
+      OtlpGrpcExporter ours = new OtlpGrpcExporter(settings);
+      exporter.shutdown();
+      return ours;
+    } catch (IOException | RuntimeException e) {
+      Logger.getLogger(ProxyTelemetry.class.getName())
+          .log(
+              Level.WARNING,
+              "keeping the SDK's OTLP/gRPC exporter: infertrace's could not be built: {0}",
+              e.toString());
+      return exporter;
     }
   }
 
@@ -106,8 +154,10 @@ public final class ProxyTelemetry {
                         Integer.toString(BSP_MAX_QUEUE)))
             .addSpanExporterCustomizer(
                 (exporter, config) -> {
-                  exporters.add(exporter);
-                  return dev.infertrace.proxy.export.SpanExporters.unowned(exporter);
+                  SpanExporter chosen =
+                      otlpGrpc(exporter, config, System.getenv(OTLP_EXPORTER_ENV));
+                  exporters.add(chosen);
+                  return dev.infertrace.proxy.export.SpanExporters.unowned(chosen);
                 })
             // The SDK's own processor is replaced by the queue (same OTEL_BSP_* settings), which
             // counts what it drops; the SDK's one is stopped (its exporter view ignores that).

@@ -1,6 +1,7 @@
 package dev.infertrace.proxy.inject;
 
 import dev.infertrace.proxy.admin.HttpListener;
+import dev.infertrace.proxy.tls.PemFiles;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;

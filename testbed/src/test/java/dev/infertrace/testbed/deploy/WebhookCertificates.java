@@ -17,8 +17,9 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
 /**
- * A CA and a serving certificate for 127.0.0.1 that it signed, made with the JDK's keytool: what a
- * webhook on loopback serves and what its configuration's caBundle trusts.
+ * A CA and a certificate for 127.0.0.1 that it signed (for serving and, OtlpExportTlsTest, as a
+ * client identity), made with the JDK's keytool: what a webhook on loopback serves and what its
+ * configuration's caBundle trusts.
  *
  * @param caPem the CA certificate (the caBundle)
  * @param cert the serving certificate, PEM
@@ -83,7 +84,7 @@ record WebhookCertificates(byte[] caPem, Path cert, Path key) {
         "-ext",
         "san=ip:127.0.0.1",
         "-ext",
-        "eku=serverAuth",
+        "eku=serverAuth,clientAuth",
         "-rfc",
         "-validity",
         "2");

@@ -1,4 +1,4 @@
-package dev.infertrace.proxy.inject;
+package dev.infertrace.proxy.tls;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -16,11 +16,12 @@ import java.util.Base64;
 import java.util.List;
 
 /**
- * Reads the webhook's certificate chain and key from PEM files as Kubernetes tooling writes them:
- * PKCS#8 ({@code BEGIN PRIVATE KEY}, cert-manager with {@code encoding: PKCS8}, openssl 3) or
- * PKCS#1 RSA ({@code BEGIN RSA PRIVATE KEY}, Helm's {@code genSignedCert}, cert-manager's default).
+ * Reads a certificate chain and key (the webhook's, the OTLP exporter's client identity) from PEM
+ * files as Kubernetes tooling writes them: PKCS#8 ({@code BEGIN PRIVATE KEY}, cert-manager with
+ * {@code encoding: PKCS8}, openssl 3) or PKCS#1 RSA ({@code BEGIN RSA PRIVATE KEY}, Helm's {@code
+ * genSignedCert}, cert-manager's default).
  */
-final class PemFiles {
+public final class PemFiles {
   private static final byte[] RSA_ALGORITHM = {
     0x30,
     0x0d,
@@ -41,7 +42,8 @@ final class PemFiles {
 
   private PemFiles() {}
 
-  static List<X509Certificate> certificates(Path file) throws IOException {
+  /** The certificates of a PEM file, in order; an error names the file. */
+  public static List<X509Certificate> certificates(Path file) throws IOException {
     try (InputStream in = Files.newInputStream(file)) {
       List<X509Certificate> chain =
           CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
@@ -56,7 +58,8 @@ final class PemFiles {
     }
   }
 
-  static PrivateKey privateKey(Path file) throws IOException {
+  /** The unencrypted private key of a PEM file (PKCS#8, or PKCS#1 RSA). */
+  public static PrivateKey privateKey(Path file) throws IOException {
     String pem = Files.readString(file, StandardCharsets.US_ASCII);
     try {
       if (pem.contains("-----BEGIN PRIVATE KEY-----")) {

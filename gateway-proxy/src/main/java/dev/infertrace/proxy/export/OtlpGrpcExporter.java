@@ -1,0 +1,382 @@
+package dev.infertrace.proxy.export;
+
+import dev.infertrace.proxy.tls.PemFiles;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.NettyChannelBuilder;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.common.export.RetryPolicy;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.security.cert.X509Certificate;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import javax.annotation.Nullable;
+
+/**
+ * OTLP/gRPC span export ({@code opentelemetry.proto.collector.trace.v1.TraceService/Export}) with
+ * the request encoded by {@link OtlpTraceEncoder} and sent by grpc-java over Netty, on one event
+ * loop thread of its own. It replaces the SDK's OTLP/gRPC exporter, configured by the same {@code
+ * OTEL_EXPORTER_OTLP_*} settings ({@link OtlpGrpcSettings}), because marshalling through the SDK
+ * was the largest part of the export's cost at saturation (BENCHMARKS.md).
+ *
+ * <p>As the SDK's exporter does: a deadline of the configured timeout per attempt, the SDK's
+ * default retry policy (5 attempts, backoff from 1 s to 5 s with full jitter) on the status codes
+ * the OTLP specification calls retryable, gzip when configured, and a partial success (spans the
+ * receiver rejected) logged as a warning. {@link #export} never blocks: its result completes when
+ * the receiver has answered, or the last attempt failed.
+ */
+public final class OtlpGrpcExporter implements SpanExporter {
+  private static final Logger LOG = Logger.getLogger(OtlpGrpcExporter.class.getName());
+
+  static final String METHOD = "opentelemetry.proto.collector.trace.v1.TraceService/Export";
+
+  /** The status codes the OTLP specification lists as retryable. */
+  private static final Set<Status.Code> RETRYABLE =
+      Set.of(
+          Status.Code.CANCELLED,
+          Status.Code.DEADLINE_EXCEEDED,
+          Status.Code.RESOURCE_EXHAUSTED,
+          Status.Code.ABORTED,
+          Status.Code.OUT_OF_RANGE,
+          Status.Code.UNAVAILABLE,
+          Status.Code.DATA_LOSS);
+
+  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+          return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+          try (stream) {
+            return stream.readAllBytes();
+          } catch (IOException e) {
+            throw Status.INTERNAL.withCause(e).asRuntimeException();
+          }
+        }
+      };
+
+  private static final MethodDescriptor<byte[], byte[]> EXPORT =
+      MethodDescriptor.<byte[], byte[]>newBuilder()
+          .setType(MethodDescriptor.MethodType.UNARY)
+          .setFullMethodName(METHOD)
+          .setRequestMarshaller(BYTES)
+          .setResponseMarshaller(BYTES)
+          .build();
+
+  private final OtlpGrpcSettings settings;
+  private final EventLoopGroup loop;
+  private final ManagedChannel channel;
+  private final Metadata headers = new Metadata();
+  @Nullable private final RetryPolicy retry;
+  private final OtlpTraceEncoder encoder = new OtlpTraceEncoder();
+  private final AtomicBoolean shutdown = new AtomicBoolean();
+  private volatile long lastPartialWarning;
+
+  public OtlpGrpcExporter(OtlpGrpcSettings settings) throws IOException {
+    this(settings, settings.retry() ? RetryPolicy.getDefault() : null);
+  }
+
+  /** With another retry policy than the SDK's default (tests: short backoffs); null: none. */
+  OtlpGrpcExporter(OtlpGrpcSettings settings, @Nullable RetryPolicy retry) throws IOException {
+    this.settings = settings;
+    this.retry = retry;
+    for (Map.Entry<String, String> h : settings.headers().entrySet()) {
+      headers.put(Metadata.Key.of(h.getKey(), Metadata.ASCII_STRING_MARSHALLER), h.getValue());
+    }
+    URI endpoint = settings.endpoint();
+    boolean tls = "https".equals(endpoint.getScheme());
+    int port = endpoint.getPort() != -1 ? endpoint.getPort() : tls ? 443 : 80;
+    this.loop =
+        new MultiThreadIoEventLoopGroup(
+            1, new DefaultThreadFactory("infertrace-otlp", true), NioIoHandler.newFactory());
+    NettyChannelBuilder builder =
+        NettyChannelBuilder.forAddress(endpoint.getHost(), port)
+            .eventLoopGroup(loop)
+            .channelType(NioSocketChannel.class)
+            .maxInboundMessageSize(4 * 1024 * 1024);
+    try {
+      if (tls) {
+        SslContextBuilder ssl = GrpcSslContexts.forClient();
+        if (settings.trustedCertificates() != null) {
+          ssl.trustManager(
+              PemFiles.certificates(settings.trustedCertificates())
+                  .toArray(new X509Certificate[0]));
+        }
+        if (settings.clientCertificate() != null && settings.clientKey() != null) {
+          ssl.keyManager(
+              PemFiles.privateKey(settings.clientKey()),
+              PemFiles.certificates(settings.clientCertificate()).toArray(new X509Certificate[0]));
+        }
+        builder.sslContext(ssl.build());
+      } else {
+        builder.usePlaintext();
+      }
+    } catch (IOException | RuntimeException e) {
+      loop.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+      throw e;
+    }
+    this.channel = builder.build();
+  }
+
+  @Override
+  public CompletableResultCode export(Collection<SpanData> spans) {
+    if (shutdown.get()) {
+      return CompletableResultCode.ofFailure();
+    }
+    if (spans.isEmpty()) {
+      return CompletableResultCode.ofSuccess();
+    }
+    byte[] request;
+    synchronized (encoder) {
+      request = encoder.encode(spans).copy();
+    }
+    CompletableResultCode result = new CompletableResultCode();
+    send(request, spans.size(), 1, retry != null ? retry.getInitialBackoff().toNanos() : 0, result);
+    return result;
+  }
+
+  private void send(
+      byte[] request, int spans, int attempt, long backoffNanos, CompletableResultCode result) {
+    CallOptions options =
+        CallOptions.DEFAULT.withDeadlineAfter(settings.timeout().toNanos(), TimeUnit.NANOSECONDS);
+    if (settings.gzip()) {
+      options = options.withCompression("gzip");
+    }
+    ClientCall<byte[], byte[]> call = channel.newCall(EXPORT, options);
+    Metadata metadata = new Metadata();
+    metadata.merge(headers);
+    call.start(
+        new ClientCall.Listener<>() {
+          @Nullable private byte[] response;
+
+          @Override
+          public void onMessage(byte[] message) {
+            response = message;
+          }
+
+          @Override
+          public void onClose(Status status, Metadata trailers) {
+            if (status.isOk()) {
+              if (response != null) {
+                partialSuccess(response);
+              }
+              result.succeed();
+              return;
+            }
+            if (retry != null
+                && attempt < retry.getMaxAttempts()
+                && RETRYABLE.contains(status.getCode())
+                && !shutdown.get()) {
+              long cap = Math.min(backoffNanos, retry.getMaxBackoff().toNanos());
+              long wait = ThreadLocalRandom.current().nextLong(Math.max(cap, 1));
+              long next = (long) (backoffNanos * retry.getBackoffMultiplier());
+              loop.schedule(
+                  () -> send(request, spans, attempt + 1, next, result),
+                  wait,
+                  TimeUnit.NANOSECONDS);
+              return;
+            }
+            LOG.log(
+                Level.WARNING,
+                "OTLP export of {0} spans to {1} failed after {2} attempt(s): {3}",
+                new Object[] {spans, settings.endpoint(), attempt, describe(status)});
+            result.fail();
+          }
+        },
+        metadata);
+    call.request(1);
+    call.sendMessage(request);
+    call.halfClose();
+  }
+
+  private static String describe(Status status) {
+    StringBuilder sb = new StringBuilder(status.getCode().name());
+    if (status.getDescription() != null) {
+      sb.append(" (").append(status.getDescription()).append(')');
+    }
+    if (status.getCause() != null) {
+      sb.append(": ").append(status.getCause());
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Reads {@code ExportTraceServiceResponse.partial_success} (field 1: {@code rejected_spans} = 1,
+   * {@code error_message} = 2) and warns, at most once a minute, when spans were rejected.
+   */
+  private void partialSuccess(byte[] response) {
+    PartialSuccess partial = PartialSuccess.parse(response);
+    if (partial.rejectedSpans() == 0 && partial.errorMessage().isEmpty()) {
+      return;
+    }
+    long now = System.nanoTime();
+    if (now - lastPartialWarning < TimeUnit.MINUTES.toNanos(1) && lastPartialWarning != 0) {
+      return;
+    }
+    lastPartialWarning = now;
+    LOG.log(
+        Level.WARNING,
+        "OTLP receiver {0} rejected {1} spans: {2}",
+        new Object[] {settings.endpoint(), partial.rejectedSpans(), partial.errorMessage()});
+  }
+
+  @Override
+  public CompletableResultCode flush() {
+    return CompletableResultCode.ofSuccess(); // nothing is held between exports
+  }
+
+  @Override
+  public CompletableResultCode shutdown() {
+    if (!shutdown.compareAndSet(false, true)) {
+      return CompletableResultCode.ofSuccess();
+    }
+    CompletableResultCode done = new CompletableResultCode();
+    channel.shutdown();
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                channel.awaitTermination(settings.timeout().toMillis(), TimeUnit.MILLISECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              } finally {
+                channel.shutdownNow();
+                loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                done.succeed();
+              }
+            },
+            "infertrace-otlp-shutdown");
+    t.setDaemon(true);
+    t.start();
+    return done;
+  }
+
+  @Override
+  public String toString() {
+    return "OtlpGrpcExporter{endpoint=" + settings.endpoint() + "}";
+  }
+
+  /** {@code ExportTraceServiceResponse.partial_success}: what the receiver did not accept. */
+  record PartialSuccess(long rejectedSpans, String errorMessage) {
+    private static final PartialSuccess NONE = new PartialSuccess(0, "");
+
+    /**
+     * From the response's bytes: field 1 of the response is the {@code ExportTracePartialSuccess}
+     * message, whose field 1 is {@code rejected_spans} (int64) and field 2 {@code error_message}.
+     * Unknown fields are skipped; a malformed response reads as no rejection.
+     */
+    static PartialSuccess parse(byte[] response) {
+      try {
+        ProtoReader outer = new ProtoReader(response, 0, response.length);
+        while (outer.more()) {
+          int tag = outer.varint32();
+          if (tag == ((1 << 3) | 2)) {
+            int length = outer.varint32();
+            ProtoReader inner = new ProtoReader(response, outer.pos, outer.pos + length);
+            long rejected = 0;
+            String message = "";
+            while (inner.more()) {
+              int t = inner.varint32();
+              if (t == ((1 << 3) | 0)) {
+                rejected = inner.varint();
+              } else if (t == ((2 << 3) | 2)) {
+                int n = inner.varint32();
+                message =
+                    new String(response, inner.pos, n, java.nio.charset.StandardCharsets.UTF_8);
+                inner.pos += n;
+              } else {
+                inner.skip(t & 7);
+              }
+            }
+            return new PartialSuccess(rejected, message);
+          }
+          outer.skip(tag & 7);
+        }
+      } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
+        return NONE;
+      }
+      return NONE;
+    }
+  }
+
+  /** Just enough of the protobuf wire format to read a response. */
+  private static final class ProtoReader {
+    private final byte[] b;
+    private int pos;
+    private final int limit;
+
+    ProtoReader(byte[] b, int pos, int limit) {
+      if (limit > b.length || pos > limit) {
+        throw new IndexOutOfBoundsException("message past the end of the response");
+      }
+      this.b = b;
+      this.pos = pos;
+      this.limit = limit;
+    }
+
+    boolean more() {
+      return pos < limit;
+    }
+
+    long varint() {
+      long v = 0;
+      for (int shift = 0; shift < 64; shift += 7) {
+        if (pos >= limit) {
+          throw new IndexOutOfBoundsException("varint past the end");
+        }
+        byte x = b[pos++];
+        v |= (long) (x & 0x7F) << shift;
+        if (x >= 0) {
+          return v;
+        }
+      }
+      throw new IllegalArgumentException("varint longer than 10 bytes");
+    }
+
+    int varint32() {
+      long v = varint();
+      if (v < 0 || v > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("length out of range");
+      }
+      return (int) v;
+    }
+
+    void skip(int wireType) {
+      switch (wireType) {
+        case 0 -> varint();
+        case 1 -> pos += 8;
+        case 2 -> pos += varint32();
+        case 5 -> pos += 4;
+        default -> throw new IllegalArgumentException("wire type " + wireType);
+      }
+      if (pos > limit) {
+        throw new IndexOutOfBoundsException("field past the end");
+      }
+    }
+  }
+}
