@@ -3,6 +3,7 @@ package dev.infertrace.proxy.export;
 import dev.infertrace.proxy.tls.PemFiles;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -118,6 +119,8 @@ public final class OtlpGrpcExporter implements SpanExporter {
         NettyChannelBuilder.forAddress(endpoint.getHost(), port)
             .eventLoopGroup(loop)
             .channelType(NioSocketChannel.class)
+            // the listener only completes a result: run it on the event loop, no hand-over
+            .directExecutor()
             .maxInboundMessageSize(4 * 1024 * 1024);
     try {
       if (tls) {
@@ -162,6 +165,12 @@ public final class OtlpGrpcExporter implements SpanExporter {
 
   private void send(
       byte[] request, int spans, int attempt, long backoffNanos, CompletableResultCode result) {
+    if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+      // grpc-java would wait out its own reconnect backoff (up to 2 minutes) and fail every call
+      // meanwhile, long after a restarted collector is back: this export tries to connect now,
+      // as the SDK's exporter does on each request, and the retry policy paces the attempts.
+      channel.resetConnectBackoff();
+    }
     CallOptions options =
         CallOptions.DEFAULT.withDeadlineAfter(settings.timeout().toNanos(), TimeUnit.NANOSECONDS);
     if (settings.gzip()) {

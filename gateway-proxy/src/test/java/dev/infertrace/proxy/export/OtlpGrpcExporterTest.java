@@ -76,6 +76,10 @@ class OtlpGrpcExporterTest {
     final Server server;
 
     Receiver(Function<Integer, Object> answer) throws IOException {
+      this(0, answer);
+    }
+
+    Receiver(int port, Function<Integer, Object> answer) throws IOException {
       ServerInterceptor recordHeaders =
           new ServerInterceptor() {
             @Override
@@ -102,7 +106,7 @@ class OtlpGrpcExporterTest {
             }
           };
       server =
-          NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+          NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port))
               .addService(ServerInterceptors.intercept(service, recordHeaders))
               .build()
               .start();
@@ -226,6 +230,27 @@ class OtlpGrpcExporterTest {
     // the call returns before the first connection attempt has failed, let alone the retries
     assertThat(returnedAfter).isLessThan(TimeUnit.SECONDS.toNanos(1));
     assertThat(exporter.export(List.of()).isSuccess()).isTrue();
+  }
+
+  @Test
+  void aCollectorThatComesBackTakesTheNextBatchWithoutWaitingOutGrpcsReconnectBackoff()
+      throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    OtlpGrpcExporter exporter =
+        exporter(URI.create("http://127.0.0.1:" + port), Map.of(), false, FAST);
+    // tried: two batches while nothing listens (each attempt refused), which puts grpc-java's
+    // channel into its reconnect backoff (1 s, growing), then the collector starts on that port
+    for (int i = 0; i < 2; i++) {
+      assertThat(exporter.export(spans(1)).join(10, TimeUnit.SECONDS).isSuccess()).isFalse();
+    }
+    Receiver receiver = new Receiver(port, call -> ExportTraceServiceResponse.getDefaultInstance());
+
+    // FAST's 4 attempts span well under grpc's backoff: only an immediate reconnect gets through
+    assertThat(exporter.export(spans(6)).join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
+    assertThat(receiver.spans()).isEqualTo(6);
   }
 
   @Test
