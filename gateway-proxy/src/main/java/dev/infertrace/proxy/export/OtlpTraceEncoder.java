@@ -106,6 +106,8 @@ final class OtlpTraceEncoder {
 
   private int depth;
   private final BiConsumer<AttributeKey<?>, Object> attribute = this::attribute;
+  /** The field the attributes being written belong to (span, event, link, resource, scope). */
+  private int attributesField;
 
   /** The request's bytes; the array is the encoder's own, valid until the next call. */
   Encoded encode(Collection<? extends SpanData> spans) {
@@ -214,8 +216,6 @@ final class OtlpTraceEncoder {
     attributes.forEach(attribute);
   }
 
-  private int attributesField;
-
   private void attribute(AttributeKey<?> key, Object value) {
     begin(attributesField);
     key(key.getKey());
@@ -225,44 +225,23 @@ final class OtlpTraceEncoder {
       case BOOLEAN -> boolAlways(ANY_BOOL, (Boolean) value);
       case LONG -> longAlways(ANY_INT, (Long) value);
       case DOUBLE -> doubleAlways(ANY_DOUBLE, (Double) value);
-      case STRING_ARRAY -> {
-        begin(ANY_ARRAY);
-        for (Object v : (List<?>) value) {
-          begin(ARRAY_VALUES);
-          stringAlways(ANY_STRING, (String) v);
-          end();
-        }
-        end();
-      }
-      case BOOLEAN_ARRAY -> {
-        begin(ANY_ARRAY);
-        for (Object v : (List<?>) value) {
-          begin(ARRAY_VALUES);
-          boolAlways(ANY_BOOL, (Boolean) v);
-          end();
-        }
-        end();
-      }
-      case LONG_ARRAY -> {
-        begin(ANY_ARRAY);
-        for (Object v : (List<?>) value) {
-          begin(ARRAY_VALUES);
-          longAlways(ANY_INT, (Long) v);
-          end();
-        }
-        end();
-      }
-      case DOUBLE_ARRAY -> {
-        begin(ANY_ARRAY);
-        for (Object v : (List<?>) value) {
-          begin(ARRAY_VALUES);
-          doubleAlways(ANY_DOUBLE, (Double) v);
-          end();
-        }
-        end();
-      }
+      case STRING_ARRAY -> array(value, v -> stringAlways(ANY_STRING, (String) v));
+      case BOOLEAN_ARRAY -> array(value, v -> boolAlways(ANY_BOOL, (Boolean) v));
+      case LONG_ARRAY -> array(value, v -> longAlways(ANY_INT, (Long) v));
+      case DOUBLE_ARRAY -> array(value, v -> doubleAlways(ANY_DOUBLE, (Double) v));
     }
     end();
+    end();
+  }
+
+  /** An {@code ArrayValue}: each element an {@code AnyValue} written by {@code element}. */
+  private void array(Object values, java.util.function.Consumer<Object> element) {
+    begin(ANY_ARRAY);
+    for (Object v : (List<?>) values) {
+      begin(ARRAY_VALUES);
+      element.accept(v);
+      end();
+    }
     end();
   }
 

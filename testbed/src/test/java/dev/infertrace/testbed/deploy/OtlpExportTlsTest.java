@@ -2,9 +2,10 @@ package dev.infertrace.testbed.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.infertrace.proxy.ProxyTelemetry;
 import dev.infertrace.proxy.export.OtlpGrpcExporter;
 import dev.infertrace.proxy.export.OtlpGrpcSettings;
-import dev.infertrace.proxy.export.SpanExporters;
+import dev.infertrace.proxy.export.SpanQueue;
 import io.grpc.Server;
 import io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.NettyServerBuilder;
@@ -14,16 +15,11 @@ import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
-import io.opentelemetry.sdk.common.CompletableResultCode;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.data.SpanData;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -32,9 +28,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The proxies' OTLP/gRPC exporter over TLS to a receiver that requires a client certificate
- * (certificates made with the JDK's keytool): the trust and client identity come from PEM files
- * named as OTEL_EXPORTER_OTLP_CERTIFICATE, _CLIENT_KEY and _CLIENT_CERTIFICATE name them.
+ * The proxies' OTLP/gRPC exporter, behind their span queue, over TLS to a receiver that requires a
+ * client certificate (certificates made with the JDK's keytool): the trust and client identity come
+ * from PEM files named as OTEL_EXPORTER_OTLP_CERTIFICATE, _CLIENT_KEY and _CLIENT_CERTIFICATE name
+ * them.
  */
 class OtlpExportTlsTest {
   @Test
@@ -72,8 +69,8 @@ class OtlpExportTlsTest {
     try {
       URI endpoint = URI.create("https://127.0.0.1:" + server.getPort());
       // the serving certificate doubles as the client's: the same CA signed it
-      OtlpGrpcExporter mutual =
-          new OtlpGrpcExporter(
+      SpanQueue.Counts mutual =
+          export(
               new OtlpGrpcSettings(
                   endpoint,
                   Map.of(),
@@ -82,10 +79,10 @@ class OtlpExportTlsTest {
                   ca,
                   certs.key(),
                   certs.cert(),
-                  false));
-      assertThat(mutual.export(spans(7)).join(20, TimeUnit.SECONDS).isSuccess()).isTrue();
+                  false),
+              7);
+      assertThat(mutual.exported()).isEqualTo(7);
       assertThat(spans.get()).isEqualTo(7);
-      mutual.shutdown().join(10, TimeUnit.SECONDS);
 
       // tried: the same receiver without a client certificate, then without trusting its CA
       for (OtlpGrpcSettings refused :
@@ -101,9 +98,8 @@ class OtlpExportTlsTest {
                   certs.key(),
                   certs.cert(),
                   false))) {
-        OtlpGrpcExporter exporter = new OtlpGrpcExporter(refused);
-        assertThat(exporter.export(spans(1)).join(20, TimeUnit.SECONDS).isSuccess()).isFalse();
-        exporter.shutdown().join(10, TimeUnit.SECONDS);
+        SpanQueue.Counts counts = export(refused, 1);
+        assertThat(counts.exportFailed()).as("%s", refused).isEqualTo(1);
       }
       assertThat(spans.get()).isEqualTo(7);
     } finally {
@@ -111,25 +107,19 @@ class OtlpExportTlsTest {
     }
   }
 
-  private static List<SpanData> spans(int n) {
-    List<SpanData> out = new ArrayList<>();
-    SdkTracerProvider provider =
-        SdkTracerProvider.builder()
-            .addSpanProcessor(
-                SimpleSpanProcessor.create(
-                    SpanExporters.of(
-                        batch -> {
-                          synchronized (out) {
-                            out.addAll(batch);
-                          }
-                          return CompletableResultCode.ofSuccess();
-                        })))
-            .build();
-    Tracer tracer = provider.get("test");
-    for (int i = 0; i < n; i++) {
-      tracer.spanBuilder("s" + i).startSpan().end();
+  /** {@code n} spans through the proxies' own queue and this exporter; its counts after a flush. */
+  private static SpanQueue.Counts export(OtlpGrpcSettings settings, int n) throws Exception {
+    ProxyTelemetry.Telemetry telemetry =
+        ProxyTelemetry.Telemetry.of("tls-test", SpanQueue.builder(new OtlpGrpcExporter(settings)));
+    try {
+      Tracer tracer = telemetry.sdk().getTracer("test");
+      for (int i = 0; i < n; i++) {
+        tracer.spanBuilder("s" + i).startSpan().end();
+      }
+      telemetry.spans().forceFlush().join(20, TimeUnit.SECONDS);
+      return telemetry.spans().counts();
+    } finally {
+      telemetry.sdk().shutdown().join(20, TimeUnit.SECONDS);
     }
-    provider.shutdown().join(5, TimeUnit.SECONDS);
-    return out;
   }
 }
