@@ -106,6 +106,7 @@ final class OtlpTraceEncoder {
 
   private int depth;
   private final BiConsumer<AttributeKey<?>, Object> attribute = this::attribute;
+
   /** The field the attributes being written belong to (span, event, link, resource, scope). */
   private int attributesField;
 

@@ -4,20 +4,25 @@ import dev.infertrace.proxy.ProxyRuntime;
 import dev.infertrace.proxy.ProxyServer;
 import dev.infertrace.proxy.config.ProxyConfig;
 import dev.infertrace.proxy.config.Role;
+import dev.infertrace.proxy.export.OtlpGrpcExporter;
+import dev.infertrace.proxy.export.OtlpGrpcSettings;
 import dev.infertrace.testbed.otlp.OtlpSink;
 import dev.infertrace.testbed.sim.Sim;
 import dev.infertrace.testbed.sim.SimConfig;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.propagation.ContextPropagators;
-import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * client → ingress → worker → twin on loopback, both proxies exporting real OTLP/gRPC to one {@link
@@ -54,6 +59,24 @@ public final class TracedStack implements AutoCloseable {
     this(simConfig, ProxyConfig.loopback(Role.INGRESS, List.of(URI.create("http://unused:1"))));
   }
 
+  /** The proxies' own OTLP/gRPC exporter (what they send with in production) to the sink. */
+  private SpanExporter exporter() {
+    try {
+      return new OtlpGrpcExporter(
+          new OtlpGrpcSettings(
+              URI.create(sink.grpcEndpoint()),
+              Map.of(),
+              Duration.ofSeconds(10),
+              false,
+              null,
+              null,
+              null,
+              true));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   public OpenTelemetrySdk sdk(String service) {
     OpenTelemetrySdk sdk =
         OpenTelemetrySdk.builder()
@@ -61,10 +84,7 @@ public final class TracedStack implements AutoCloseable {
                 SdkTracerProvider.builder()
                     .setResource(Resource.builder().put("service.name", service).build())
                     .addSpanProcessor(
-                        BatchSpanProcessor.builder(
-                                OtlpGrpcSpanExporter.builder()
-                                    .setEndpoint(sink.grpcEndpoint())
-                                    .build())
+                        BatchSpanProcessor.builder(exporter())
                             .setScheduleDelay(Duration.ofMillis(50))
                             .build())
                     .build())
