@@ -38,6 +38,10 @@ public final class SseObserver {
   // and an observer is made per exchange — a fixed 16 KiB each was most of the proxy's allocation.
   private byte[] line = new byte[512];
   private int lineLength;
+  // Where the line's double quotes are: every key looked for starts with one, so a search visits
+  // these (a vLLM chunk has a few dozen) instead of every byte of the line for each key.
+  private int[] quotes = new int[64];
+  private int quoteCount;
   private final GapHistogram gaps = new GapHistogram();
   private final List<String> finishReasons = new ArrayList<>(1);
   private long headersNanos;
@@ -66,9 +70,16 @@ public final class SseObserver {
       if (b == '\n') {
         onLine(nanos);
         lineLength = 0;
+        quoteCount = 0;
       } else if (b != '\r' && lineLength < LINE_CAP) {
         if (lineLength == line.length) {
           line = java.util.Arrays.copyOf(line, Math.min(LINE_CAP, line.length * 2));
+        }
+        if (b == '"') {
+          if (quoteCount == quotes.length) {
+            quotes = java.util.Arrays.copyOf(quotes, quotes.length * 2);
+          }
+          quotes[quoteCount++] = lineLength;
         }
         line[lineLength++] = b;
       }
@@ -80,6 +91,7 @@ public final class SseObserver {
     if (lineLength > 0) {
       onLine(nanos); // a last line without its newline
       lineLength = 0;
+      quoteCount = 0;
     }
     endNanos = nanos;
     return new StreamSummary(
@@ -207,15 +219,13 @@ public final class SseObserver {
     return i;
   }
 
+  /** The first place at or after {@code from} where {@code key} (which starts with a quote) is. */
   private int indexOf(byte[] key, int from) {
-    outer:
-    for (int i = from; i + key.length <= lineLength; i++) {
-      for (int j = 0; j < key.length; j++) {
-        if (line[i + j] != key[j]) {
-          continue outer;
-        }
+    for (int q = 0; q < quoteCount; q++) {
+      int i = quotes[q];
+      if (i >= from && startsWith(key, i)) {
+        return i;
       }
-      return i;
     }
     return -1;
   }

@@ -56,6 +56,39 @@ class SseObserverTest {
   }
 
   @Test
+  void keysAreFoundWhereverTheirQuoteIsAndOnlyAfterWhereTheSearchStarts() {
+    // tried: a key at the very end of a line (no value), a key cut off by the line's end, usage
+    // keys before "usage" (not read) and after it (read), more quotes than the first quote index
+    // holds, a line split across parts in the middle of a key, and a line with no quotes at all
+    StringBuilder manyQuotes = new StringBuilder("data: {");
+    for (int i = 0; i < 100; i++) {
+      manyQuotes.append("\"k").append(i).append("\":\"v\",");
+    }
+    manyQuotes.append(
+        "\"choices\":[{\"delta\":{\"content\":\"x\"},\"finish_reason\":\"stop\"}]}\n");
+    String stream =
+        "data: {\"id\":\"r1\",\"completion_tokens\":99,\"choices\":[{\"delta\":{\"content\"\n"
+            + "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}],\"finish_reason\"\n"
+            + "data: no quotes here\n"
+            + manyQuotes
+            + "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":7,\"completion_tokens\":2}}\n"
+            + "data: {\"choices\":[{\"delta\":{\"content\":\"b\"}}],\"usage\":{\"prompt_tokens\"";
+    byte[] bytes = stream.getBytes(StandardCharsets.UTF_8);
+    SseObserver o = new SseObserver();
+    int cut = stream.indexOf("\"finish_") + 4; // inside a key
+    o.onBytes(bytes, 0, cut, 10);
+    o.onBytes(bytes, cut, bytes.length - cut, 20);
+    StreamSummary s = o.onEnd(30);
+
+    assertThat(s.responseId()).isEqualTo("r1");
+    assertThat(s.tokenChunks())
+        .isEqualTo(3); // "a", "x", "b"; the first line's content has no value
+    assertThat(s.finishReasons()).containsExactly("stop");
+    assertThat(s.promptTokens()).isEqualTo(7); // the last line's has no digits: the 7 stays
+    assertThat(s.completionTokens()).isEqualTo(2); // the first line's 99 is not under "usage"
+  }
+
+  @Test
   void givesTheSameAnswerWhereverTheBytesAreSplit() {
     byte[] bytes = VLLM.getBytes(StandardCharsets.UTF_8);
     for (int split = 1; split < bytes.length; split++) {
