@@ -31,6 +31,7 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import javax.annotation.Nullable;
@@ -97,6 +98,8 @@ public final class OtlpGrpcExporter implements SpanExporter {
   private final OtlpTraceEncoder encoder = new OtlpTraceEncoder();
   private final AtomicBoolean shutdown = new AtomicBoolean();
   private volatile long lastPartialWarning;
+  private volatile long lastFailureWarning;
+  private final AtomicLong failedSinceWarning = new AtomicLong();
 
   public OtlpGrpcExporter(OtlpGrpcSettings settings) throws IOException {
     this(settings, settings.retry() ? RetryPolicy.getDefault() : null);
@@ -210,17 +213,40 @@ public final class OtlpGrpcExporter implements SpanExporter {
                   TimeUnit.NANOSECONDS);
               return;
             }
-            LOG.log(
-                Level.WARNING,
-                "OTLP export of {0} spans to {1} failed after {2} attempt(s): {3}",
-                new Object[] {spans, settings.endpoint(), attempt, describe(status)});
-            result.fail();
+            failed(spans, attempt, describe(status), result);
           }
         },
         metadata);
-    call.request(1);
-    call.sendMessage(request);
-    call.halfClose();
+    try {
+      call.request(1);
+      call.sendMessage(request);
+      call.halfClose();
+    } catch (RuntimeException e) {
+      call.cancel("could not send the export", e);
+      failed(spans, attempt, e.toString(), result);
+    }
+  }
+
+  /**
+   * The batch is lost: its result fails (the queue counts its spans as {@code export_failed}), and
+   * a warning says why — at most one a minute, with the batches lost since the last, so a dead
+   * collector does not flood the log.
+   */
+  private void failed(int spans, int attempt, String why, CompletableResultCode result) {
+    result.fail();
+    long lost = failedSinceWarning.incrementAndGet();
+    long now = System.nanoTime();
+    long last = lastFailureWarning;
+    if (last != 0 && now - last < TimeUnit.MINUTES.toNanos(1)) {
+      return;
+    }
+    lastFailureWarning = now;
+    failedSinceWarning.set(0);
+    LOG.log(
+        Level.WARNING,
+        "OTLP export to {0} failed: {1} batch(es) lost since the last warning, the last of {2}"
+            + " spans after {3} attempt(s): {4}",
+        new Object[] {settings.endpoint(), lost, spans, attempt, why});
   }
 
   private static String describe(Status status) {

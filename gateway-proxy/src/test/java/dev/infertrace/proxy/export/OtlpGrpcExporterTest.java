@@ -264,6 +264,38 @@ class OtlpGrpcExporterTest {
                             .setRejectedSpans(3)
                             .setErrorMessage("span name too long"))
                     .build());
+    List<LogRecord> logged =
+        logged(
+            () -> {
+              OtlpGrpcExporter exporter = exporter(receiver.endpoint(), Map.of(), false, FAST);
+              assertThat(exporter.export(spans(4)).join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
+            });
+    assertThat(logged)
+        .anySatisfy(
+            r -> {
+              assertThat(r.getParameters()).contains(3L, "span name too long");
+            });
+  }
+
+  @Test
+  void aDeadCollectorIsReportedOnceAMinuteNotOncePerBatch() throws Exception {
+    Receiver receiver = new Receiver(call -> Status.INVALID_ARGUMENT);
+    List<LogRecord> logged =
+        logged(
+            () -> {
+              OtlpGrpcExporter exporter = exporter(receiver.endpoint(), Map.of(), false, FAST);
+              for (int i = 0; i < 3; i++) {
+                assertThat(exporter.export(spans(2)).join(10, TimeUnit.SECONDS).isSuccess())
+                    .isFalse();
+              }
+            });
+    assertThat(receiver.calls.get()).isEqualTo(3);
+    assertThat(logged).hasSize(1);
+    assertThat(logged.get(0).getParameters()).contains(1L, 2, "INVALID_ARGUMENT");
+  }
+
+  /** What the exporter logged while {@code body} ran. */
+  private static List<LogRecord> logged(ThrowingRunnable body) throws Exception {
     List<LogRecord> logged = new CopyOnWriteArrayList<>();
     Logger log = Logger.getLogger(OtlpGrpcExporter.class.getName());
     Handler handler =
@@ -281,16 +313,15 @@ class OtlpGrpcExporterTest {
         };
     log.addHandler(handler);
     try {
-      OtlpGrpcExporter exporter = exporter(receiver.endpoint(), Map.of(), false, FAST);
-      assertThat(exporter.export(spans(4)).join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
+      body.run();
     } finally {
       log.removeHandler(handler);
     }
-    assertThat(logged)
-        .anySatisfy(
-            r -> {
-              assertThat(r.getParameters()).contains(3L, "span name too long");
-            });
+    return logged;
+  }
+
+  interface ThrowingRunnable {
+    void run() throws Exception;
   }
 
   @Test
