@@ -89,6 +89,16 @@ class LlmClientsIT {
     final Map<String, String> options;
     final boolean onEveryAgent;
 
+    /**
+     * How long after the bytes the application's callback may see a stream's first chunk, on a
+     * machine within its cores (seconds). 1 ms, but Spring AI hands each chunk from openai-java's
+     * async stream (its executor's thread) through a {@code Flux.create} bridge and its
+     * ChatResponse conversion before the application's {@code doOnNext}: 1.0–3.4 ms at best of five
+     * streams in CI (2026-12-06, Java 17 and 25) where the other clients were 0.2–0.6 ms; its later
+     * chunks agree within 0.4 ms on the mean gap.
+     */
+    final double firstChunkLag;
+
     Client(String label, Class<?> app, String okModes) {
       this(label, app, okModes, Map.of());
     }
@@ -99,6 +109,7 @@ class LlmClientsIT {
       this.modes = List.of((WARMUP + "," + okModes + "," + FAIL_MODES).split(","));
       this.options = options;
       this.onEveryAgent = app != LangChain4jApp.class && app != SpringAiApp.class;
+      this.firstChunkLag = app == SpringAiApp.class ? 0.005 : 0.001;
     }
 
     @Override
@@ -195,7 +206,7 @@ class LlmClientsIT {
         agent.version(),
         jdk.feature(),
         timing.stream().map(java.util.Arrays::toString).collect(Collectors.joining(" ")));
-    assertTimingAsSeen(timing, run.output());
+    assertTimingAsSeen(timing, client.firstChunkLag, run.output());
     PASSED.add(agent.version() + "|" + jdk.feature() + "|" + client.label);
   }
 
@@ -277,13 +288,15 @@ class LlmClientsIT {
   }
 
   /**
-   * Each figure of the closest stream within 1 ms of the application's (the largest gap within 5
-   * ms), and that stream's first chunk not more than 0.2 ms after the application saw it (the span
-   * sees the bytes first). The application's view moves with CPU contention (its thread waits for a
-   * core between the bytes and its callback): on a machine loaded past its cores the bound grows
-   * with the load, and says so in the message.
+   * Each figure of the closest stream within 1 ms of the application's (the first chunk within the
+   * client's {@code firstChunkLag}, the largest gap within 5 ms), and that stream's first chunk not
+   * more than 0.2 ms after the application saw it (the span sees the bytes first). The
+   * application's view moves with CPU contention (its thread waits for a core between the bytes and
+   * its callback): on a machine loaded past its cores the bound grows with the load, and says so in
+   * the message.
    */
-  private static void assertTimingAsSeen(List<double[]> timing, String output) {
+  private static void assertTimingAsSeen(
+      List<double[]> timing, double firstChunkLag, String output) {
     assertThat(timing).as(output).isNotEmpty();
     double load =
         java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage()
@@ -295,7 +308,7 @@ class LlmClientsIT {
       List<Double> d = timing.stream().map(t -> t[k]).toList();
       // The largest gap is one gap, not a mean: one scheduling hiccup of the application's thread
       // moves it by milliseconds (2–3 ms seen in CI), so it gets 5 ms.
-      double limit = k == 2 ? 5 * bound : bound;
+      double limit = k == 2 ? 5 * bound : k == 0 ? firstChunkLag / 0.001 * bound : bound;
       assertThat(d.stream().mapToDouble(Math::abs).min().orElseThrow())
           .as(
               "%s: application minus span, per stream (s): %s; bound %.4f s at load %.1f per"
