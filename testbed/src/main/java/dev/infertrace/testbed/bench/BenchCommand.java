@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import javax.annotation.Nullable;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -100,6 +101,10 @@ public final class BenchCommand implements Callable<Integer> {
     final Map<Integer, Histogram> firstFrame = new LinkedHashMap<>();
     final Map<Integer, Histogram> gap = new LinkedHashMap<>();
     final Map<Integer, Double> frameCpu = new LinkedHashMap<>();
+
+    /** CPU per frame while the streams flow: from 1 s into the scenario to 1 s before its end. */
+    final Map<Integer, Double> frameCpuFlowing = new LinkedHashMap<>();
+
     final Map<Integer, Double> rssMb = new LinkedHashMap<>();
     long failed;
   }
@@ -247,13 +252,15 @@ public final class BenchCommand implements Callable<Integer> {
       }
       progress(o, v, n + " concurrent streams", secs);
       double c0 = v.pid() > 0 ? ProcTree.cpuMicros(v.pid()) : 0;
-      LoadStats s = load(url, n, secs, true);
+      FlowingWindow flowing = new FlowingWindow(v.pid(), secs);
+      LoadStats s = load(url, n, secs, true, flowing);
       LoadStats.Interval t = s.totals();
       r.firstFrame.put(n, t.ttft());
       r.gap.put(n, t.itl());
       r.failed += s.failed();
       if (v.pid() > 0 && s.chunks() > 0) {
         r.frameCpu.put(n, (ProcTree.cpuMicros(v.pid()) - c0) / s.chunks());
+        r.frameCpuFlowing.put(n, flowing.cpuPerChunk());
         r.rssMb.put(n, ProcTree.peakRssMb(v.pid()));
       }
     }
@@ -269,7 +276,11 @@ public final class BenchCommand implements Callable<Integer> {
   private void warmUp(Variant v, URI url, List<Integer> streamCounts, PrintWriter o)
       throws InterruptedException {
     boolean jvm = v.name.startsWith("infertrace") && v.pid() > 0;
-    int streams = Math.min(100, streamCounts.get(streamCounts.size() - 1));
+    // As many streams as the largest scenario opens at once: its burst of connections, requests and
+    // spans is compiled before it is measured (with 100, the JIT was still at a quarter of a core
+    // in
+    // the 1000-stream scenario after --quick's three rounds, compiling the connect path).
+    int streams = streamCounts.get(streamCounts.size() - 1);
     for (int round = 1; ; round++) {
       double jit0 = jvm ? ProcTree.jitCpuMicros(v.pid()) : 0;
       long t0 = System.nanoTime();
@@ -307,6 +318,51 @@ public final class BenchCommand implements Callable<Integer> {
 
   private LoadStats load(URI url, int concurrency, int secs, boolean stream)
       throws InterruptedException {
+    return load(url, concurrency, secs, stream, null);
+  }
+
+  /**
+   * The CPU a process used per frame between the progress reports at 1 s and at {@code secs} − 1 s
+   * of a streaming scenario: the frames of streams already open, without their opening (a
+   * connection, a request and its span per stream, all at once) or their ends. NaN when the
+   * scenario is too short to have such a window.
+   */
+  static final class FlowingWindow {
+    private final long pid;
+    private final long toNanos;
+    private double cpu0 = Double.NaN;
+    private double cpu1 = Double.NaN;
+    private long chunks0;
+    private long chunks1;
+
+    FlowingWindow(long pid, int secs) {
+      this.pid = pid;
+      this.toNanos = (secs - 1) * 1_000_000_000L;
+    }
+
+    void onProgress(Duration elapsed, long chunks) {
+      if (pid <= 0 || elapsed.toNanos() < 1_000_000_000L || elapsed.toNanos() > toNanos) {
+        return;
+      }
+      if (Double.isNaN(cpu0)) {
+        cpu0 = ProcTree.cpuMicros(pid);
+        chunks0 = chunks;
+      } else {
+        cpu1 = ProcTree.cpuMicros(pid);
+        chunks1 = chunks;
+      }
+    }
+
+    double cpuPerChunk() {
+      return Double.isNaN(cpu1) || chunks1 <= chunks0
+          ? Double.NaN
+          : (cpu1 - cpu0) / (chunks1 - chunks0);
+    }
+  }
+
+  private LoadStats load(
+      URI url, int concurrency, int secs, boolean stream, @Nullable FlowingWindow flowing)
+      throws InterruptedException {
     LoadGenerator g =
         new LoadGenerator(
             new LoadConfig(
@@ -322,7 +378,13 @@ public final class BenchCommand implements Callable<Integer> {
                 stream,
                 7),
             1);
-    LoadStats s = g.run(elapsed -> {});
+    LoadStats s =
+        g.run(
+            elapsed -> {
+              if (flowing != null) {
+                flowing.onProgress(elapsed, g.stats().chunks());
+              }
+            });
     s.interval();
     return s;
   }
@@ -425,7 +487,7 @@ public final class BenchCommand implements Callable<Integer> {
     for (int n : streamCounts) {
       b.append("\n### ").append(n).append(" concurrent streams\n\n");
       b.append(
-          "| variant | first frame p50 / p99 µs | added p50 / p99 | frame gap p50 / p99 µs | CPU µs/frame | peak RSS MB |\n|---|---|---|---|---|---|\n");
+          "| variant | first frame p50 / p99 µs | added p50 / p99 | frame gap p50 / p99 µs | CPU µs/frame | CPU µs/frame, flowing | peak RSS MB |\n|---|---|---|---|---|---|---|\n");
       Result d = rs.get("direct");
       for (var e : rs.entrySet()) {
         Result x = e.getValue();
@@ -434,7 +496,7 @@ public final class BenchCommand implements Callable<Integer> {
         Histogram dff = d == null ? null : d.firstFrame.get(n);
         b.append(
             String.format(
-                "| %s | %s / %s | %s / %s | %s / %s | %s | %s |%n",
+                "| %s | %s / %s | %s / %s | %s / %s | %s | %s | %s |%n",
                 e.getKey(),
                 f(pct(ff, 50)),
                 f(pct(ff, 99)),
@@ -443,6 +505,7 @@ public final class BenchCommand implements Callable<Integer> {
                 f(pct(g, 50)),
                 f(pct(g, 99)),
                 r(x.frameCpu.getOrDefault(n, Double.NaN)),
+                r(x.frameCpuFlowing.getOrDefault(n, Double.NaN)),
                 r(x.rssMb.getOrDefault(n, Double.NaN))));
       }
     }
@@ -466,6 +529,9 @@ public final class BenchCommand implements Callable<Integer> {
             + big
             + "="
             + r(in == null ? Double.NaN : in.rssMb.getOrDefault(big, Double.NaN)));
+    parts.add(
+        "frame_cpu_flowing_us="
+            + r(in == null ? Double.NaN : in.frameCpuFlowing.getOrDefault(big, Double.NaN)));
     return String.join(" ", parts);
   }
 }

@@ -48,7 +48,7 @@ class BenchIT {
     Matcher line =
         Pattern.compile(
                 "added_p50_ratio=(-?[0-9.]+) added_p99_ratio=(-?[0-9.]+) throughput_ratio=([0-9.]+)"
-                    + " frame_cpu_us=([0-9.]+) rss_mb_20=([0-9.]+)\\s*$")
+                    + " frame_cpu_us=([0-9.]+) rss_mb_20=([0-9.]+) frame_cpu_flowing_us=(-|[0-9.]+)\\s*$")
             .matcher(text);
     assertThat(line.find()).as(text).isTrue();
     assertThat(Double.parseDouble(line.group(3))).isPositive();
