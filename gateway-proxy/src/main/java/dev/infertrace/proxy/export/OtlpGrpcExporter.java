@@ -1,5 +1,6 @@
 package dev.infertrace.proxy.export;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.infertrace.proxy.tls.PemFiles;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
@@ -16,6 +17,8 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.RetryPolicy;
 import io.opentelemetry.sdk.trace.data.SpanData;
@@ -236,8 +239,7 @@ public final class OtlpGrpcExporter implements SpanExporter {
     result.fail();
     long lost = failedSinceWarning.incrementAndGet();
     long now = System.nanoTime();
-    long last = lastFailureWarning;
-    if (last != 0 && now - last < TimeUnit.MINUTES.toNanos(1)) {
+    if (!warnedOverAMinuteAgo(lastFailureWarning, now)) {
       return;
     }
     lastFailureWarning = now;
@@ -247,6 +249,11 @@ public final class OtlpGrpcExporter implements SpanExporter {
         "OTLP export to {0} failed: {1} batch(es) lost since the last warning, the last of {2}"
             + " spans after {3} attempt(s): {4}",
         new Object[] {settings.endpoint(), lost, spans, attempt, why});
+  }
+
+  /** True when no warning was logged yet ({@code last} 0) or the last was a minute or more ago. */
+  private static boolean warnedOverAMinuteAgo(long last, long now) {
+    return last == 0 || now - last >= TimeUnit.MINUTES.toNanos(1);
   }
 
   private static String describe(Status status) {
@@ -261,8 +268,8 @@ public final class OtlpGrpcExporter implements SpanExporter {
   }
 
   /**
-   * Reads {@code ExportTraceServiceResponse.partial_success} (field 1: {@code rejected_spans} = 1,
-   * {@code error_message} = 2) and warns, at most once a minute, when spans were rejected.
+   * Reads {@code ExportTraceServiceResponse.partial_success} and warns, at most once a minute, when
+   * spans were rejected.
    */
   private void partialSuccess(byte[] response) {
     PartialSuccess partial = PartialSuccess.parse(response);
@@ -270,7 +277,7 @@ public final class OtlpGrpcExporter implements SpanExporter {
       return;
     }
     long now = System.nanoTime();
-    if (now - lastPartialWarning < TimeUnit.MINUTES.toNanos(1) && lastPartialWarning != 0) {
+    if (!warnedOverAMinuteAgo(lastPartialWarning, now)) {
       return;
     }
     lastPartialWarning = now;
@@ -320,97 +327,14 @@ public final class OtlpGrpcExporter implements SpanExporter {
   record PartialSuccess(long rejectedSpans, String errorMessage) {
     private static final PartialSuccess NONE = new PartialSuccess(0, "");
 
-    /**
-     * From the response's bytes: field 1 of the response is the {@code ExportTracePartialSuccess}
-     * message, whose field 1 is {@code rejected_spans} (int64) and field 2 {@code error_message}.
-     * Unknown fields are skipped; a malformed response reads as no rejection.
-     */
+    /** From the response's bytes; a response that does not parse reads as no rejection. */
     static PartialSuccess parse(byte[] response) {
       try {
-        ProtoReader outer = new ProtoReader(response, 0, response.length);
-        while (outer.more()) {
-          int tag = outer.varint32();
-          if (tag == ((1 << 3) | 2)) {
-            int length = outer.varint32();
-            ProtoReader inner = new ProtoReader(response, outer.pos, outer.pos + length);
-            long rejected = 0;
-            String message = "";
-            while (inner.more()) {
-              int t = inner.varint32();
-              if (t == ((1 << 3) | 0)) {
-                rejected = inner.varint();
-              } else if (t == ((2 << 3) | 2)) {
-                int n = inner.varint32();
-                message =
-                    new String(response, inner.pos, n, java.nio.charset.StandardCharsets.UTF_8);
-                inner.pos += n;
-              } else {
-                inner.skip(t & 7);
-              }
-            }
-            return new PartialSuccess(rejected, message);
-          }
-          outer.skip(tag & 7);
-        }
-      } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
+        ExportTracePartialSuccess p =
+            ExportTraceServiceResponse.parseFrom(response).getPartialSuccess();
+        return new PartialSuccess(p.getRejectedSpans(), p.getErrorMessage());
+      } catch (InvalidProtocolBufferException e) {
         return NONE;
-      }
-      return NONE;
-    }
-  }
-
-  /** Just enough of the protobuf wire format to read a response. */
-  private static final class ProtoReader {
-    private final byte[] b;
-    private int pos;
-    private final int limit;
-
-    ProtoReader(byte[] b, int pos, int limit) {
-      if (limit > b.length || pos > limit) {
-        throw new IndexOutOfBoundsException("message past the end of the response");
-      }
-      this.b = b;
-      this.pos = pos;
-      this.limit = limit;
-    }
-
-    boolean more() {
-      return pos < limit;
-    }
-
-    long varint() {
-      long v = 0;
-      for (int shift = 0; shift < 64; shift += 7) {
-        if (pos >= limit) {
-          throw new IndexOutOfBoundsException("varint past the end");
-        }
-        byte x = b[pos++];
-        v |= (long) (x & 0x7F) << shift;
-        if (x >= 0) {
-          return v;
-        }
-      }
-      throw new IllegalArgumentException("varint longer than 10 bytes");
-    }
-
-    int varint32() {
-      long v = varint();
-      if (v < 0 || v > Integer.MAX_VALUE) {
-        throw new IllegalArgumentException("length out of range");
-      }
-      return (int) v;
-    }
-
-    void skip(int wireType) {
-      switch (wireType) {
-        case 0 -> varint();
-        case 1 -> pos += 8;
-        case 2 -> pos += varint32();
-        case 5 -> pos += 4;
-        default -> throw new IllegalArgumentException("wire type " + wireType);
-      }
-      if (pos > limit) {
-        throw new IndexOutOfBoundsException("field past the end");
       }
     }
   }
