@@ -103,7 +103,7 @@ public final class ProxyTelemetry {
       Logger.getLogger(ProxyTelemetry.class.getName())
           .log(
               Level.WARNING,
-              "keeping the SDK's OTLP/gRPC exporter: infertrace's could not be built: {0}",
+              "keeping the SDK''s OTLP/gRPC exporter: infertrace''s could not be built: {0}",
               e.toString());
       return exporter;
     }

@@ -10,8 +10,14 @@ import io.opentelemetry.sdk.autoconfigure.spi.ConfigProperties;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -60,8 +66,32 @@ class ProxyTelemetryTest {
                 "otel.exporter.otlp.endpoint", "https://127.0.0.1:4317",
                 "otel.exporter.otlp.client.key", "/nonexistent/key.pem",
                 "otel.exporter.otlp.client.certificate", "/nonexistent/cert.pem"));
+    List<String> logged = new CopyOnWriteArrayList<>();
+    Handler capture =
+        new Handler() {
+          @Override
+          public void publish(LogRecord r) {
+            logged.add(new SimpleFormatter().formatMessage(r));
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    Logger log = Logger.getLogger(ProxyTelemetry.class.getName());
+    log.addHandler(capture);
     SpanExporter sdk = OtlpGrpcSpanExporter.getDefault();
-    assertThat(ProxyTelemetry.otlpGrpc(sdk, badKey, null)).isSameAs(sdk);
-    sdk.shutdown();
+    try {
+      assertThat(ProxyTelemetry.otlpGrpc(sdk, badKey, null)).isSameAs(sdk);
+    } finally {
+      log.removeHandler(capture);
+      sdk.shutdown();
+    }
+    assertThat(logged)
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .contains("keeping the SDK's OTLP/gRPC exporter: infertrace's could not be built")
+        .contains("/nonexistent/key.pem");
   }
 }
