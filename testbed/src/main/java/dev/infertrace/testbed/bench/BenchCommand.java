@@ -147,7 +147,7 @@ public final class BenchCommand implements Callable<Integer> {
     Path dir = Files.createTempDirectory("infertrace-bench");
     Map<String, Result> results = new LinkedHashMap<>();
     try (BenchUpstream upstream = BenchUpstream.start(1, frames, frameGapMicros);
-        OtlpSink sink = OtlpSink.start();
+        OtlpSink sink = OtlpSink.counting();
         Sim twin = Sim.start(SimConfig.loopback("bench"))) {
       o.printf(
           "bench: upstream 127.0.0.1:%d (JSON; SSE %d frames every %d µs), %d s per scenario, work dir %s%n",
@@ -193,7 +193,7 @@ public final class BenchCommand implements Callable<Integer> {
           results.put(name, measure(v, secs, streamCounts, o, nginx, sink));
         }
       }
-      o.printf("bench: the OTLP sink received %d spans%n", sink.spans().size());
+      o.printf("bench: the OTLP sink received %d spans%n", sink.spanCount());
     }
     Map<String, Result> ordered = new LinkedHashMap<>();
     for (String v : variants) {
@@ -237,13 +237,13 @@ public final class BenchCommand implements Callable<Integer> {
     r.rate = Math.max(10, (nginx != null ? nginx.satReqPerSec : r.satReqPerSec) / 2);
     progress(o, v, String.format(Locale.ROOT, "fixed rate %.0f req/s (open loop)", r.rate), secs);
     Thread.sleep(1500); // spans of the saturation run are exported before counting
-    long spans0 = sink.spans().size();
+    long spans0 = sink.spanCount();
     LoadStats fixed = loadAtRate(url, r.rate, secs);
     Thread.sleep(1500);
     r.fixedRate = fixed.totals().e2e();
     r.failed += fixed.failed();
     if (v.name.startsWith("infertrace") && fixed.ok() > 0) {
-      r.spansPerRequest = (double) (sink.spans().size() - spans0) / fixed.ok();
+      r.spansPerRequest = (double) (sink.spanCount() - spans0) / fixed.ok();
     }
     for (int n : streamCounts) {
       if (v.name.equals("litellm") && n > LITELLM_MAX_STREAMS) {

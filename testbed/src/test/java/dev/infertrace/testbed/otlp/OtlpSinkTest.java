@@ -83,6 +83,32 @@ class OtlpSinkTest {
   }
 
   @Test
+  void aCountingSinkCountsWhatArrivesAndKeepsNothing() throws Exception {
+    try (OtlpSink counting = OtlpSink.counting()) {
+      for (int i = 0; i < 3; i++) {
+        assertThat(
+                send(
+                        OtlpGrpcSpanExporter.builder().setEndpoint(counting.grpcEndpoint()).build(),
+                        "counted")
+                    .isSuccess())
+            .isTrue();
+      }
+      send(
+          OtlpHttpSpanExporter.builder()
+              .setEndpoint(counting.httpEndpoint() + "/v1/traces")
+              .build(),
+          "counted");
+      assertThat(counting.spanCount()).isEqualTo(4);
+      assertThat(counting.received()).isEqualTo(4);
+      assertThat(counting.spans()).isEmpty();
+    }
+    // the keeping sink counts too
+    send(OtlpGrpcSpanExporter.builder().setEndpoint(sink.grpcEndpoint()).build(), "kept");
+    assertThat(sink.spanCount()).isEqualTo(1);
+    assertThat(sink.spans()).hasSize(1);
+  }
+
+  @Test
   void receivesSpansOverHttpPlainAndGzipped() {
     String url = sink.httpEndpoint() + "/v1/traces";
     send(OtlpHttpSpanExporter.builder().setEndpoint(url).build(), "plain");
