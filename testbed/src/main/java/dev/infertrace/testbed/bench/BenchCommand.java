@@ -37,12 +37,12 @@ import picocli.CommandLine.Spec;
       "percentiles, variant minus direct), throughput, CPU per request and per stream frame (from",
       "/proc), peak RSS, and each as a ratio to nginx. Scenarios: one request at a time; saturation",
       "at 64 connections; streams of --frames frames at --frame-gap with 1, 100 and 1000 streams.",
-      "--quick runs a reduced set (about 2 minutes) and ends with one line of ratios."
+      "--quick runs a reduced set (about 5 minutes) and ends with one line of ratios."
     })
 public final class BenchCommand implements Callable<Integer> {
   @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--quick", description = "Reduced set, about 2 minutes, ending in one line.")
+  @Option(names = "--quick", description = "Reduced set, about 5 minutes, ending in one line.")
   boolean quick;
 
   @Option(
@@ -307,8 +307,13 @@ public final class BenchCommand implements Callable<Integer> {
   /** A round of warm-up is the last when the JIT used less than this share of a core in it. */
   static final double WARM_JIT_SHARE = 0.03;
 
-  private int maxWarmRounds() {
-    return quick ? 3 : 10;
+  /**
+   * At most this many rounds, {@code --quick} too: a --quick round is 3 s, and after 3 of them the
+   * ingress's JIT still used 15-23 % of a core, which the measured scenarios then counted (about 17
+   * µs per request at saturation); it falls under 3 % after 7-9.
+   */
+  private static int maxWarmRounds() {
+    return 10;
   }
 
   private static void progress(PrintWriter o, Variant v, String what, int secs) {
