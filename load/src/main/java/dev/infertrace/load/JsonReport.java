@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.util.Comparator;
+import java.util.List;
 import javax.annotation.Nullable;
 
 /**
@@ -37,7 +39,25 @@ public final class JsonReport {
     root.set("steps", JSON.valueToTree(result.steps()));
     ArrayNode requests = JSON.valueToTree(result.requests());
     root.set("requests", requests);
+    ArrayNode slowest = root.putArray("slowest");
+    slowest(result.requests()).forEach(r -> slowest.add(r.id()));
     return root;
+  }
+
+  /** How many of the slowest requests the report lists. */
+  static final int SLOWEST = 20;
+
+  /**
+   * The requests the report lists as slowest: the {@value #SLOWEST} measured ones without an error
+   * with the longest E2E, longest first (their ids are {@code slowest} in the JSON, which the HTML
+   * report's table shows and whose trace pages {@code --traces} writes).
+   */
+  static List<RequestRecord> slowest(List<RequestRecord> requests) {
+    return requests.stream()
+        .filter(r -> r.measured() && r.ok())
+        .sorted(Comparator.comparingDouble(RequestRecord::e2eMs).reversed())
+        .limit(SLOWEST)
+        .toList();
   }
 
   public static void write(ObjectNode tree, OutputStream out) throws IOException {

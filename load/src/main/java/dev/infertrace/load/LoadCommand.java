@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -40,8 +39,6 @@ import picocli.CommandLine.Spec;
       "steps.csv, report.html). Definitions: src/docs/load.md."
     })
 public final class LoadCommand implements Callable<Integer> {
-  /** How many of the slowest requests the report lists (report.js shows as many). */
-  static final int SLOWEST = 20;
 
   @Spec private CommandSpec spec;
 
@@ -306,14 +303,9 @@ public final class LoadCommand implements Callable<Integer> {
     Files.createDirectories(dir);
     ObjectNode tree = JsonReport.tree(result, jaegerUrl);
     if (traces != null) {
-      // the report's slowest requests (its table of 20) get explain's trace page
+      // the report's slowest requests (its table) get explain's trace page
       List<String> slowest =
-          result.requests().stream()
-              .filter(r -> r.measured() && r.ok())
-              .sorted(Comparator.comparingDouble(RequestRecord::e2eMs).reversed())
-              .limit(SLOWEST)
-              .map(RequestRecord::traceId)
-              .toList();
+          JsonReport.slowest(result.requests()).stream().map(RequestRecord::traceId).toList();
       ObjectNode pages = tree.putObject("trace_pages");
       ObjectNode verdicts =
           Verdicts.read(

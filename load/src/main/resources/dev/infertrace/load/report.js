@@ -146,8 +146,10 @@
   }
 
   function slowest(parent) {
-    var rs = data.requests.filter(function (r) { return r.phase === 'measured' && !r.error; })
-      .sort(function (a, b) { return b.e2e_ms - a.e2e_ms; }).slice(0, 20);
+    // which requests, and their order, are the JSON report's (load.json's "slowest": request ids)
+    var byId = {};
+    data.requests.forEach(function (r) { byId[r.id] = r; });
+    var rs = data.slowest.map(function (id) { return byId[id]; });
     var t = html('table', { id: 'slowest' }, parent);
     var head = html('tr', {}, t);
     ['step', 'request', 'E2E ms', 'TTFT ms', 'TPOT ms', 'output tokens', 'trace', 'verdict', 'explain'].forEach(function (h) { html('th', {}, head, h); });

@@ -61,6 +61,23 @@ class LoadCommandTest {
       assertThat(json.at("/config/output_tokens").asText()).isEqualTo("normal:8,2");
       assertThat(json.path("requests")).hasSize(8);
       assertThat(json.at("/requests/0/trace_id").asText()).hasSize(32);
+      // the report's slowest requests: every measured one without an error, longest E2E first
+      List<JsonNode> measured = new java.util.ArrayList<>();
+      json.path("requests")
+          .forEach(
+              r -> {
+                if (r.path("phase").asText().equals("measured") && !r.hasNonNull("error")) {
+                  measured.add(r);
+                }
+              });
+      measured.sort(
+          java.util.Comparator.comparingDouble((JsonNode r) -> r.path("e2e_ms").asDouble())
+              .reversed());
+      List<Long> slowest = new java.util.ArrayList<>();
+      json.path("slowest").forEach(id -> slowest.add(id.asLong()));
+      assertThat(slowest)
+          .isNotEmpty()
+          .containsExactlyElementsOf(measured.stream().map(r -> r.path("id").asLong()).toList());
       List<String> requestsCsv = Files.readAllLines(dir.resolve("requests.csv"));
       assertThat(requestsCsv).hasSize(1 + 8);
       assertThat(requestsCsv.get(1)).contains(json.at("/requests/0/trace_id").asText());
