@@ -42,6 +42,17 @@ public final class SseObserver {
   // these (a vLLM chunk has a few dozen) instead of every byte of the line for each key.
   private int[] quotes = new int[64];
   private int quoteCount;
+  // Where the keys of a data line's top level are (-1: absent), found in one pass over its quotes
+  // (locateKeys): each quote is told apart by the byte after it, instead of trying every key at
+  // every quote, key after key.
+  private int atContent;
+  private int atText;
+  private int atToolCalls;
+  private int atFinish;
+  private int atUsage;
+  private int atError;
+  private int atId;
+  private int atModel;
   private final GapHistogram gaps = new GapHistogram();
   private final List<String> finishReasons = new ArrayList<>(1);
   private long headersNanos;
@@ -128,11 +139,12 @@ public final class SseObserver {
       done = true;
       return;
     }
+    locateKeys(start);
     if (responseId == null) {
-      responseId = stringAfter(ID, start);
-      responseModel = stringAfter(MODEL, start);
+      responseId = stringAt(atId, ID.length);
+      responseModel = stringAt(atModel, MODEL.length);
     }
-    if (carriesToken(start)) {
+    if (carriesToken()) {
       if (firstTokenNanos == 0) {
         firstTokenNanos = nanos;
       } else {
@@ -141,17 +153,17 @@ public final class SseObserver {
       lastTokenNanos = nanos;
       tokenChunks++;
     }
-    String finish = stringAfter(FINISH, start);
+    String finish = stringAt(atFinish, FINISH.length);
     if (finish != null && finishReasons.size() < StreamSummary.MAX_FINISH_REASONS) {
       finishReasons.add(StreamSummary.boundedLabel(finish));
     }
-    int usage = indexOf(USAGE, start);
+    int usage = atUsage;
     if (usage >= 0) {
       promptTokens = intAfter(PROMPT_TOKENS, usage, promptTokens);
       completionTokens = intAfter(COMPLETION_TOKENS, usage, completionTokens);
       cachedTokens = intAfter(CACHED_TOKENS, usage, cachedTokens);
     }
-    int error = indexOf(ERROR, start);
+    int error = atError;
     if (error >= 0 && error <= start + 2 && errorType == null) {
       String type = stringAfter(TYPE, error);
       int code = intAfter(CODE, error, -1);
@@ -165,28 +177,86 @@ public final class SseObserver {
     }
   }
 
-  /** A non-empty {@code content} or {@code text}, or a tool-call delta. */
-  private boolean carriesToken(int from) {
-    return nonEmptyString(CONTENT, from)
-        || nonEmptyString(TEXT, from)
-        || indexOf(TOOL_CALLS, from) >= 0;
+  /**
+   * Finds the first place at or after {@code from} of each top-level key (the same places {@link
+   * #indexOf} would give, key by key).
+   */
+  private void locateKeys(int from) {
+    atContent = atText = atToolCalls = atFinish = atUsage = atError = atId = atModel = -1;
+    for (int q = 0; q < quoteCount; q++) {
+      int i = quotes[q];
+      if (i < from || i + 1 >= lineLength) {
+        continue;
+      }
+      switch (line[i + 1]) {
+        case 'c':
+          if (atContent < 0 && startsWith(CONTENT, i)) {
+            atContent = i;
+          }
+          break;
+        case 't':
+          if (atText < 0 && startsWith(TEXT, i)) {
+            atText = i;
+          } else if (atToolCalls < 0 && startsWith(TOOL_CALLS, i)) {
+            atToolCalls = i;
+          }
+          break;
+        case 'f':
+          if (atFinish < 0 && startsWith(FINISH, i)) {
+            atFinish = i;
+          }
+          break;
+        case 'u':
+          if (atUsage < 0 && startsWith(USAGE, i)) {
+            atUsage = i;
+          }
+          break;
+        case 'e':
+          if (atError < 0 && startsWith(ERROR, i)) {
+            atError = i;
+          }
+          break;
+        case 'i':
+          if (atId < 0 && startsWith(ID, i)) {
+            atId = i;
+          }
+          break;
+        case 'm':
+          if (atModel < 0 && startsWith(MODEL, i)) {
+            atModel = i;
+          }
+          break;
+        default:
+          break;
+      }
+    }
   }
 
-  private boolean nonEmptyString(byte[] key, int from) {
-    int at = indexOf(key, from);
+  /** A non-empty {@code content} or {@code text}, or a tool-call delta. */
+  private boolean carriesToken() {
+    return nonEmptyStringAt(atContent, CONTENT.length)
+        || nonEmptyStringAt(atText, TEXT.length)
+        || atToolCalls >= 0;
+  }
+
+  private boolean nonEmptyStringAt(int at, int keyLength) {
     if (at < 0) {
       return false;
     }
-    int i = skipSpaces(at + key.length);
+    int i = skipSpaces(at + keyLength);
     return i + 1 < lineLength && line[i] == '"' && line[i + 1] != '"';
   }
 
   private String stringAfter(byte[] key, int from) {
-    int at = indexOf(key, from);
+    return stringAt(indexOf(key, from), key.length);
+  }
+
+  /** The string value of the key found at {@code at} (-1: none), null if absent or not a string. */
+  private String stringAt(int at, int keyLength) {
     if (at < 0) {
       return null;
     }
-    int i = skipSpaces(at + key.length);
+    int i = skipSpaces(at + keyLength);
     if (i >= lineLength || line[i] != '"') {
       return null; // null or not a string
     }

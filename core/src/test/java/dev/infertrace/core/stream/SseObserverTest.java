@@ -56,6 +56,34 @@ class SseObserverTest {
   }
 
   @Test
+  void keysThatShareTheirFirstLetterAreToldApart() {
+    // tried: before each key looked for, another top-level key with the same first letter ("index"
+    // before "id", "message" before "model", "type" before "text", "code"/"completion_tokens"/
+    // "cached_tokens" before "content", "usage_hint" before "usage"), an empty "text" beside a
+    // non-empty "content", a second "id"/"model" after the first, a null finish_reason, and a
+    // quote inside a value
+    String line =
+        "data: {\"index\":3,\"message\":\"say \\\"id\\\"\",\"model\":\"llama\",\"id\":\"r1\","
+            + "\"type\":\"t\",\"code\":1,\"completion_tokens\":9,\"cached_tokens\":2,"
+            + "\"usage_hint\":{},\"choices\":[{\"text\":\"\",\"content\":\"hi\","
+            + "\"finish_reason\":null}],\"id\":\"r2\",\"model\":\"other\"}\n"
+            + "data: {\"choices\":[{\"tool_calls\":[{\"index\":0}],\"text\":\"\","
+            + "\"finish_reason\":\"tool_calls\"}]}\n";
+    SseObserver o = new SseObserver();
+    byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
+    o.onBytes(bytes, 0, bytes.length, 10);
+    StreamSummary s = o.onEnd(20);
+
+    assertThat(s.responseId()).isEqualTo("r1");
+    assertThat(s.responseModel()).isEqualTo("llama");
+    assertThat(s.tokenChunks()).as("a content token, then a tool-call delta").isEqualTo(2);
+    assertThat(s.finishReasons()).containsExactly("tool_calls");
+    assertThat(s.promptTokens()).as("no usage object").isEqualTo(-1);
+    assertThat(s.completionTokens()).isEqualTo(-1);
+    assertThat(s.errorType()).isNull();
+  }
+
+  @Test
   void keysAreFoundWhereverTheirQuoteIsAndOnlyAfterWhereTheSearchStarts() {
     // tried: a key at the very end of a line (no value), a key cut off by the line's end, usage
     // keys before "usage" (not read) and after it (read), more quotes than the first quote index
