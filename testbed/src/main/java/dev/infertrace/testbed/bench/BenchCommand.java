@@ -270,8 +270,8 @@ public final class BenchCommand implements Callable<Integer> {
   /**
    * Unmeasured load until the proxy is warm: rounds of saturation, streams and single requests; for
    * a JVM, until its JIT compiler threads used under {@value #WARM_JIT_SHARE} of a core in a round
-   * (at most {@link #maxWarmRounds} rounds) — compilation during a measured scenario takes CPU from
-   * it and shows as latency tail and CPU per request that a warm proxy does not have.
+   * (at most {@value #MAX_WARM_ROUNDS} rounds) — compilation during a measured scenario takes CPU
+   * from it and shows as latency tail and CPU per request that a warm proxy does not have.
    */
   private void warmUp(Variant v, URI url, List<Integer> streamCounts, PrintWriter o)
       throws InterruptedException {
@@ -298,7 +298,7 @@ public final class BenchCommand implements Callable<Integer> {
           round,
           share * 100);
       o.flush();
-      if (share < WARM_JIT_SHARE || round >= maxWarmRounds()) {
+      if (share < WARM_JIT_SHARE || round >= MAX_WARM_ROUNDS) {
         return;
       }
     }
@@ -310,11 +310,9 @@ public final class BenchCommand implements Callable<Integer> {
   /**
    * At most this many rounds, {@code --quick} too: a --quick round is 3 s, and after 3 of them the
    * ingress's JIT still used 15-23 % of a core, which the measured scenarios then counted (about 17
-   * µs per request at saturation); it falls under 3 % after 7-9.
+   * µs per request at saturation); it fell under 3 % after 6-9.
    */
-  private static int maxWarmRounds() {
-    return 10;
-  }
+  static final int MAX_WARM_ROUNDS = 10;
 
   private static void progress(PrintWriter o, Variant v, String what, int secs) {
     o.printf("bench: %-18s %s, %d s%n", v.name, what, secs);
