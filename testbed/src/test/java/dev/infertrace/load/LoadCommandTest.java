@@ -11,6 +11,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -62,7 +64,7 @@ class LoadCommandTest {
       assertThat(json.path("requests")).hasSize(8);
       assertThat(json.at("/requests/0/trace_id").asText()).hasSize(32);
       // the report's slowest requests: every measured one without an error, longest E2E first
-      List<JsonNode> measured = new java.util.ArrayList<>();
+      List<JsonNode> measured = new ArrayList<>();
       json.path("requests")
           .forEach(
               r -> {
@@ -71,9 +73,8 @@ class LoadCommandTest {
                 }
               });
       measured.sort(
-          java.util.Comparator.comparingDouble((JsonNode r) -> r.path("e2e_ms").asDouble())
-              .reversed());
-      List<Long> slowest = new java.util.ArrayList<>();
+          Comparator.comparingDouble((JsonNode r) -> r.path("e2e_ms").asDouble()).reversed());
+      List<Long> slowest = new ArrayList<>();
       json.path("slowest").forEach(id -> slowest.add(id.asLong()));
       assertThat(slowest)
           .isNotEmpty()
