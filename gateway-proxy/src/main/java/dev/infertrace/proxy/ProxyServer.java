@@ -146,7 +146,7 @@ public final class ProxyServer implements AutoCloseable {
     return group;
   }
 
-  /** The socket transport the event loops use (epoll or NIO). */
+  /** The socket transport the event loops use (io_uring, epoll or NIO). */
   public Transport transport() {
     return transport;
   }

@@ -6,24 +6,32 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringServerSocketChannel;
 import org.junit.jupiter.api.Test;
 
 class TransportTest {
   @Test
-  void autoIsEpollOnLinuxWhereTheShippedLibraryLoads() {
-    // This project's machines are Linux x86_64: the native library in lib/ must load here, or
-    // the proxy silently runs on the slower NIO transport.
+  void autoIsIoUringOnLinuxWhereTheKernelAllowsIt() {
+    // This project's machines run Linux x86_64 with io_uring enabled (kernel.io_uring_disabled=0):
+    // both native libraries in lib/ must load here, or the proxy silently runs on a slower
+    // transport. Where a seccomp profile blocks io_uring, auto is epoll and io_uring fails at
+    // start.
+    assertThat(IoUring.isAvailable()).as("io_uring: %s", IoUring.unavailabilityCause()).isTrue();
     assertThat(Epoll.isAvailable()).as("epoll: %s", Epoll.unavailabilityCause()).isTrue();
-    assertThat(Transport.choose(null)).isEqualTo(Transport.EPOLL);
-    assertThat(Transport.choose(" AUTO ")).isEqualTo(Transport.EPOLL);
+    assertThat(Transport.choose(null)).isEqualTo(Transport.IO_URING);
+    assertThat(Transport.choose(" AUTO ")).isEqualTo(Transport.IO_URING);
+    assertThat(Transport.choose("io_uring").serverChannel())
+        .isEqualTo(IoUringServerSocketChannel.class);
+    assertThat(Transport.choose("IO_URING").wireName()).isEqualTo("io_uring");
     assertThat(Transport.choose("epoll").serverChannel()).isEqualTo(EpollServerSocketChannel.class);
   }
 
   @Test
   void nioCanBeForcedAndAnUnknownValueIsNamed() {
     assertThat(Transport.choose("nio").serverChannel()).isEqualTo(NioServerSocketChannel.class);
-    assertThatThrownBy(() -> Transport.choose("io_uring"))
+    assertThatThrownBy(() -> Transport.choose("uring"))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("INFERTRACE_TRANSPORT must be auto, epoll or nio, got 'io_uring'");
+        .hasMessage("INFERTRACE_TRANSPORT must be auto, epoll, io_uring or nio, got 'uring'");
   }
 }

@@ -241,7 +241,7 @@ class ProxyCommandsTest {
 
   @Test
   void anUnknownTransportIsNamedBeforeAnythingStarts() throws Exception {
-    // INFERTRACE_TRANSPORT=io_uring (not offered): exit 2 with the variable's own message, before
+    // INFERTRACE_TRANSPORT=kqueue (not offered): exit 2 with the variable's own message, before
     // the worker opens its OTLP receivers or tries to listen.
     List<String> cmd =
         List.of(
@@ -255,13 +255,13 @@ class ProxyCommandsTest {
             "--upstream",
             "http://127.0.0.1:9");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("INFERTRACE_TRANSPORT", "io_uring");
+    pb.environment().put("INFERTRACE_TRANSPORT", "kqueue");
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(out).isEqualTo(2);
     assertThat(out)
-        .contains("INFERTRACE_TRANSPORT must be auto, epoll or nio, got 'io_uring'")
+        .contains("INFERTRACE_TRANSPORT must be auto, epoll, io_uring or nio, got 'kqueue'")
         .doesNotContain("cannot listen")
         .doesNotContain("OTLP receiver");
   }
