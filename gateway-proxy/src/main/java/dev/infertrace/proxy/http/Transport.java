@@ -24,8 +24,8 @@ import javax.annotation.Nullable;
  * The proxy's socket transport: Linux's io_uring where the kernel and the container's seccomp
  * profile allow it, else Linux's native epoll when its library loads, else Java NIO. io_uring
  * submits the reads and writes of a whole event-loop turn in one system call, where epoll makes one
- * per read and per write; in BENCHMARKS.md it cut the traced ingress's CPU per request by about a
- * third. With auto-read off (the proxy reads only when the other leg can take more), NIO turns
+ * per read and per write; in BENCHMARKS.md it cut the traced ingress's CPU per request by a quarter
+ * to a third. With auto-read off (the proxy reads only when the other leg can take more), NIO turns
  * every read request into a selector interest change — an extra {@code epoll_ctl} per read — where
  * epoll's edge-triggered mode needs none. {@code INFERTRACE_TRANSPORT} forces one: {@code nio}, or
  * {@code epoll} or {@code io_uring}, which fail at start, naming the cause, when they cannot load.
