@@ -39,7 +39,8 @@ import picocli.CommandLine.Spec;
       "a CLIENT span to the gateway, W3C trace context passed on.",
       "With --epp it is the gateway itself: it asks the Endpoint Picker over Envoy's ext_proc",
       "protocol where each request goes and sends it there."
-    })
+    },
+    footer = ProxyLauncher.ENVIRONMENT_HELP)
 final class IngressCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

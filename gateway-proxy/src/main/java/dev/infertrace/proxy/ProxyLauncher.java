@@ -23,6 +23,17 @@ import picocli.CommandLine.ParameterException;
 final class ProxyLauncher {
   private ProxyLauncher() {}
 
+  /** The end of the ingress's and worker's {@code --help}: what only the environment sets. */
+  static final String ENVIRONMENT_HELP =
+      "%nEnvironment:%n"
+          + "  INFERTRACE_TRANSPORT  auto (default): io_uring where the kernel and%n"
+          + "                        the seccomp profile allow it, else epoll, else%n"
+          + "                        Java NIO; io_uring, epoll or nio insist on one%n"
+          + "                        (the start fails when it cannot load). The%n"
+          + "                        start line names the one in use.%n"
+          + "  OTEL_*                the span export, as the OpenTelemetry SDK reads%n"
+          + "                        it (OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_BSP_*...)";
+
   /** {@code INFERTRACE_TRANSPORT}, checked before anything starts so its own message is shown. */
   static void checkTransport(CommandSpec spec) {
     try {

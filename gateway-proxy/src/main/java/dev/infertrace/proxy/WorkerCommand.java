@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
       "Tracing sidecar in front of one vLLM server: a SERVER span per request with the",
       "worker's view and phase spans llm.first_token_wait and llm.decode measured from the",
       "stream."
-    })
+    },
+    footer = ProxyLauncher.ENVIRONMENT_HELP)
 final class WorkerCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
 

@@ -114,7 +114,13 @@ class RoleCommandOptionsTest {
         .contains("--admin=HOST:PORT")
         .contains("--trace-file=PATH")
         .contains("502 after (default: 5s)")
-        .contains("(default: closed, as Envoy's");
+        .contains("(default: closed, as Envoy's")
+        .contains("INFERTRACE_TRANSPORT  auto (default): io_uring where the kernel and");
+    out.getBuffer().setLength(0);
+    assertThat(cli.execute("worker", "--help")).isZero();
+    assertThat(out.toString())
+        .contains("Environment:")
+        .contains("io_uring, epoll or nio insist on one");
   }
 
   @Test
