@@ -18,6 +18,7 @@ import io.netty.channel.uring.IoUringIoHandler;
 import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.netty.channel.uring.IoUringSocketChannel;
 import java.util.Locale;
+import java.util.function.Supplier;
 import javax.annotation.Nullable;
 
 /**
@@ -49,27 +50,30 @@ public enum Transport {
       case "nio":
         return NIO;
       case "epoll":
-        if (!Epoll.isAvailable()) {
-          throw new IllegalArgumentException(
-              ENV
-                  + "=epoll but the native epoll transport does not load here: "
-                  + Epoll.unavailabilityCause());
-        }
-        return EPOLL;
+        return insist(EPOLL, Epoll.isAvailable(), Epoll::unavailabilityCause);
       case "io_uring":
-        if (!IoUring.isAvailable()) {
-          throw new IllegalArgumentException(
-              ENV
-                  + "=io_uring but the io_uring transport does not load here: "
-                  + IoUring.unavailabilityCause());
-        }
-        return IO_URING;
+        return insist(IO_URING, IoUring.isAvailable(), IoUring::unavailabilityCause);
       case "auto":
         return IoUring.isAvailable() ? IO_URING : Epoll.isAvailable() ? EPOLL : NIO;
       default:
         throw new IllegalArgumentException(
             ENV + " must be auto, epoll, io_uring or nio, got '" + setting + "'");
     }
+  }
+
+  /** {@code wanted}, or the start fails with why its native library does not load here. */
+  static Transport insist(Transport wanted, boolean available, Supplier<Throwable> cause) {
+    if (!available) {
+      throw new IllegalArgumentException(
+          ENV
+              + "="
+              + wanted.wireName()
+              + " but the "
+              + wanted.wireName()
+              + " transport does not load here: "
+              + cause.get());
+    }
+    return wanted;
   }
 
   /** As {@link #choose(String)} from the environment. */

@@ -28,6 +28,24 @@ class TransportTest {
   }
 
   @Test
+  void aTransportInsistedOnThatDoesNotLoadFailsTheStartWithItsCause() {
+    // What a seccomp profile that blocks io_uring_setup makes of INFERTRACE_TRANSPORT=io_uring.
+    assertThatThrownBy(
+            () ->
+                Transport.insist(
+                    Transport.IO_URING,
+                    false,
+                    () ->
+                        new UnsupportedOperationException(
+                            "io_uring_setup: Operation not permitted")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "INFERTRACE_TRANSPORT=io_uring but the io_uring transport does not load here: "
+                + "java.lang.UnsupportedOperationException: io_uring_setup: Operation not permitted");
+    assertThat(Transport.insist(Transport.EPOLL, true, () -> null)).isEqualTo(Transport.EPOLL);
+  }
+
+  @Test
   void nioCanBeForcedAndAnUnknownValueIsNamed() {
     assertThat(Transport.choose("nio").serverChannel()).isEqualTo(NioServerSocketChannel.class);
     assertThatThrownBy(() -> Transport.choose("uring"))
