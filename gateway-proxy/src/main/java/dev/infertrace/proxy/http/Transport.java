@@ -2,6 +2,7 @@ package dev.infertrace.proxy.http;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
@@ -32,9 +33,34 @@ import javax.annotation.Nullable;
  * {@code epoll} or {@code io_uring}, which fail at start, naming the cause, when they cannot load.
  */
 public enum Transport {
-  EPOLL,
-  IO_URING,
-  NIO;
+  EPOLL(
+      EpollIoHandler::newFactory,
+      EpollServerSocketChannel.class,
+      EpollSocketChannel.class,
+      () -> EpollChannelOption.TCP_NOTSENT_LOWAT),
+  IO_URING(
+      IoUringIoHandler::newFactory,
+      IoUringServerSocketChannel.class,
+      IoUringSocketChannel.class,
+      () -> IoUringChannelOption.TCP_NOTSENT_LOWAT),
+  NIO(NioIoHandler::newFactory, NioServerSocketChannel.class, NioSocketChannel.class, null);
+
+  // Suppliers, not values: a transport's native classes are initialised only once it is chosen.
+  private final Supplier<IoHandlerFactory> ioHandlers;
+  private final Class<? extends ServerChannel> serverChannel;
+  private final Class<? extends Channel> socketChannel;
+  @Nullable private final Supplier<ChannelOption<Long>> notSentLowat;
+
+  Transport(
+      Supplier<IoHandlerFactory> ioHandlers,
+      Class<? extends ServerChannel> serverChannel,
+      Class<? extends Channel> socketChannel,
+      @Nullable Supplier<ChannelOption<Long>> notSentLowat) {
+    this.ioHandlers = ioHandlers;
+    this.serverChannel = serverChannel;
+    this.socketChannel = socketChannel;
+    this.notSentLowat = notSentLowat;
+  }
 
   /**
    * The environment variable that chooses: {@code auto} (default), {@code epoll}, {@code io_uring}
@@ -82,35 +108,21 @@ public enum Transport {
   }
 
   public IoHandlerFactory ioHandlerFactory() {
-    switch (this) {
-      case EPOLL:
-        return EpollIoHandler.newFactory();
-      case IO_URING:
-        return IoUringIoHandler.newFactory();
-      default:
-        return NioIoHandler.newFactory();
-    }
+    return ioHandlers.get();
   }
 
   public Class<? extends ServerChannel> serverChannel() {
-    switch (this) {
-      case EPOLL:
-        return EpollServerSocketChannel.class;
-      case IO_URING:
-        return IoUringServerSocketChannel.class;
-      default:
-        return NioServerSocketChannel.class;
-    }
+    return serverChannel;
   }
 
   /** The client socket class that fits the event loop {@code sibling} is registered on. */
   static Class<? extends Channel> socketChannelFor(Channel sibling) {
-    if (sibling instanceof EpollSocketChannel) {
-      return EpollSocketChannel.class;
+    for (Transport t : values()) {
+      if (t.socketChannel.isInstance(sibling)) {
+        return t.socketChannel;
+      }
     }
-    return sibling instanceof IoUringSocketChannel
-        ? IoUringSocketChannel.class
-        : NioSocketChannel.class;
+    return NIO.socketChannel;
   }
 
   /**
@@ -128,20 +140,18 @@ public enum Transport {
 
   /**
    * Unsent bytes a client-facing socket may hold in the kernel before it stops taking more: {@code
-   * TCP_NOTSENT_LOWAT}, 16 KiB (epoll and io_uring). Without it Linux grows a socket's send buffer
-   * to megabytes, a whole streamed answer fits, and the proxy ends its span seconds before a slow
-   * client has read it — the wait on that client would be in no span. With it, the stream waits in
-   * the proxy, where backpressure and {@code client.slow_read} see it; what stays unseen is at most
-   * this much plus the client's receive window. Epoll and io_uring only.
+   * TCP_NOTSENT_LOWAT}, 16 KiB (epoll and io_uring; NIO cannot set it). Without it Linux grows a
+   * socket's send buffer to megabytes, a whole streamed answer fits, and the proxy ends its span
+   * seconds before a slow client has read it — the wait on that client would be in no span. With
+   * it, the stream waits in the proxy, where backpressure and {@code client.slow_read} see it; what
+   * stays unseen is at most this much plus the client's receive window.
    */
   public static final int CLIENT_NOTSENT_LOWAT = 16 * 1024;
 
   /** Applies the client-facing socket options this transport supports to accepted sockets. */
   public ServerBootstrap clientFacing(ServerBootstrap bootstrap) {
-    if (this == EPOLL) {
-      bootstrap.childOption(EpollChannelOption.TCP_NOTSENT_LOWAT, (long) CLIENT_NOTSENT_LOWAT);
-    } else if (this == IO_URING) {
-      bootstrap.childOption(IoUringChannelOption.TCP_NOTSENT_LOWAT, (long) CLIENT_NOTSENT_LOWAT);
+    if (notSentLowat != null) {
+      bootstrap.childOption(notSentLowat.get(), (long) CLIENT_NOTSENT_LOWAT);
     }
     return bootstrap;
   }

@@ -3,11 +3,19 @@ package dev.infertrace.proxy.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringChannelOption;
 import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class TransportTest {
@@ -43,6 +51,24 @@ class TransportTest {
             "INFERTRACE_TRANSPORT=io_uring but the io_uring transport does not load here: "
                 + "java.lang.UnsupportedOperationException: io_uring_setup: Operation not permitted");
     assertThat(Transport.insist(Transport.EPOLL, true, () -> null)).isEqualTo(Transport.EPOLL);
+  }
+
+  @Test
+  void eachTransportOpensItsOwnSocketsAndBoundsUnsentBytesWhereItCan() {
+    // The upstream leg's socket class follows its client's; NIO cannot set TCP_NOTSENT_LOWAT.
+    for (Channel ch :
+        List.of(new IoUringSocketChannel(), new EpollSocketChannel(), new NioSocketChannel())) {
+      try {
+        assertThat(Transport.socketChannelFor(ch)).isEqualTo(ch.getClass());
+      } finally {
+        ch.unsafe().closeForcibly();
+      }
+    }
+    assertThat(Transport.IO_URING.clientFacing(new ServerBootstrap()).config().childOptions())
+        .containsEntry(IoUringChannelOption.TCP_NOTSENT_LOWAT, 16L * 1024);
+    assertThat(Transport.EPOLL.clientFacing(new ServerBootstrap()).config().childOptions())
+        .containsEntry(EpollChannelOption.TCP_NOTSENT_LOWAT, 16L * 1024);
+    assertThat(Transport.NIO.clientFacing(new ServerBootstrap()).config().childOptions()).isEmpty();
   }
 
   @Test
