@@ -11,8 +11,11 @@ import java.util.Arrays;
  */
 public final class ResponseTap {
   private final int jsonLimit;
-  private final SseObserver observer = new SseObserver();
+  // Made when the head says the body is an event stream: most responses are JSON, and an
+  // observer's line and quote buffers were the largest allocation of a proxied JSON exchange.
+  @javax.annotation.Nullable private SseObserver observer;
   private boolean sse;
+  private long headersNanos;
   private byte[] json = new byte[0];
   private int jsonLength;
 
@@ -28,8 +31,14 @@ public final class ResponseTap {
 
   /** The response head arrived at {@code nanos}; {@code contentType} decides how it is read. */
   public void onHeaders(long nanos, @javax.annotation.Nullable String contentType) {
-    observer.onHeaders(nanos);
+    headersNanos = nanos;
     sse = contentType != null && contentType.startsWith("text/event-stream");
+    if (sse) {
+      if (observer == null) {
+        observer = new SseObserver();
+      }
+      observer.onHeaders(nanos);
+    }
   }
 
   /** True when the body is an SSE stream (known once the head arrived). */
@@ -56,11 +65,10 @@ public final class ResponseTap {
 
   /** The whole response arrived; its summary, timed on the caller's clock. */
   public StreamSummary complete(long nanos) {
-    StreamSummary streamed = observer.onEnd(nanos);
     if (sse) {
-      return streamed;
+      return observer.onEnd(nanos);
     }
-    StreamSummary s = JsonBodyReader.read(json, 0, jsonLength, streamed.headersNanos(), nanos);
+    StreamSummary s = JsonBodyReader.read(json, 0, jsonLength, headersNanos, nanos);
     json = null;
     return s;
   }

@@ -308,7 +308,7 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
         new ResponseRelay(
             client,
             leg,
-            front.scratch(),
+            ResponseRelay.loopScratch(),
             route == null ? null : route.stream(),
             clock,
             this::finish,

@@ -33,7 +33,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
   private final java.util.ArrayDeque<Object> pipelined = new java.util.ArrayDeque<>();
   private final ProxyContext px;
-  private final byte[] scratch = new byte[8192];
   private ChannelHandlerContext ctx;
   private Exchange exchange;
   private ScheduledFuture<?> requestTimeout;
@@ -134,11 +133,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void handlerAdded(ChannelHandlerContext ctx) {
     this.ctx = ctx;
-  }
-
-  /** This connection's copy buffer, through which response bytes are tapped for the trace. */
-  byte[] scratch() {
-    return scratch;
   }
 
   private void releasePipelined() {

@@ -55,9 +55,13 @@ final class RequestBody {
     if (operation == null || !complete || held == null || !held.isReadable()) {
       return null;
     }
-    byte[] bytes = new byte[held.readableBytes()];
-    held.getBytes(held.readerIndex(), bytes);
-    return OpenAiRequestSniffer.sniff(operation, bytes, 0, bytes.length);
+    // Read through the event loop's copy buffer when the body fits it (the sniffer keeps nothing
+    // of the array): most chat requests do, and then sniffing allocates no copy of the body.
+    int n = held.readableBytes();
+    byte[] scratch = ResponseRelay.loopScratch();
+    byte[] bytes = n <= scratch.length ? scratch : new byte[n];
+    held.getBytes(held.readerIndex(), bytes, 0, n);
+    return OpenAiRequestSniffer.sniff(operation, bytes, 0, n);
   }
 
   /** Holds {@code body} instead of what was held (the EPP's echo of the body is what goes on). */

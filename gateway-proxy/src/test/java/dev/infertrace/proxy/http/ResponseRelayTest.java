@@ -130,6 +130,66 @@ class ResponseRelayTest {
   }
 
   @Test
+  void relaysOfOneLoopShareItsCopyBufferAndEachReadsOnlyItsOwnBytes() {
+    // Two exchanges of one event loop, their parts interleaved, tapped through one copy buffer
+    // smaller than a part (as ResponseRelay.loopScratch() gives both): each summary must hold only
+    // its own stream's tokens and ids.
+    byte[] shared = new byte[16];
+    EmbeddedChannel other = new EmbeddedChannel(new ChannelInboundHandlerAdapter());
+    ChannelHandlerContext otherCtx = other.pipeline().firstContext();
+    ResponseRelay a = relayThrough(ctx, shared);
+    ResponseRelay b = relayThrough(otherCtx, shared);
+    a.onHead(head("text/event-stream"), true, "req-a", 10);
+    b.onHead(head("text/event-stream"), true, "req-b", 11);
+    for (int i = 0; i < 3; i++) {
+      a.onContent(
+          part("data: {\"id\":\"chat-a\",\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n"),
+          20 + i);
+      b.onContent(part("data: {\"id\":\"chat-b\",\"choices\":[{\"delta\":"), 20 + i);
+      b.onContent(part("{\"content\":\"y\"}}]}\n\n"), 20 + i);
+    }
+    a.onContent(last("data: {\"choices\":[],\"usage\":{\"completion_tokens\":3}}\n\n"), 30);
+    b.onContent(last("data: {\"choices\":[],\"usage\":{\"completion_tokens\":6}}\n\n"), 31);
+
+    StreamSummary sa = a.complete(30);
+    StreamSummary sb = b.complete(31);
+    assertThat(sa.responseId()).isEqualTo("chat-a");
+    assertThat(sb.responseId()).isEqualTo("chat-b");
+    assertThat(sa.tokenChunks()).isEqualTo(3);
+    assertThat(sb.tokenChunks()).isEqualTo(3);
+    assertThat(sa.completionTokens()).isEqualTo(3);
+    assertThat(sb.completionTokens()).isEqualTo(6);
+    sent().forEach(io.netty.util.ReferenceCountUtil::release);
+    Object o;
+    while ((o = other.readOutbound()) != null) {
+      io.netty.util.ReferenceCountUtil.release(o);
+    }
+    other.finishAndReleaseAll();
+  }
+
+  private static ResponseRelay relayThrough(ChannelHandlerContext ctx, byte[] scratch) {
+    return new ResponseRelay(
+        ctx,
+        new UpstreamLeg(new UpstreamPool(), ctx, URI.create("http://127.0.0.1:1"), null),
+        scratch,
+        null,
+        new PhaseClock(1),
+        at -> {},
+        () -> {});
+  }
+
+  @Test
+  void theLoopCopyBufferIsOnePerThread() throws Exception {
+    byte[] mine = ResponseRelay.loopScratch();
+    assertThat(ResponseRelay.loopScratch()).isSameAs(mine);
+    byte[][] theirs = new byte[1][];
+    Thread t = new Thread(() -> theirs[0] = ResponseRelay.loopScratch());
+    t.start();
+    t.join();
+    assertThat(theirs[0]).isNotNull().isNotSameAs(mine);
+  }
+
+  @Test
   void aPlainBodyIsRelayedUnchangedAndReadForUsage() {
     String json =
         "{\"id\":\"x\",\"choices\":[{\"finish_reason\":\"stop\"}],"
