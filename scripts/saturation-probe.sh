@@ -10,6 +10,10 @@
 #                         this one), to compare two builds on the same machine
 #        PROFILE=1        also write async-profiler CPU stacks (collapsed) of the measured runs
 #                         to $OUT/prof-*.collapsed; ASYNC_PROFILER is libasyncProfiler.so
+#        ALLOC=1          also record allocation with JDK Flight Recorder and print the bytes each
+#                         thread allocated per request over the whole run (warm-up included) and
+#                         the event loop's largest allocation sites ($OUT/alloc.jfr); unlike CPU
+#                         time, these repeat from run to run on a noisy host
 #        OUT              where logs go (default: a new temporary directory)
 # Needs: nginx and wrk (Debian packages), Java 17, the collector peer.
 set -euo pipefail
@@ -30,6 +34,16 @@ start_peers 4096
 profile=()
 if [ -n "${PROFILE:-}" ]; then
   profile=("-agentpath:${ASYNC_PROFILER:?libasyncProfiler.so}=start,event=cpu,interval=1ms,loop=4s,file=$out/prof-%n.collapsed,collapsed")
+fi
+if [ -n "${ALLOC:-}" ]; then
+  cat >"$out/alloc.jfc" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<configuration version="2.0" label="allocation">
+  <event name="jdk.ThreadAllocationStatistics"><setting name="enabled">true</setting><setting name="period">1 s</setting></event>
+  <event name="jdk.ObjectAllocationSample"><setting name="enabled">true</setting><setting name="throttle">300/s</setting><setting name="stackTrace">true</setting></event>
+</configuration>
+EOF
+  profile+=("-XX:StartFlightRecording=name=alloc,settings=$out/alloc.jfc")
 fi
 OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$otlp OTEL_TRACES_SAMPLER=always_on OTEL_BSP_SCHEDULE_DELAY=200 \
   java -Xmx512m -XX:+UseSerialGC "${profile[@]}" "$@" -jar "$jar" ingress --listen "127.0.0.1:$listen" \
@@ -68,5 +82,38 @@ if run == '3':
     print('  per thread µs/request: ' + ', '.join(f"{k} {us(v):.1f}" for k, v in per.most_common(8) if v))
 EOF
 done
-curl -s "http://127.0.0.1:$admin/metrics" | grep -E '^infertrace_spans_(created_total|total)' || true
+metrics=$(curl -s "http://127.0.0.1:$admin/metrics")
+grep -E '^infertrace_spans_(created_total|total)' <<<"$metrics" || true
+if [ -n "${ALLOC:-}" ]; then
+  jcmd "$proxy" JFR.dump name=alloc filename="$out/alloc.jfr" >/dev/null
+  spans=$(awk '/^infertrace_spans_created_total/{print $2}' <<<"$metrics")
+  jfr print --json --events jdk.ThreadAllocationStatistics "$out/alloc.jfr" >"$out/threads.json"
+  jfr print --json --stack-depth 16 --events jdk.ObjectAllocationSample "$out/alloc.jfr" >"$out/samples.json"
+  python3 - "$out" "$spans" <<'EOF'
+import collections, json, sys
+out, requests = sys.argv[1], float(sys.argv[2]) / 2  # two spans per request
+events = lambda f: json.load(open(f"{out}/{f}"))["recording"]["events"]
+last = collections.Counter()
+for e in events("threads.json"):
+    v = e["values"]
+    name = v["thread"]["javaName"] if v["thread"] else "?"
+    last[name] = max(last[name], v["allocated"])
+print("allocated bytes per request, whole run: " + ", ".join(
+    f"{k} {v / requests:,.0f}" for k, v in last.most_common(4) if v / requests >= 1))
+sites, total = collections.Counter(), 0
+for e in events("samples.json"):
+    v = e["values"]
+    if not (v["eventThread"] or {}).get("javaName", "").startswith("proxy-ingress"):
+        continue
+    frames = (v["stackTrace"] or {}).get("frames", [])
+    name = lambda f: f"{f['method']['type']['name'].rsplit('/', 1)[-1]}.{f['method']['name']}:{f['lineNumber']}"
+    ours = next((name(f) for f in frames if "infertrace" in f["method"]["type"]["name"]), "-")
+    site = f"{v['objectClass']['name'].rsplit('/', 1)[-1]} at {name(frames[0]) if frames else '?'} (from {ours})"
+    sites[site] += v["weight"]
+    total += v["weight"]
+print("event loop's largest allocation sites (share of its sampled bytes):")
+for site, w in sites.most_common(12):
+    print(f"  {w / total * 100:4.1f} %  {site}")
+EOF
+fi
 echo "logs: $out" >&2

@@ -9,7 +9,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
@@ -168,8 +167,7 @@ final class ResponseRelay {
     if (epp != null) {
       epp.sendResponseBody(buf, last);
     }
-    HttpContent out =
-        last ? new DefaultLastHttpContent(buf.retain()) : new DefaultHttpContent(buf.retain());
+    HttpContent out = last ? HttpParts.last(buf.retain()) : new DefaultHttpContent(buf.retain());
     c.release();
     // The last part flushes what is pending (a head and body from one read: one write syscall);
     // others go out when the upstream read that brought them is complete (flush()).

@@ -10,7 +10,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpRequest;
@@ -136,7 +135,7 @@ final class UpstreamLeg {
       HttpUtil.setTransferEncodingChunked(head, false);
     }
     ch.write(head);
-    HttpContent first = complete ? new DefaultLastHttpContent(body) : new DefaultHttpContent(body);
+    HttpContent first = complete ? HttpParts.last(body) : new DefaultHttpContent(body);
     ch.writeAndFlush(first)
         .addListener(
             (ChannelFutureListener)
@@ -154,7 +153,7 @@ final class UpstreamLeg {
   void forward(HttpContent part, Runnable written) {
     HttpContent out =
         part instanceof LastHttpContent
-            ? new DefaultLastHttpContent(part.content())
+            ? HttpParts.last(part.content())
             : new DefaultHttpContent(part.content());
     channel
         .writeAndFlush(out)
