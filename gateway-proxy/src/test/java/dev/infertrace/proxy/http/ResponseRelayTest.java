@@ -160,11 +160,7 @@ class ResponseRelayTest {
     assertThat(sa.completionTokens()).isEqualTo(3);
     assertThat(sb.completionTokens()).isEqualTo(6);
     sent().forEach(io.netty.util.ReferenceCountUtil::release);
-    Object o;
-    while ((o = other.readOutbound()) != null) {
-      io.netty.util.ReferenceCountUtil.release(o);
-    }
-    other.finishAndReleaseAll();
+    other.finishAndReleaseAll(); // what the relay wrote there
   }
 
   private static ResponseRelay relayThrough(ChannelHandlerContext ctx, byte[] scratch) {
