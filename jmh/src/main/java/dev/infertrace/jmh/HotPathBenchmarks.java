@@ -3,6 +3,7 @@ package dev.infertrace.jmh;
 import dev.infertrace.core.openai.OpenAiRequest;
 import dev.infertrace.core.openai.OpenAiRequestSniffer;
 import dev.infertrace.core.schema.LlmAttributes;
+import dev.infertrace.core.stream.ResponseTap;
 import dev.infertrace.core.stream.SseObserver;
 import dev.infertrace.core.stream.StreamSummary;
 import io.opentelemetry.api.common.AttributeKey;
@@ -57,6 +58,14 @@ public class HotPathBenchmarks {
               + " Tuesday, and which pods are involved?\"}]}")
           .getBytes(StandardCharsets.UTF_8);
 
+  private static final byte[] RESPONSE =
+      ("{\"id\":\"chatcmpl-7f1c\",\"object\":\"chat.completion\",\"created\":1732900000,"
+              + "\"model\":\"llama-3.1-8b\",\"choices\":[{\"index\":0,\"message\":{\"role\":"
+              + "\"assistant\",\"content\":\"The p99 rose when the llama pool's queue grew on two"
+              + " pods.\"},\"logprobs\":null,\"finish_reason\":\"stop\"}],\"usage\":{"
+              + "\"prompt_tokens\":61,\"total_tokens\":75,\"completion_tokens\":14}}")
+          .getBytes(StandardCharsets.UTF_8);
+
   private SseObserver observer;
   private long now;
   private SdkTracerProvider provider;
@@ -89,6 +98,18 @@ public class HotPathBenchmarks {
   @Benchmark
   public StreamSummary sseSummary() {
     return observer.onEnd(now);
+  }
+
+  /**
+   * A 400-byte non-streamed chat completion through a response tap: kept, then read for usage, id
+   * and finish reason (once per such request; the proxy does it after the client has the body).
+   */
+  @Benchmark
+  public StreamSummary jsonResponse() {
+    ResponseTap tap = new ResponseTap(1024 * 1024);
+    tap.onHeaders(now, "application/json");
+    tap.onBytes(RESPONSE, 0, RESPONSE.length, now + 1);
+    return tap.complete(now + 2);
   }
 
   /** Reading a 420-byte chat request for model, stream, max_tokens, prompt size. */

@@ -58,7 +58,12 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
   private Phase phase = Phase.RECEIVING;
 
   /** What the whole response said, from its last part until the client took it. */
-  @Nullable private StreamSummary completed;
+  /**
+   * When the upstream's last part arrived. The response is read for the trace (a JSON body parsed
+   * for usage) only once the client has it, at this instant: the parse is not on the way of the
+   * response's last bytes to the client.
+   */
+  private long responseEndNanos;
 
   private final PhaseClock clock = new PhaseClock(receivedNanos);
   @Nullable private GatewayRoute route;
@@ -363,7 +368,7 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
   /** The last part of the response was written at {@code now}. */
   /** The upstream's response is whole: its connection goes back; the client may still read. */
   private void finish(long now) {
-    completed = relay.complete(now);
+    responseEndNanos = now;
     enter(Phase.DELIVERING, now);
     leg.release(relay.upstreamKeepAlive() && request.complete());
   }
@@ -374,7 +379,7 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
       return;
     }
     clock.delivered(Clock.now());
-    end(completed, null, false);
+    end(relay.complete(responseEndNanos), null, false);
     front.exchangeDone(this, clientKeepAlive);
   }
 
@@ -422,7 +427,7 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
     if (phase == Phase.DELIVERING) {
       // Gone before its connection took the end of a whole response; the upstream is released.
       clock.delivered(Clock.now());
-      end(completed, null, true);
+      end(relay.complete(responseEndNanos), null, true);
       return;
     }
     end(relay != null ? relay.interrupted(Clock.now()) : null, null, true);

@@ -11,6 +11,7 @@ import dev.infertrace.testbed.sim.SimConfig;
 import dev.infertrace.testbed.sim.engine.EngineConfig;
 import dev.infertrace.testbed.sim.engine.StepTimeModel;
 import dev.infertrace.testbed.sim.fault.FaultSpec;
+import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Span.SpanKind;
 import io.opentelemetry.proto.trace.v1.Status.StatusCode;
 import java.io.InputStream;
@@ -426,6 +427,43 @@ class ProxyEndToEndTest {
                       HttpResponse.BodyHandlers.ofString())
                   .statusCode())
           .isEqualTo(200);
+    }
+  }
+
+  @Test
+  void aJsonResponseIsReadForBothServerSpansOnceTheClientHasIt() throws Exception {
+    // Not streamed: the proxies read the JSON body for usage, id and finish reason after its last
+    // bytes went to the client. Whatever the twin answered must be on both SERVER spans, and the
+    // end-to-end latency must still end where the upstream's response ended, inside the span.
+    String trace = "5cf92f3577b34da6a3ce929d0e0e4737";
+    try (TracedStack stack = new TracedStack(twin())) {
+      HttpResponse<String> r =
+          chat(
+              stack.ingress.baseUrl(),
+              "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],"
+                  + "\"max_tokens\":7,\"ignore_eos\":true}",
+              Map.of("traceparent", "00-" + trace + "-" + CALLER + "-01"));
+
+      assertThat(r.statusCode()).isEqualTo(200);
+      JsonNode answer = JSON.readTree(r.body());
+      List<ReceivedSpan> servers =
+          stack.sink.awaitSpans(
+              s -> s.traceId().equals(trace) && s.kind() == Span.SpanKind.SPAN_KIND_SERVER,
+              2,
+              Duration.ofSeconds(10));
+      for (ReceivedSpan s : servers) {
+        assertThat(s.attribute("gen_ai.usage.output_tokens"))
+            .as(s.serviceName())
+            .isEqualTo(answer.at("/usage/completion_tokens").asLong())
+            .isEqualTo(7L);
+        assertThat(s.attribute("gen_ai.usage.input_tokens"))
+            .isEqualTo(answer.at("/usage/prompt_tokens").asLong());
+        assertThat(s.attribute("gen_ai.response.id")).isEqualTo(answer.at("/id").asText());
+        assertThat(s.attribute("gen_ai.response.finish_reasons")).isEqualTo(List.of("length"));
+        double e2e = (Double) s.attribute("gen_ai.latency.e2e");
+        assertThat(e2e).isPositive();
+        assertThat(e2e * 1e9).isLessThanOrEqualTo(s.endEpochNanos() - s.startEpochNanos());
+      }
     }
   }
 
