@@ -57,7 +57,6 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
 
   private Phase phase = Phase.RECEIVING;
 
-  /** What the whole response said, from its last part until the client took it. */
   /**
    * When the upstream's last part arrived. The response is read for the trace (a JSON body parsed
    * for usage) only once the client has it, at this instant: the parse is not on the way of the
@@ -365,8 +364,10 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
     }
   }
 
-  /** The last part of the response was written at {@code now}. */
-  /** The upstream's response is whole: its connection goes back; the client may still read. */
+  /**
+   * The upstream's response is whole (its last part written at {@code now}): its connection goes
+   * back; the client may still read.
+   */
   private void finish(long now) {
     responseEndNanos = now;
     enter(Phase.DELIVERING, now);
