@@ -312,7 +312,7 @@ final class Exchange implements UpstreamEvents, GatewayRoute.Decision {
         new ResponseRelay(
             client,
             leg,
-            ResponseRelay.loopScratch(),
+            LoopScratch.get(),
             route == null ? null : route.stream(),
             clock,
             this::finish,

@@ -58,7 +58,7 @@ final class RequestBody {
     // Read through the event loop's copy buffer when the body fits it (the sniffer keeps nothing
     // of the array): most chat requests do, and then sniffing allocates no copy of the body.
     int n = held.readableBytes();
-    byte[] scratch = ResponseRelay.loopScratch();
+    byte[] scratch = LoopScratch.get();
     byte[] bytes = n <= scratch.length ? scratch : new byte[n];
     held.getBytes(held.readerIndex(), bytes, 0, n);
     return OpenAiRequestSniffer.sniff(operation, bytes, 0, n);

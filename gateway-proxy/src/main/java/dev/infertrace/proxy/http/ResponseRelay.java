@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.util.concurrent.FastThreadLocal;
 import java.util.ArrayDeque;
 import java.util.function.LongConsumer;
 import javax.annotation.Nullable;
@@ -29,19 +28,6 @@ import javax.annotation.Nullable;
 final class ResponseRelay {
   /** Non-streaming response bodies are read for usage up to this size (the rest is relayed). */
   static final int RESPONSE_READ_LIMIT = 1024 * 1024;
-
-  /**
-   * The copy buffer the tap reads through, one per event loop: a relay uses it only inside one call
-   * on its loop, so the exchanges of a loop share it (one per connection was 8 KiB of heap per open
-   * connection, and 8 KiB of garbage per connection opened).
-   */
-  private static final FastThreadLocal<byte[]> LOOP_SCRATCH =
-      new FastThreadLocal<byte[]>() {
-        @Override
-        protected byte[] initialValue() {
-          return new byte[8192];
-        }
-      };
 
   private final ChannelHandlerContext client;
   private final UpstreamLeg leg;
@@ -67,7 +53,7 @@ final class ResponseRelay {
   private boolean closed;
 
   /**
-   * @param scratch the copy buffer the tap reads through ({@link #loopScratch()})
+   * @param scratch the copy buffer the tap reads through ({@link LoopScratch#get()})
    * @param epp the EPP stream to show the response to (as the gateway), or null
    * @param clock where the waits inside the response are noted
    * @param onLast called with the time the last part was written (the upstream's part is over)
@@ -88,11 +74,6 @@ final class ResponseRelay {
     this.clock = clock;
     this.onLast = onLast;
     this.onDelivered = onDelivered;
-  }
-
-  /** The calling event loop's copy buffer, for the constructor's {@code scratch}. */
-  static byte[] loopScratch() {
-    return LOOP_SCRATCH.get();
   }
 
   private void writtenThenReadOn(io.netty.channel.ChannelFuture f) {

@@ -1,6 +1,7 @@
 package dev.infertrace.proxy.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -14,14 +15,14 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 class HttpPartsTest {
   /**
    * The bytes an HTTP/1.1 encoder writes for a head and parts, the last one made by {@code last}.
    */
-  private static String encoded(
-      boolean chunked, java.util.function.Function<ByteBuf, Object> last) {
+  private static String encoded(boolean chunked, Function<ByteBuf, Object> last) {
     EmbeddedChannel ch = new EmbeddedChannel(new HttpResponseEncoder());
     HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
     if (chunked) {
@@ -57,8 +58,7 @@ class HttpPartsTest {
     // Shared between parts: a write to them must fail, not leak into every later exchange.
     var part = HttpParts.last(Unpooled.EMPTY_BUFFER);
     assertThat(part.trailingHeaders().isEmpty()).isTrue();
-    org.assertj.core.api.Assertions.assertThatThrownBy(
-            () -> part.trailingHeaders().add("x-leak", "1"))
+    assertThatThrownBy(() -> part.trailingHeaders().add("x-leak", "1"))
         .isInstanceOf(UnsupportedOperationException.class);
   }
 }

@@ -132,7 +132,7 @@ class ResponseRelayTest {
   @Test
   void relaysOfOneLoopShareItsCopyBufferAndEachReadsOnlyItsOwnBytes() {
     // Two exchanges of one event loop, their parts interleaved, tapped through one copy buffer
-    // smaller than a part (as ResponseRelay.loopScratch() gives both): each summary must hold only
+    // smaller than a part (as LoopScratch.get() gives both): each summary must hold only
     // its own stream's tokens and ids.
     byte[] shared = new byte[16];
     EmbeddedChannel other = new EmbeddedChannel(new ChannelInboundHandlerAdapter());
@@ -172,17 +172,6 @@ class ResponseRelayTest {
         new PhaseClock(1),
         at -> {},
         () -> {});
-  }
-
-  @Test
-  void theLoopCopyBufferIsOnePerThread() throws Exception {
-    byte[] mine = ResponseRelay.loopScratch();
-    assertThat(ResponseRelay.loopScratch()).isSameAs(mine);
-    byte[][] theirs = new byte[1][];
-    Thread t = new Thread(() -> theirs[0] = ResponseRelay.loopScratch());
-    t.start();
-    t.join();
-    assertThat(theirs[0]).isNotNull().isNotSameAs(mine);
   }
 
   @Test

@@ -11,7 +11,6 @@ import dev.infertrace.testbed.sim.SimConfig;
 import dev.infertrace.testbed.sim.engine.EngineConfig;
 import dev.infertrace.testbed.sim.engine.StepTimeModel;
 import dev.infertrace.testbed.sim.fault.FaultSpec;
-import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Span.SpanKind;
 import io.opentelemetry.proto.trace.v1.Status.StatusCode;
 import java.io.InputStream;
@@ -448,7 +447,7 @@ class ProxyEndToEndTest {
       JsonNode answer = JSON.readTree(r.body());
       List<ReceivedSpan> servers =
           stack.sink.awaitSpans(
-              s -> s.traceId().equals(trace) && s.kind() == Span.SpanKind.SPAN_KIND_SERVER,
+              s -> s.traceId().equals(trace) && s.kind() == SpanKind.SPAN_KIND_SERVER,
               2,
               Duration.ofSeconds(10));
       for (ReceivedSpan s : servers) {
