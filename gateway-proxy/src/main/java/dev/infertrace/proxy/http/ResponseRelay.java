@@ -29,6 +29,12 @@ final class ResponseRelay {
   /** Non-streaming response bodies are read for usage up to this size (the rest is relayed). */
   static final int RESPONSE_READ_LIMIT = 1024 * 1024;
 
+  /**
+   * Body parts up to this size that one upstream read brought are copied into one buffer and
+   * written as one part; a larger one goes out as it came, without a copy.
+   */
+  static final int MERGE_LIMIT = 8 * 1024;
+
   private final ChannelHandlerContext client;
   private final UpstreamLeg leg;
   private final byte[] scratch;
@@ -48,6 +54,18 @@ final class ResponseRelay {
   private final ChannelFutureListener writtenThenReadOn = this::writtenThenReadOn;
 
   @Nullable private ArrayDeque<Held> held;
+
+  /**
+   * The body parts of the current upstream read, not yet written: the first as it came, and from
+   * the second on ({@link #pendingIsCopy}) their bytes in one buffer of ours. They go out at the
+   * read's end ({@link #flush()}), where each part written by itself went out too, so the client
+   * sees the same bytes at the same time; but one part per read instead of one per part: the HTTP
+   * encoder queues three writes and four promises for each part it frames, and a client that reads
+   * slower than the upstream sends had hundreds of them queued per stream.
+   */
+  @Nullable private ByteBuf pending;
+
+  private boolean pendingIsCopy;
   private boolean keepAlive;
   private boolean unflushed;
   private boolean closed;
@@ -148,19 +166,51 @@ final class ResponseRelay {
     if (epp != null) {
       epp.sendResponseBody(buf, last);
     }
-    HttpContent out = last ? HttpParts.last(buf.retain()) : new DefaultHttpContent(buf.retain());
+    if (!last) {
+      queue(buf);
+      c.release();
+      return;
+    }
+    // The last part flushes what is pending (a head and body from one read: one write syscall).
+    writePending();
+    HttpContent out = HttpParts.last(buf.retain());
     c.release();
-    // The last part flushes what is pending (a head and body from one read: one write syscall);
-    // others go out when the upstream read that brought them is complete (flush()).
-    if (last) {
-      unflushed = false;
-      // The upstream's part is over first: a write the socket takes at once completes (and
-      // reports delivery) inside writeAndFlush.
-      onLast.accept(now);
-      client.writeAndFlush(out).addListener(lastWritten);
-    } else {
-      unflushed = true;
-      client.write(out).addListener(writtenThenReadOn);
+    unflushed = false;
+    // The upstream's part is over first: a write the socket takes at once completes (and
+    // reports delivery) inside writeAndFlush.
+    onLast.accept(now);
+    client.writeAndFlush(out).addListener(lastWritten);
+  }
+
+  /** A part that is not the last: merged into what this read brought, written at its end. */
+  private void queue(ByteBuf buf) {
+    unflushed = true;
+    int n = buf.readableBytes();
+    if (n > MERGE_LIMIT) {
+      writePending(); // what came before it goes first
+      client.write(new DefaultHttpContent(buf.retain())).addListener(writtenThenReadOn);
+      return;
+    }
+    if (pending == null) {
+      pending = buf.retain();
+      return;
+    }
+    if (!pendingIsCopy) {
+      ByteBuf first = pending;
+      pending = client.alloc().buffer(Math.max(4 * (first.readableBytes() + n), 1024));
+      pending.writeBytes(first);
+      first.release();
+      pendingIsCopy = true;
+    }
+    pending.writeBytes(buf);
+  }
+
+  private void writePending() {
+    ByteBuf p = pending;
+    if (p != null) {
+      pending = null;
+      pendingIsCopy = false;
+      client.write(new DefaultHttpContent(p)).addListener(writtenThenReadOn);
     }
   }
 
@@ -189,6 +239,7 @@ final class ResponseRelay {
    * (everything decoded from it is written) and after parts held for the EPP are written.
    */
   void flush() {
+    writePending();
     if (unflushed) {
       unflushed = false;
       flushedAt = Clock.now();
@@ -215,6 +266,10 @@ final class ResponseRelay {
   /** The exchange is over: parts still held are dropped, nothing more is written. */
   void close() {
     closed = true;
+    if (pending != null) {
+      pending.release();
+      pending = null;
+    }
     if (held != null) {
       held.forEach(h -> h.content().release());
       held = null;

@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseEncoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
@@ -127,6 +128,81 @@ class ResponseRelayTest {
     assertThat(s.firstTokenNanos()).isEqualTo(30);
     assertThat(s.completionTokens()).isEqualTo(1);
     assertThat(s.done()).isTrue();
+  }
+
+  @Test
+  void thePartsOfOneUpstreamReadGoOutAsOnePartWithTheirBytesInOrder() {
+    // Three SSE events decoded from one upstream read (a backlogged upstream socket): one part to
+    // the client, and on the wire one chunk holding the three events, byte for byte.
+    EmbeddedChannel wire =
+        new EmbeddedChannel(new HttpResponseEncoder(), new ChannelInboundHandlerAdapter());
+    ResponseRelay r = relayThrough(wire.pipeline().lastContext(), new byte[16]);
+    String a = "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n";
+    String b = "data: {\"choices\":[{\"delta\":{\"content\":\"b\"}}]}\n\n";
+    String c = "data: {\"choices\":[{\"delta\":{\"content\":\"c\"}}]}\n\n";
+    r.onHead(head("text/event-stream"), true, "req-m", 10);
+    r.onContent(part(a), 20);
+    r.onContent(part(b), 21);
+    r.onContent(part(c), 22);
+    assertThat((Object) wire.readOutbound()).as("nothing before the read's end").isNull();
+    r.flush();
+
+    String bytes = drain(wire);
+    String body = a + b + c;
+    assertThat(bytes)
+        .contains("transfer-encoding: chunked\r\n")
+        .endsWith("\r\n\r\n" + Integer.toHexString(body.length()) + "\r\n" + body + "\r\n");
+    assertThat(r.complete(22).tokenChunks()).as("each event tapped as it came").isEqualTo(3);
+
+    r.onContent(part(a), 30); // the next read: a part by itself
+    r.onContent(last(""), 31);
+    assertThat(drain(wire))
+        .isEqualTo(Integer.toHexString(a.length()) + "\r\n" + a + "\r\n" + "0\r\n\r\n");
+    wire.finishAndReleaseAll();
+  }
+
+  private static String drain(EmbeddedChannel wire) {
+    StringBuilder out = new StringBuilder();
+    io.netty.buffer.ByteBuf b;
+    while ((b = wire.readOutbound()) != null) {
+      out.append(b.toString(StandardCharsets.UTF_8));
+      b.release();
+    }
+    return out.toString();
+  }
+
+  @Test
+  void aLargePartGoesOutAsItCameAfterThePartsBeforeIt() {
+    relay.onHead(head("text/event-stream"), true, "req-l", 10);
+    String big = "x".repeat(ResponseRelay.MERGE_LIMIT + 1);
+    HttpContent large = part(big);
+    relay.onContent(part("one "), 20);
+    relay.onContent(part("two "), 21);
+    relay.onContent(large, 22);
+    relay.onContent(part("three"), 23);
+    relay.flush();
+
+    List<Object> out = sent();
+    assertThat(out).hasSize(4);
+    assertThat(text(out.get(1))).isEqualTo("one two ");
+    assertThat(((HttpContent) out.get(2)).content())
+        .as("the large part's own buffer, not a copy")
+        .isSameAs(large.content());
+    assertThat(text(out.get(2))).isEqualTo(big);
+    assertThat(text(out.get(3))).isEqualTo("three");
+  }
+
+  @Test
+  void aPartNotYetWrittenIsReleasedWhenTheExchangeEnds() {
+    relay.onHead(head("text/event-stream"), true, "req-c", 10);
+    HttpContent p = part("data: {}\n\n");
+    relay.onContent(p, 20);
+    assertThat(p.refCnt()).as("held by the relay until the read ends").isEqualTo(1);
+
+    relay.close();
+
+    assertThat(p.refCnt()).isZero();
+    sent().forEach(io.netty.util.ReferenceCountUtil::release); // the head
   }
 
   @Test
