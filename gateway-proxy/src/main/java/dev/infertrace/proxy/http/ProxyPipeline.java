@@ -6,7 +6,10 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
-/** The client-side pipeline, step by step: HTTP codec, idle detection, the proxy itself. */
+/**
+ * The client-side pipeline, step by step: the place body bytes framed by the proxy are written from
+ * ({@link RawWrites}), the HTTP codec, idle detection, the proxy itself.
+ */
 public final class ProxyPipeline extends ChannelInitializer<Channel> {
   private static final int MAX_INITIAL_LINE = 8192;
   private static final int MAX_CHUNK = 64 * 1024;
@@ -20,6 +23,7 @@ public final class ProxyPipeline extends ChannelInitializer<Channel> {
   @Override
   protected void initChannel(Channel ch) {
     ch.pipeline()
+        .addLast("raw", RawWrites.INSTANCE)
         .addLast(
             "codec", new HttpServerCodec(MAX_INITIAL_LINE, px.config.maxHeaderBytes(), MAX_CHUNK))
         .addLast(

@@ -7,7 +7,6 @@ import dev.infertrace.proxy.state.Clock;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpResponse;
@@ -29,12 +28,6 @@ final class ResponseRelay {
   /** Non-streaming response bodies are read for usage up to this size (the rest is relayed). */
   static final int RESPONSE_READ_LIMIT = 1024 * 1024;
 
-  /**
-   * Body parts up to this size that one upstream read brought are copied into one buffer and
-   * written as one part; a larger one goes out as it came, without a copy.
-   */
-  static final int MERGE_LIMIT = 8 * 1024;
-
   private final ChannelHandlerContext client;
   private final UpstreamLeg leg;
   private final byte[] scratch;
@@ -55,17 +48,9 @@ final class ResponseRelay {
 
   @Nullable private ArrayDeque<Held> held;
 
-  /**
-   * The body parts of the current upstream read, not yet written: the first as it came, and from
-   * the second on ({@link #pendingIsCopy}) their bytes in one buffer of ours. They go out at the
-   * read's end ({@link #flush()}), where each part written by itself went out too, so the client
-   * sees the same bytes at the same time; but one part per read instead of one per part: the HTTP
-   * encoder queues three writes and four promises for each part it frames, and a client that reads
-   * slower than the upstream sends had hundreds of them queued per stream.
-   */
-  @Nullable private ByteBuf pending;
+  /** The body parts of the current upstream read, written as one when it is over. */
+  private final ReadBatch batch;
 
-  private boolean pendingIsCopy;
   private boolean keepAlive;
   private boolean unflushed;
   private boolean closed;
@@ -92,6 +77,7 @@ final class ResponseRelay {
     this.clock = clock;
     this.onLast = onLast;
     this.onDelivered = onDelivered;
+    this.batch = new ReadBatch(client, writtenThenReadOn);
   }
 
   private void writtenThenReadOn(io.netty.channel.ChannelFuture f) {
@@ -147,6 +133,7 @@ final class ResponseRelay {
       return;
     }
     unflushed = true; // flushed with the body read with it (flush()), or the last part
+    batch.head(out);
     client.write(out).addListener(writtenThenReadOn);
   }
 
@@ -167,12 +154,13 @@ final class ResponseRelay {
       epp.sendResponseBody(buf, last);
     }
     if (!last) {
-      queue(buf);
+      unflushed = true;
+      batch.add(buf); // written when the upstream read is over (flush())
       c.release();
       return;
     }
     // The last part flushes what is pending (a head and body from one read: one write syscall).
-    writePending();
+    batch.write();
     HttpContent out = HttpParts.last(buf.retain());
     c.release();
     unflushed = false;
@@ -180,38 +168,6 @@ final class ResponseRelay {
     // reports delivery) inside writeAndFlush.
     onLast.accept(now);
     client.writeAndFlush(out).addListener(lastWritten);
-  }
-
-  /** A part that is not the last: merged into what this read brought, written at its end. */
-  private void queue(ByteBuf buf) {
-    unflushed = true;
-    int n = buf.readableBytes();
-    if (n > MERGE_LIMIT) {
-      writePending(); // what came before it goes first
-      client.write(new DefaultHttpContent(buf.retain())).addListener(writtenThenReadOn);
-      return;
-    }
-    if (pending == null) {
-      pending = buf.retain();
-      return;
-    }
-    if (!pendingIsCopy) {
-      ByteBuf first = pending;
-      pending = client.alloc().buffer(Math.max(4 * (first.readableBytes() + n), 1024));
-      pending.writeBytes(first);
-      first.release();
-      pendingIsCopy = true;
-    }
-    pending.writeBytes(buf);
-  }
-
-  private void writePending() {
-    ByteBuf p = pending;
-    if (p != null) {
-      pending = null;
-      pendingIsCopy = false;
-      client.write(new DefaultHttpContent(p)).addListener(writtenThenReadOn);
-    }
   }
 
   private void lastWritten(io.netty.channel.ChannelFuture f) {
@@ -239,7 +195,7 @@ final class ResponseRelay {
    * (everything decoded from it is written) and after parts held for the EPP are written.
    */
   void flush() {
-    writePending();
+    batch.write();
     if (unflushed) {
       unflushed = false;
       flushedAt = Clock.now();
@@ -266,10 +222,7 @@ final class ResponseRelay {
   /** The exchange is over: parts still held are dropped, nothing more is written. */
   void close() {
     closed = true;
-    if (pending != null) {
-      pending.release();
-      pending = null;
-    }
+    batch.release();
     if (held != null) {
       held.forEach(h -> h.content().release());
       held = null;

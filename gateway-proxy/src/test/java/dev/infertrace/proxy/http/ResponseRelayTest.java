@@ -131,50 +131,99 @@ class ResponseRelayTest {
   }
 
   @Test
-  void thePartsOfOneUpstreamReadGoOutAsOnePartWithTheirBytesInOrder() {
-    // Three SSE events decoded from one upstream read (a backlogged upstream socket): one part to
-    // the client, and on the wire one chunk holding the three events, byte for byte.
-    EmbeddedChannel wire =
-        new EmbeddedChannel(new HttpResponseEncoder(), new ChannelInboundHandlerAdapter());
-    ResponseRelay r = relayThrough(wire.pipeline().lastContext(), new byte[16]);
+  void thePartsOfOneUpstreamReadGoOutAsOneChunkPastTheEncoderWithTheSameBytes() {
+    // Three SSE events decoded from one upstream read (a backlogged upstream socket), then a read
+    // with one event, one with a part over the merge limit between two small ones, then the end:
+    // through the client pipeline as the proxy builds it (RawWrites in front of the encoder), each
+    // read is one queued write of one chunk; the wire holds the same bytes as the encoder alone
+    // writes for the same reads, and the same body.
     String a = "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n";
     String b = "data: {\"choices\":[{\"delta\":{\"content\":\"b\"}}]}\n\n";
-    String c = "data: {\"choices\":[{\"delta\":{\"content\":\"c\"}}]}\n\n";
-    r.onHead(head("text/event-stream"), true, "req-m", 10);
-    r.onContent(part(a), 20);
-    r.onContent(part(b), 21);
-    r.onContent(part(c), 22);
-    assertThat((Object) wire.readOutbound()).as("nothing before the read's end").isNull();
-    r.flush();
+    String big =
+        "data: {\"choices\":[{\"delta\":{\"content\":\""
+            + "x".repeat(ReadBatch.MERGE_LIMIT)
+            + "\"}}]}\n\n";
+    List<List<String>> reads = List.of(List.of(a, b, a), List.of(b), List.of(a, big, b));
 
-    String bytes = drain(wire);
-    String body = a + b + c;
-    assertThat(bytes)
-        .contains("transfer-encoding: chunked\r\n")
-        .endsWith("\r\n\r\n" + Integer.toHexString(body.length()) + "\r\n" + body + "\r\n");
-    assertThat(r.complete(22).tokenChunks()).as("each event tapped as it came").isEqualTo(3);
+    EmbeddedChannel framed =
+        new EmbeddedChannel(
+            RawWrites.INSTANCE, new HttpResponseEncoder(), new ChannelInboundHandlerAdapter());
+    List<String> writes = relayReads(framed, reads);
+    EmbeddedChannel encoded =
+        new EmbeddedChannel(new HttpResponseEncoder(), new ChannelInboundHandlerAdapter());
+    String wire = String.join("", relayReads(encoded, reads));
 
-    r.onContent(part(a), 30); // the next read: a part by itself
-    r.onContent(last(""), 31);
-    assertThat(drain(wire))
-        .isEqualTo(Integer.toHexString(a.length()) + "\r\n" + a + "\r\n" + "0\r\n\r\n");
-    wire.finishAndReleaseAll();
+    assertThat(String.join("", writes)).isEqualTo(wire);
+    String head = writes.get(0);
+    assertThat(head).startsWith("HTTP/1.1 200 OK\r\n").contains("transfer-encoding: chunked\r\n");
+    String three = a + b + a;
+    assertThat(writes.subList(1, writes.size()))
+        .as("one write per read of small parts; the large part as the encoder frames it")
+        .containsExactly(
+            Integer.toHexString(three.length()) + "\r\n" + three + "\r\n",
+            Integer.toHexString(b.length()) + "\r\n" + b + "\r\n",
+            Integer.toHexString(a.length()) + "\r\n" + a + "\r\n",
+            Integer.toHexString(big.length()) + "\r\n",
+            big,
+            "\r\n",
+            Integer.toHexString(b.length()) + "\r\n" + b + "\r\n",
+            "0\r\n\r\n");
+    framed.finishAndReleaseAll();
+    encoded.finishAndReleaseAll();
   }
 
-  private static String drain(EmbeddedChannel wire) {
-    StringBuilder out = new StringBuilder();
+  @Test
+  void aBodyWithAContentLengthGoesPastTheEncoderUnframed() {
+    String json = "{\"id\":\"x\",\"choices\":[],\"usage\":{\"completion_tokens\":2}}";
+    EmbeddedChannel framed =
+        new EmbeddedChannel(
+            RawWrites.INSTANCE, new HttpResponseEncoder(), new ChannelInboundHandlerAdapter());
+    ResponseRelay r = relayThrough(framed.pipeline().lastContext(), new byte[16]);
+    HttpResponse h = head("application/json");
+    HttpUtil.setContentLength(h, json.length());
+    r.onHead(h, true, "req-j", 10);
+    r.onContent(part(json.substring(0, 10)), 20);
+    r.onContent(part(json.substring(10, 20)), 20);
+    r.flush();
+    r.onContent(last(json.substring(20)), 21);
+
+    List<String> writes = drain(framed);
+    assertThat(writes.get(0)).contains("content-length: " + json.length() + "\r\n");
+    assertThat(writes.subList(1, writes.size()))
+        .containsExactly(json.substring(0, 20), json.substring(20));
+    assertThat(r.complete(21).completionTokens()).isEqualTo(2);
+    framed.finishAndReleaseAll();
+  }
+
+  /** Relays {@code reads} (one flush each) and the end through {@code wire}: what it wrote. */
+  private static List<String> relayReads(EmbeddedChannel wire, List<List<String>> reads) {
+    ResponseRelay r = relayThrough(wire.pipeline().lastContext(), new byte[16]);
+    r.onHead(head("text/event-stream"), true, "req-m", 10);
+    long t = 20;
+    for (List<String> read : reads) {
+      for (String p : read) {
+        r.onContent(part(p), t++);
+      }
+      r.flush();
+    }
+    r.onContent(last(""), t);
+    return drain(wire);
+  }
+
+  private static List<String> drain(EmbeddedChannel wire) {
+    List<String> out = new ArrayList<>();
     io.netty.buffer.ByteBuf b;
     while ((b = wire.readOutbound()) != null) {
-      out.append(b.toString(StandardCharsets.UTF_8));
+      out.add(b.toString(StandardCharsets.UTF_8));
       b.release();
     }
-    return out.toString();
+    return out;
   }
 
   @Test
   void aLargePartGoesOutAsItCameAfterThePartsBeforeIt() {
     relay.onHead(head("text/event-stream"), true, "req-l", 10);
-    String big = "x".repeat(ResponseRelay.MERGE_LIMIT + 1);
+    String big = "x".repeat(ReadBatch.MERGE_LIMIT + 1);
     HttpContent large = part(big);
     relay.onContent(part("one "), 20);
     relay.onContent(part("two "), 21);
@@ -193,15 +242,41 @@ class ResponseRelayTest {
   }
 
   @Test
-  void aPartNotYetWrittenIsReleasedWhenTheExchangeEnds() {
+  void partsNotYetWrittenAreReleasedWhenTheExchangeEnds() {
+    // The batch's buffer comes from the channel's allocator: every buffer it gave must be freed.
+    List<io.netty.buffer.ByteBuf> given = new ArrayList<>();
+    client
+        .config()
+        .setAllocator(
+            new io.netty.buffer.AbstractByteBufAllocator(false) {
+              @Override
+              protected io.netty.buffer.ByteBuf newHeapBuffer(int initial, int max) {
+                io.netty.buffer.ByteBuf b =
+                    new io.netty.buffer.UnpooledHeapByteBuf(this, initial, max);
+                given.add(b);
+                return b;
+              }
+
+              @Override
+              protected io.netty.buffer.ByteBuf newDirectBuffer(int initial, int max) {
+                return newHeapBuffer(initial, max);
+              }
+
+              @Override
+              public boolean isDirectBufferPooled() {
+                return false;
+              }
+            });
     relay.onHead(head("text/event-stream"), true, "req-c", 10);
     HttpContent p = part("data: {}\n\n");
     relay.onContent(p, 20);
-    assertThat(p.refCnt()).as("held by the relay until the read ends").isEqualTo(1);
+    relay.onContent(part("data: {}\n\n"), 21);
+    assertThat(p.refCnt()).as("copied, not kept").isZero();
+    assertThat(given).hasSize(1).allMatch(b -> b.refCnt() == 1);
 
     relay.close();
 
-    assertThat(p.refCnt()).isZero();
+    assertThat(given).allMatch(b -> b.refCnt() == 0);
     sent().forEach(io.netty.util.ReferenceCountUtil::release); // the head
   }
 
