@@ -144,8 +144,31 @@ final class Variant implements AutoCloseable {
   }
 
   /**
-   * {@code infertrace ingress} or {@code worker} (the gateway-proxy jar), tracing every request and
-   * exporting OTLP to {@code otlp}; the worker also scrapes {@code engineMetrics} and {@code dcgm}.
+   * The JVM flags the image starts the proxy with: Jib's {@code jvmFlags} in gateway-proxy/pom.xml,
+   * but the ahead-of-time cache, which this JDK may not have ({@code ImageJvmFlagsTest} keeps the
+   * two lists equal).
+   */
+  static final List<String> IMAGE_JVM_FLAGS =
+      List.of(
+          "-XX:MaxRAMPercentage=75",
+          "-XX:InitialRAMPercentage=20",
+          "-XX:+UseSerialGC",
+          "-XX:TrimNativeHeapInterval=1000",
+          "-XX:+ExitOnOutOfMemoryError",
+          "-XX:-UsePerfData",
+          "--enable-native-access=ALL-UNNAMED");
+
+  /**
+   * The memory the proxies' JVMs size themselves from: the sidecar's default limit ({@code
+   * webhook.sidecar.resources.memoryLimit}, 512Mi), as a container's limit is seen by the JVM.
+   */
+  static final String SIDECAR_MEMORY = "-XX:MaxRAM=512m";
+
+  /**
+   * {@code infertrace ingress} or {@code worker} (the gateway-proxy jar) as the image runs it in a
+   * sidecar's default limit ({@link #IMAGE_JVM_FLAGS}, {@link #SIDECAR_MEMORY}), tracing every
+   * request and exporting OTLP to {@code otlp}; the worker also scrapes {@code engineMetrics} and
+   * {@code dcgm}.
    */
   static Variant infertrace(
       String role,
@@ -160,11 +183,10 @@ final class Variant implements AutoCloseable {
     int port = freePort();
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx512m");
-    // the serial collector unless a --proxy-jvm-option names another (two would not start)
-    if (jvmOptions.stream().noneMatch(o -> o.matches("-XX:\\+Use\\w*GC"))) {
-      cmd.add("-XX:+UseSerialGC");
-    }
+    cmd.add(SIDECAR_MEMORY);
+    // the image's collector unless a --proxy-jvm-option names another (two would not start)
+    boolean ownCollector = jvmOptions.stream().anyMatch(Variant::namesCollector);
+    IMAGE_JVM_FLAGS.stream().filter(f -> !(ownCollector && namesCollector(f))).forEach(cmd::add);
     cmd.addAll(jvmOptions);
     cmd.addAll(List.of("-jar", jar.toString(), role));
     cmd.addAll(
@@ -190,6 +212,10 @@ final class Variant implements AutoCloseable {
             "OTEL_EXPORTER_OTLP_ENDPOINT", otlp,
             "OTEL_TRACES_SAMPLER", "always_on",
             "OTEL_BSP_SCHEDULE_DELAY", "200")); // batch and queue sizes: the proxy's defaults
+  }
+
+  private static boolean namesCollector(String jvmOption) {
+    return jvmOption.matches("-XX:\\+Use\\w*GC");
   }
 
   private static Variant start(
