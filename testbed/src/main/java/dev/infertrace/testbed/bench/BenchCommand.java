@@ -81,7 +81,8 @@ public final class BenchCommand implements Callable<Integer> {
       description = {
         "An extra JVM option for the infertrace variants (repeatable), e.g. a profiler:",
         "-XX:StartFlightRecording=filename=ingress.jfr,settings=profile,dumponexit=true;",
-        "a collector (-XX:+UseZGC, -XX:+UseParallelGC) replaces the default -XX:+UseSerialGC"
+        "a collector (-XX:+UseZGC, -XX:+UseParallelGC) replaces the image's -XX:+UseSerialGC.",
+        "The proxies run with the image's JVM flags under -XX:MaxRAM=512m (the sidecar's limit)"
       })
   List<String> proxyJvmOptions = new ArrayList<>();
 
