@@ -19,10 +19,11 @@ import javax.annotation.Nullable;
 /**
  * The response on its way from the upstream to the client: the head rewritten (hop-by-hop headers
  * out, keep-alive as the client asked, the request id in), each body part tapped for the trace
- * ({@link ResponseTap}) and written as it arrives, the next upstream read only once the client's
- * socket took the last one. As the gateway, the head waits for the EPP's answer to it (which may
- * change it) and the body parts decoded meanwhile wait behind it. One per exchange, made when the
- * response head arrives; one event loop.
+ * ({@link ResponseTap}) as it arrives, the parts of one upstream read written as one when the read
+ * is over ({@link ReadBatch}), the next upstream read only once the client's socket took them. As
+ * the gateway, the head waits for the EPP's answer to it (which may change it) and the body parts
+ * decoded meanwhile wait behind it. One per exchange, made when the response head arrives; one
+ * event loop.
  */
 final class ResponseRelay {
   /** Non-streaming response bodies are read for usage up to this size (the rest is relayed). */
