@@ -6,26 +6,26 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
+import java.nio.charset.StandardCharsets;
 import javax.annotation.Nullable;
 
 /**
- * The body parts one upstream read brought, on their way to the client as one write: copied into
- * one buffer as they are relayed, written when the read is over (where each part written by itself
- * was flushed too, so the client gets the same bytes at the same time). A chunked body's parts go
- * out as one chunk, framed here and written past the HTTP encoder ({@link RawWrites}) when the
- * pipeline has that place: one queued write per read, where the encoder queued three writes and
- * four promises per part, and a client slower than the upstream had hundreds of them queued per
- * stream. A part over {@link #MERGE_LIMIT} goes through the encoder as it came, without a copy. Not
- * the last part: that one ends the message in the encoder. One exchange, one event loop.
+ * The body parts one upstream read brought, on their way to the client as one write: each part
+ * framed as Netty's HTTP encoder frames it (a chunked body's part as one chunk of its own: size
+ * line, bytes, CRLF), the parts of the read in one buffer, written past the encoder from {@link
+ * RawWrites} when the read is over (where each part written by itself was flushed too). The client
+ * gets the same bytes, chunk for chunk, at the same time, and the channel queues one write per
+ * read, where the encoder queued three writes and four promises per part (a client slower than the
+ * upstream had hundreds of them queued per stream). A part over {@link #MERGE_LIMIT} goes through
+ * the encoder as it came, without a copy, and so does every part in a pipeline without {@link
+ * RawWrites}. Not the last part: that one ends the message in the encoder. One exchange, one event
+ * loop.
  */
 final class ReadBatch {
   /** Parts up to this size are copied into the batch; a larger one is written as it came. */
   static final int MERGE_LIMIT = 8 * 1024;
 
-  // room before the bytes for a chunk's size line: up to 8 hex digits and CRLF
-  private static final int HEADROOM = 10;
-  private static final byte[] HEX =
-      "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
   private final ChannelHandlerContext client;
   @Nullable private final ChannelHandlerContext raw;
@@ -54,33 +54,29 @@ final class ReadBatch {
     if (n == 0) {
       return;
     }
-    if (n > MERGE_LIMIT) {
+    if (raw == null || n > MERGE_LIMIT) {
       write(); // what came before it goes first
       client.write(new DefaultHttpContent(part.retain())).addListener(onWritten);
       return;
     }
     if (pending == null) {
-      pending = client.alloc().buffer(HEADROOM + n + 2);
-      pending.setIndex(HEADROOM, HEADROOM);
+      pending = client.alloc().buffer(chunked ? n + 12 : n);
     }
-    pending.writeBytes(part, part.readerIndex(), n);
+    if (chunked) {
+      sizeLine(pending, n);
+      pending.writeBytes(part, part.readerIndex(), n).writeByte('\r').writeByte('\n');
+    } else {
+      pending.writeBytes(part, part.readerIndex(), n);
+    }
   }
 
   /** Writes what was added since the last write, if anything (no flush). */
   void write() {
     ByteBuf p = pending;
-    if (p == null) {
-      return;
+    if (p != null && raw != null) {
+      pending = null;
+      raw.write(p).addListener(onWritten);
     }
-    pending = null;
-    if (raw == null) {
-      client.write(new DefaultHttpContent(p)).addListener(onWritten);
-      return;
-    }
-    if (chunked) {
-      frame(p);
-    }
-    raw.write(p).addListener(onWritten);
   }
 
   /** The exchange is over: what was not written is dropped. */
@@ -92,18 +88,12 @@ final class ReadBatch {
   }
 
   /**
-   * {@code size-in-hex CRLF bytes CRLF}, as HTTP/1.1's chunked coding and Netty's encoder write.
+   * A chunk's size in hex, lower case without leading zeros, and CRLF: as the encoder writes it.
    */
-  private static void frame(ByteBuf p) {
-    int n = p.readableBytes();
-    int digits = (35 - Integer.numberOfLeadingZeros(n)) / 4;
-    int at = p.readerIndex() - digits - 2;
-    for (int i = digits - 1, v = n; i >= 0; i--, v >>>= 4) {
-      p.setByte(at + i, HEX[v & 15]);
+  private static void sizeLine(ByteBuf out, int n) {
+    for (int shift = (31 - Integer.numberOfLeadingZeros(n)) & ~3; shift >= 0; shift -= 4) {
+      out.writeByte(HEX[(n >>> shift) & 15]);
     }
-    p.setByte(at + digits, '\r');
-    p.setByte(at + digits + 1, '\n');
-    p.readerIndex(at);
-    p.writeByte('\r').writeByte('\n');
+    out.writeByte('\r').writeByte('\n');
   }
 }

@@ -131,12 +131,12 @@ class ResponseRelayTest {
   }
 
   @Test
-  void thePartsOfOneUpstreamReadGoOutAsOneChunkPastTheEncoderWithTheSameBytes() {
+  void thePartsOfOneUpstreamReadGoOutAsOneWritePastTheEncoderChunkForChunk() {
     // Three SSE events decoded from one upstream read (a backlogged upstream socket), then a read
     // with one event, one with a part over the merge limit between two small ones, then the end:
     // through the client pipeline as the proxy builds it (RawWrites in front of the encoder), each
-    // read is one queued write of one chunk; the wire holds the same bytes as the encoder alone
-    // writes for the same reads, and the same body.
+    // read's small parts are one queued write; the wire holds the same bytes, chunk for chunk, as
+    // the encoder alone writes for the same parts.
     String a = "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n";
     String b = "data: {\"choices\":[{\"delta\":{\"content\":\"b\"}}]}\n\n";
     String big =
@@ -156,18 +156,39 @@ class ResponseRelayTest {
     assertThat(String.join("", writes)).isEqualTo(wire);
     String head = writes.get(0);
     assertThat(head).startsWith("HTTP/1.1 200 OK\r\n").contains("transfer-encoding: chunked\r\n");
-    String three = a + b + a;
     assertThat(writes.subList(1, writes.size()))
         .as("one write per read of small parts; the large part as the encoder frames it")
         .containsExactly(
-            Integer.toHexString(three.length()) + "\r\n" + three + "\r\n",
-            Integer.toHexString(b.length()) + "\r\n" + b + "\r\n",
-            Integer.toHexString(a.length()) + "\r\n" + a + "\r\n",
+            chunk(a) + chunk(b) + chunk(a),
+            chunk(b),
+            chunk(a),
             Integer.toHexString(big.length()) + "\r\n",
             big,
             "\r\n",
-            Integer.toHexString(b.length()) + "\r\n" + b + "\r\n",
+            chunk(b),
             "0\r\n\r\n");
+    framed.finishAndReleaseAll();
+    encoded.finishAndReleaseAll();
+  }
+
+  private static String chunk(String bytes) {
+    return Integer.toHexString(bytes.length()) + "\r\n" + bytes + "\r\n";
+  }
+
+  @Test
+  void chunkSizeLinesAreTheEncodersAtEveryLength() {
+    // 1 to 4 hex digits, powers of 16 and the numbers beside them, up to the merge limit
+    List<List<String>> reads = new ArrayList<>();
+    for (int n : new int[] {1, 15, 16, 17, 255, 256, 257, 4095, 4096, ReadBatch.MERGE_LIMIT}) {
+      reads.add(List.of("y".repeat(n)));
+    }
+    EmbeddedChannel framed =
+        new EmbeddedChannel(
+            RawWrites.INSTANCE, new HttpResponseEncoder(), new ChannelInboundHandlerAdapter());
+    EmbeddedChannel encoded =
+        new EmbeddedChannel(new HttpResponseEncoder(), new ChannelInboundHandlerAdapter());
+    assertThat(String.join("", relayReads(framed, reads)))
+        .isEqualTo(String.join("", relayReads(encoded, reads)));
     framed.finishAndReleaseAll();
     encoded.finishAndReleaseAll();
   }
@@ -222,30 +243,55 @@ class ResponseRelayTest {
 
   @Test
   void aLargePartGoesOutAsItCameAfterThePartsBeforeIt() {
-    relay.onHead(head("text/event-stream"), true, "req-l", 10);
+    EmbeddedChannel framed =
+        new EmbeddedChannel(
+            RawWrites.INSTANCE, new HttpResponseEncoder(), new ChannelInboundHandlerAdapter());
+    List<Object> written = new ArrayList<>();
+    framed
+        .pipeline()
+        .addFirst(
+            new io.netty.channel.ChannelOutboundHandlerAdapter() {
+              @Override
+              public void write(
+                  ChannelHandlerContext ctx, Object msg, io.netty.channel.ChannelPromise p) {
+                written.add(msg); // what reaches the socket, in order
+                ctx.write(msg, p);
+              }
+            });
+    ResponseRelay r = relayThrough(framed.pipeline().lastContext(), new byte[16]);
+    r.onHead(head("text/event-stream"), true, "req-l", 10);
     String big = "x".repeat(ReadBatch.MERGE_LIMIT + 1);
     HttpContent large = part(big);
-    relay.onContent(part("one "), 20);
-    relay.onContent(part("two "), 21);
-    relay.onContent(large, 22);
-    relay.onContent(part("three"), 23);
-    relay.flush();
+    io.netty.buffer.ByteBuf largeBytes = large.content();
+    r.onContent(part("one "), 20);
+    r.onContent(part("two "), 21);
+    r.onContent(large, 22);
+    r.onContent(part("three"), 23);
+    r.flush();
 
-    List<Object> out = sent();
-    assertThat(out).hasSize(4);
-    assertThat(text(out.get(1))).isEqualTo("one two ");
-    assertThat(((HttpContent) out.get(2)).content())
-        .as("the large part's own buffer, not a copy")
-        .isSameAs(large.content());
-    assertThat(text(out.get(2))).isEqualTo(big);
-    assertThat(text(out.get(3))).isEqualTo("three");
+    assertThat(written)
+        .hasSize(6); // head; one, two; the large part's size line, bytes, CRLF; three
+    assertThat(written.get(3)).as("the large part's own buffer, not a copy").isSameAs(largeBytes);
+    List<String> out = drain(framed);
+    assertThat(out.get(0)).startsWith("HTTP/1.1 200 OK\r\n");
+    assertThat(out.subList(1, out.size()))
+        .containsExactly(
+            chunk("one ") + chunk("two "),
+            Integer.toHexString(big.length()) + "\r\n",
+            big,
+            "\r\n",
+            chunk("three"));
+    framed.finishAndReleaseAll();
   }
 
   @Test
   void partsNotYetWrittenAreReleasedWhenTheExchangeEnds() {
     // The batch's buffer comes from the channel's allocator: every buffer it gave must be freed.
     List<io.netty.buffer.ByteBuf> given = new ArrayList<>();
-    client
+    EmbeddedChannel framed =
+        new EmbeddedChannel(
+            RawWrites.INSTANCE, new HttpResponseEncoder(), new ChannelInboundHandlerAdapter());
+    framed
         .config()
         .setAllocator(
             new io.netty.buffer.AbstractByteBufAllocator(false) {
@@ -267,17 +313,19 @@ class ResponseRelayTest {
                 return false;
               }
             });
-    relay.onHead(head("text/event-stream"), true, "req-c", 10);
+    ResponseRelay r = relayThrough(framed.pipeline().lastContext(), new byte[16]);
+    r.onHead(head("text/event-stream"), true, "req-c", 10);
+    given.clear(); // the head's encoding, written
     HttpContent p = part("data: {}\n\n");
-    relay.onContent(p, 20);
-    relay.onContent(part("data: {}\n\n"), 21);
+    r.onContent(p, 20);
+    r.onContent(part("data: {}\n\n"), 21);
     assertThat(p.refCnt()).as("copied, not kept").isZero();
     assertThat(given).hasSize(1).allMatch(b -> b.refCnt() == 1);
 
-    relay.close();
+    r.close();
 
     assertThat(given).allMatch(b -> b.refCnt() == 0);
-    sent().forEach(io.netty.util.ReferenceCountUtil::release); // the head
+    framed.finishAndReleaseAll(); // the head
   }
 
   @Test
