@@ -33,10 +33,11 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One upstream read's SSE frames written to the client's channel and flushed, as the relay does at
  * the read's end: each frame as an HTTP part through Netty's encoder (the relay until session 8),
- * or the read's frames as one chunk framed by {@link ReadBatch} past the encoder ({@link
- * RawWrites}). The channel is an {@link EmbeddedChannel} whose written messages are released, so
- * the socket is not counted: what differs is the pipeline's work and its garbage per frame ({@code
- * -prof gc}). In package {@code dev.infertrace.proxy.http} for its package-private classes.
+ * or the read's frames framed by {@link ReadBatch} (a chunk each, as the encoder frames them) in
+ * one buffer written past the encoder ({@link RawWrites}). The channel is an {@link
+ * EmbeddedChannel} whose written messages are released, so the socket is not counted: what differs
+ * is the pipeline's work and its garbage per frame ({@code -prof gc}). In package {@code
+ * dev.infertrace.proxy.http} for its package-private classes.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -100,9 +101,9 @@ public class BodyWriteBenchmarks {
     return drain(encoded);
   }
 
-  /** The read's frames copied into one chunk and written past the encoder. */
+  /** The read's frames framed into one buffer and written past the encoder. */
   @Benchmark
-  public int oneChunkPastTheEncoder() {
+  public int oneWritePastTheEncoder() {
     for (int i = 0; i < framesPerRead; i++) {
       batch.add(FRAME);
     }
