@@ -112,13 +112,15 @@ public final class ProxyMetrics {
     observe(tpot, TPOT, key, tpotSeconds, traceId);
     observe(itl, TPOT, key, itlMeanSeconds, traceId);
     observe(duration, DURATION, key, durationSeconds, traceId);
-    byStatus.computeIfAbsent(statusLabel(status), k -> new LongAdder()).increment();
     for (String reason : finishReasons) {
       byFinish.computeIfAbsent(LabelValues.finishReason(reason), k -> new LongAdder()).increment();
     }
     if (sloMet != null) {
       (sloMet ? this.sloMet : sloMissed).increment();
     }
+    // Counted last: a reader that sees a request in infertrace_requests_total sees the rest of it
+    // in a page it renders after that.
+    byStatus.computeIfAbsent(statusLabel(status), k -> new LongAdder()).increment();
   }
 
   /** An upstream's status as a label: {@code none} without one, {@code other} outside 100–599. */
