@@ -3,9 +3,14 @@ package dev.infertrace.proxy.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.infertrace.core.stream.StreamSummary;
+import io.netty.buffer.AbstractByteBufAllocator;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledHeapByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -145,12 +150,9 @@ class ResponseRelayTest {
             + "\"}}]}\n\n";
     List<List<String>> reads = List.of(List.of(a, b, a), List.of(b), List.of(a, big, b));
 
-    EmbeddedChannel framed =
-        new EmbeddedChannel(
-            RawWrites.INSTANCE, new HttpResponseEncoder(), new ChannelInboundHandlerAdapter());
+    EmbeddedChannel framed = asTheProxyBuildsIt();
     List<String> writes = relayReads(framed, reads);
-    EmbeddedChannel encoded =
-        new EmbeddedChannel(new HttpResponseEncoder(), new ChannelInboundHandlerAdapter());
+    EmbeddedChannel encoded = encoderAlone();
     String wire = String.join("", relayReads(encoded, reads));
 
     assertThat(String.join("", writes)).isEqualTo(wire);
@@ -182,11 +184,8 @@ class ResponseRelayTest {
     for (int n : new int[] {1, 15, 16, 17, 255, 256, 257, 4095, 4096, ReadBatch.MERGE_LIMIT}) {
       reads.add(List.of("y".repeat(n)));
     }
-    EmbeddedChannel framed =
-        new EmbeddedChannel(
-            RawWrites.INSTANCE, new HttpResponseEncoder(), new ChannelInboundHandlerAdapter());
-    EmbeddedChannel encoded =
-        new EmbeddedChannel(new HttpResponseEncoder(), new ChannelInboundHandlerAdapter());
+    EmbeddedChannel framed = asTheProxyBuildsIt();
+    EmbeddedChannel encoded = encoderAlone();
     assertThat(String.join("", relayReads(framed, reads)))
         .isEqualTo(String.join("", relayReads(encoded, reads)));
     framed.finishAndReleaseAll();
@@ -196,9 +195,7 @@ class ResponseRelayTest {
   @Test
   void aBodyWithAContentLengthGoesPastTheEncoderUnframed() {
     String json = "{\"id\":\"x\",\"choices\":[],\"usage\":{\"completion_tokens\":2}}";
-    EmbeddedChannel framed =
-        new EmbeddedChannel(
-            RawWrites.INSTANCE, new HttpResponseEncoder(), new ChannelInboundHandlerAdapter());
+    EmbeddedChannel framed = asTheProxyBuildsIt();
     ResponseRelay r = relayThrough(framed.pipeline().lastContext(), new byte[16]);
     HttpResponse h = head("application/json");
     HttpUtil.setContentLength(h, json.length());
@@ -214,6 +211,17 @@ class ResponseRelayTest {
         .containsExactly(json.substring(0, 20), json.substring(20));
     assertThat(r.complete(21).completionTokens()).isEqualTo(2);
     framed.finishAndReleaseAll();
+  }
+
+  /** A client pipeline as ProxyPipeline builds it: RawWrites in front of the HTTP encoder. */
+  private static EmbeddedChannel asTheProxyBuildsIt() {
+    return new EmbeddedChannel(
+        RawWrites.INSTANCE, new HttpResponseEncoder(), new ChannelInboundHandlerAdapter());
+  }
+
+  /** The HTTP encoder alone: what Netty writes for the same parts, to compare with. */
+  private static EmbeddedChannel encoderAlone() {
+    return new EmbeddedChannel(new HttpResponseEncoder(), new ChannelInboundHandlerAdapter());
   }
 
   /** Relays {@code reads} (one flush each) and the end through {@code wire}: what it wrote. */
@@ -233,7 +241,7 @@ class ResponseRelayTest {
 
   private static List<String> drain(EmbeddedChannel wire) {
     List<String> out = new ArrayList<>();
-    io.netty.buffer.ByteBuf b;
+    ByteBuf b;
     while ((b = wire.readOutbound()) != null) {
       out.add(b.toString(StandardCharsets.UTF_8));
       b.release();
@@ -243,17 +251,14 @@ class ResponseRelayTest {
 
   @Test
   void aLargePartGoesOutAsItCameAfterThePartsBeforeIt() {
-    EmbeddedChannel framed =
-        new EmbeddedChannel(
-            RawWrites.INSTANCE, new HttpResponseEncoder(), new ChannelInboundHandlerAdapter());
+    EmbeddedChannel framed = asTheProxyBuildsIt();
     List<Object> written = new ArrayList<>();
     framed
         .pipeline()
         .addFirst(
-            new io.netty.channel.ChannelOutboundHandlerAdapter() {
+            new ChannelOutboundHandlerAdapter() {
               @Override
-              public void write(
-                  ChannelHandlerContext ctx, Object msg, io.netty.channel.ChannelPromise p) {
+              public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise p) {
                 written.add(msg); // what reaches the socket, in order
                 ctx.write(msg, p);
               }
@@ -262,7 +267,7 @@ class ResponseRelayTest {
     r.onHead(head("text/event-stream"), true, "req-l", 10);
     String big = "x".repeat(ReadBatch.MERGE_LIMIT + 1);
     HttpContent large = part(big);
-    io.netty.buffer.ByteBuf largeBytes = large.content();
+    ByteBuf largeBytes = large.content();
     r.onContent(part("one "), 20);
     r.onContent(part("two "), 21);
     r.onContent(large, 22);
@@ -287,24 +292,21 @@ class ResponseRelayTest {
   @Test
   void partsNotYetWrittenAreReleasedWhenTheExchangeEnds() {
     // The batch's buffer comes from the channel's allocator: every buffer it gave must be freed.
-    List<io.netty.buffer.ByteBuf> given = new ArrayList<>();
-    EmbeddedChannel framed =
-        new EmbeddedChannel(
-            RawWrites.INSTANCE, new HttpResponseEncoder(), new ChannelInboundHandlerAdapter());
+    List<ByteBuf> given = new ArrayList<>();
+    EmbeddedChannel framed = asTheProxyBuildsIt();
     framed
         .config()
         .setAllocator(
-            new io.netty.buffer.AbstractByteBufAllocator(false) {
+            new AbstractByteBufAllocator(false) {
               @Override
-              protected io.netty.buffer.ByteBuf newHeapBuffer(int initial, int max) {
-                io.netty.buffer.ByteBuf b =
-                    new io.netty.buffer.UnpooledHeapByteBuf(this, initial, max);
+              protected ByteBuf newHeapBuffer(int initial, int max) {
+                ByteBuf b = new UnpooledHeapByteBuf(this, initial, max);
                 given.add(b);
                 return b;
               }
 
               @Override
-              protected io.netty.buffer.ByteBuf newDirectBuffer(int initial, int max) {
+              protected ByteBuf newDirectBuffer(int initial, int max) {
                 return newHeapBuffer(initial, max);
               }
 
