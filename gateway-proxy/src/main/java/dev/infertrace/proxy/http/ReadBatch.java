@@ -39,7 +39,7 @@ final class ReadBatch {
    */
   ReadBatch(ChannelHandlerContext client, ChannelFutureListener onWritten) {
     this.client = client;
-    this.raw = client.pipeline().context(RawWrites.class);
+    this.raw = client.pipeline().context(RawWrites.INSTANCE);
     this.onWritten = onWritten;
   }
 
