@@ -6,6 +6,7 @@ import dev.infertrace.core.schema.VllmSpanAttributes;
 import dev.infertrace.proxy.otlp.OtlpReceiver;
 import dev.infertrace.proxy.state.WorkerState;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
@@ -32,8 +33,13 @@ import javax.annotation.Nullable;
  * neither. Every received span is relayed unchanged to the worker's exporter. Thread-safe.
  */
 public final class EnginePhases implements OtlpReceiver.Listener, AutoCloseable {
+  /**
+   * A request whose engine span has not come yet. It keeps the SERVER span's context, all its
+   * phases need as their parent, not the span: that span has ended and been handed to the exporter,
+   * and with every attribute it carries it would otherwise stay on the heap for the whole wait.
+   */
   private record Pending(
-      Span server,
+      SpanContext server,
       String requestId,
       long forwarded,
       long firstToken,
@@ -76,7 +82,8 @@ public final class EnginePhases implements OtlpReceiver.Listener, AutoCloseable 
    */
   public void expect(
       Span server, String requestId, long forwarded, long firstToken, long lastToken) {
-    String spanId = server.getSpanContext().getSpanId();
+    SpanContext context = server.getSpanContext();
+    String spanId = context.getSpanId();
     Early e = early.remove(spanId);
     if (e != null) {
       matched.incrementAndGet();
@@ -91,7 +98,7 @@ public final class EnginePhases implements OtlpReceiver.Listener, AutoCloseable 
     ScheduledFuture<?> fallback =
         timer.schedule(() -> fallBack(spanId), wait.toNanos(), TimeUnit.NANOSECONDS);
     bySpanId.put(
-        spanId, new Pending(server, requestId, forwarded, firstToken, lastToken, fallback));
+        spanId, new Pending(context, requestId, forwarded, firstToken, lastToken, fallback));
     spanIdByRequestId.put(requestId, spanId);
   }
 
@@ -100,7 +107,7 @@ public final class EnginePhases implements OtlpReceiver.Listener, AutoCloseable 
     if (p != null) {
       spanIdByRequestId.remove(p.requestId());
       fellBack.incrementAndGet();
-      measured(p.server(), p.forwarded(), p.firstToken(), p.lastToken());
+      measured(Span.wrap(p.server()), p.forwarded(), p.firstToken(), p.lastToken());
     }
   }
 
@@ -142,7 +149,7 @@ public final class EnginePhases implements OtlpReceiver.Listener, AutoCloseable 
     p.fallback().cancel(false);
     spanIdByRequestId.remove(p.requestId());
     matched.incrementAndGet();
-    exact(p.server(), span);
+    exact(Span.wrap(p.server()), span);
   }
 
   /** Phases on vLLM's timeline: first token = start + TTFT; prefill and queue before it. */

@@ -185,6 +185,64 @@ class EnginePhasesTest {
     }
   }
 
+  /**
+   * A request waits up to the span wait (15 s by default) for vLLM's span, and a vLLM that exports
+   * no spans makes every request wait it out. What waits must be small: the ended SERVER span, with
+   * all its attributes, is the exporter's to drop once sent, and the phases need only its context.
+   * Tried: a SERVER span ended, exported to the sink and then handed to the engine to wait for its
+   * engine span; after a full collection it must be gone from the heap while it still waits, and
+   * its phases, made after the wait, must still name it as their parent.
+   */
+  @Test
+  void aWaitingRequestKeepsItsServerSpansContextNotTheSpan() throws Exception {
+    try (var sink = dev.infertrace.testbed.otlp.OtlpSink.start()) {
+      OtlpGrpcSpanExporter exporter =
+          OtlpGrpcSpanExporter.builder().setEndpoint(sink.grpcEndpoint()).build();
+      var provider =
+          io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
+              .setResource(
+                  io.opentelemetry.sdk.resources.Resource.builder()
+                      .put("service.name", "waiting-worker")
+                      .build())
+              .addSpanProcessor(
+                  io.opentelemetry.sdk.trace.export.SimpleSpanProcessor.create(exporter))
+              .build();
+      var tracer = provider.get("test");
+      EnginePhases engine =
+          new EnginePhases(tracer, exporter, Duration.ofSeconds(3), 10, null, timer);
+      long t0 = System.currentTimeMillis() * 1_000_000L;
+      io.opentelemetry.api.trace.Span server =
+          tracer
+              .spanBuilder("chat m")
+              .setSpanKind(io.opentelemetry.api.trace.SpanKind.SERVER)
+              .setAttribute("filler", "x".repeat(4096))
+              .setStartTimestamp(t0, java.util.concurrent.TimeUnit.NANOSECONDS)
+              .startSpan();
+      String serverId = server.getSpanContext().getSpanId();
+      server.end(t0 + 40_000_000L, java.util.concurrent.TimeUnit.NANOSECONDS);
+      sink.awaitSpans(s -> s.name().equals("chat m"), 1, Duration.ofSeconds(10));
+      engine.expect(server, "waiting-1", t0 + 1_000_000L, t0 + 10_000_000L, t0 + 39_000_000L);
+      java.lang.ref.WeakReference<Object> ended = new java.lang.ref.WeakReference<>(server);
+      server = null;
+
+      for (int i = 0; i < 50 && ended.get() != null; i++) {
+        System.gc();
+        Thread.sleep(20);
+      }
+      assertThat(engine.counts().fellBack()).as("still waiting when the heap was checked").isZero();
+      assertThat(ended.get()).as("the ended SERVER span, after a full collection").isNull();
+
+      List<ReceivedSpan> phases =
+          sink.awaitSpans(s -> s.name().startsWith("llm."), 2, Duration.ofSeconds(10));
+      assertThat(phases)
+          .extracting(ReceivedSpan::name)
+          .containsExactlyInAnyOrder("llm.first_token_wait", "llm.decode");
+      assertThat(phases).allSatisfy(s -> assertThat(s.parentSpanId()).isEqualTo(serverId));
+      assertThat(engine.fellBack()).isEqualTo(1);
+      provider.shutdown();
+    }
+  }
+
   @Test
   void spansThatMatchNoRequestAreRelayedUntouched() throws Exception {
     try (var sink = dev.infertrace.testbed.otlp.OtlpSink.start()) {
