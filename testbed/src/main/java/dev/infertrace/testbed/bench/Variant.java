@@ -168,7 +168,7 @@ final class Variant implements AutoCloseable {
    * {@code infertrace ingress} or {@code worker} (the gateway-proxy jar) as the image runs it in a
    * sidecar's default limit ({@link #IMAGE_JVM_FLAGS}, {@link #SIDECAR_MEMORY}), tracing every
    * request and exporting OTLP to {@code otlp}; the worker also scrapes {@code engineMetrics} and
-   * {@code dcgm}.
+   * {@code dcgm} and receives vLLM's spans, as the injected sidecar does.
    */
   static Variant infertrace(
       String role,
@@ -192,6 +192,9 @@ final class Variant implements AutoCloseable {
     cmd.addAll(
         List.of("--listen", "127.0.0.1:" + port, "--upstream", "http://127.0.0.1:" + upstream));
     if (role.equals("worker")) {
+      // as the webhook injects it: vLLM's span receiver on, so every streamed request waits for
+      // its engine span (which the bench's upstream never sends) as a sidecar's does when vLLM
+      // exports no spans
       cmd.addAll(
           List.of(
               "--engine-metrics",
@@ -199,7 +202,7 @@ final class Variant implements AutoCloseable {
               "--dcgm",
               dcgm,
               "--otlp-receiver",
-              "off",
+              "127.0.0.1:" + freePort(),
               "--otlp-receiver-http",
               "127.0.0.1:" + freePort()));
     }
