@@ -43,6 +43,16 @@ class EnginePhasesTest {
                 16, 2048, 16, 2048, 4096, true, 100, new StepTimeModel(3, 0, 0, 0.05)));
   }
 
+  /** A tracer provider of {@code service} that exports each span as it ends. */
+  private static io.opentelemetry.sdk.trace.SdkTracerProvider exportingAs(
+      String service, io.opentelemetry.sdk.trace.export.SpanExporter exporter) {
+    return io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
+        .setResource(
+            io.opentelemetry.sdk.resources.Resource.builder().put("service.name", service).build())
+        .addSpanProcessor(io.opentelemetry.sdk.trace.export.SimpleSpanProcessor.create(exporter))
+        .build();
+  }
+
   private void chat(String base, String requestId) throws Exception {
     HttpResponse<String> r =
         http.send(
@@ -198,15 +208,7 @@ class EnginePhasesTest {
     try (var sink = dev.infertrace.testbed.otlp.OtlpSink.start()) {
       OtlpGrpcSpanExporter exporter =
           OtlpGrpcSpanExporter.builder().setEndpoint(sink.grpcEndpoint()).build();
-      var provider =
-          io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
-              .setResource(
-                  io.opentelemetry.sdk.resources.Resource.builder()
-                      .put("service.name", "waiting-worker")
-                      .build())
-              .addSpanProcessor(
-                  io.opentelemetry.sdk.trace.export.SimpleSpanProcessor.create(exporter))
-              .build();
+      var provider = exportingAs("waiting-worker", exporter);
       var tracer = provider.get("test");
       EnginePhases engine =
           new EnginePhases(tracer, exporter, Duration.ofSeconds(3), 10, null, timer);
@@ -264,15 +266,7 @@ class EnginePhasesTest {
             OtlpGrpcSpanExporter.builder()
                 .setEndpoint("http://127.0.0.1:" + receiver.grpcPort())
                 .build();
-        var provider =
-            io.opentelemetry.sdk.trace.SdkTracerProvider.builder()
-                .setResource(
-                    io.opentelemetry.sdk.resources.Resource.builder()
-                        .put("service.name", "vllm")
-                        .build())
-                .addSpanProcessor(
-                    io.opentelemetry.sdk.trace.export.SimpleSpanProcessor.create(exporter))
-                .build();
+        var provider = exportingAs("vllm", exporter);
         provider
             .get("vllm.llm_engine")
             .spanBuilder("llm_request")
