@@ -42,12 +42,12 @@ public final class WaitingRequestFootprint {
       engine.expect(server, "req-" + i + "-0f3a9c", t, t + 180_000_000L, t + 2_400_000_000L);
     }
     long after = usedAfterFullCollections();
-    System.out.printf(
-        "%d requests waiting for their engine span: %,.0f bytes of heap each (%,.1f MB in all)%n",
-        n, (after - before) / (double) n, (after - before) / 1e6);
     if (engine.counts().fellBack() != 0 || engine.counts().evicted() != 0) {
       throw new IllegalStateException("a request stopped waiting during the count");
     }
+    System.out.printf(
+        "%d requests waiting for their engine span: %,.0f bytes of heap each (%,.1f MB in all)%n",
+        n, (after - before) / (double) n, (after - before) / 1e6);
     timer.shutdownNow();
     provider.shutdown();
   }
