@@ -14,7 +14,9 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -38,6 +40,8 @@ class EventLoopStallTest {
       AttributeKey.doubleKey(LlmAttributes.EVENT_LOOP_DELAY_END);
   private static final AttributeKey<Double> STALLED_BEFORE_READ =
       AttributeKey.doubleKey(LlmAttributes.EVENT_LOOP_STALLED_BEFORE_READ);
+  private static final AttributeKey<Double> DELAY_REQUEST =
+      AttributeKey.doubleKey(LlmAttributes.EVENT_LOOP_DELAY_REQUEST);
 
   @Test
   void aStallWhileTheRequestIsInTheProxyIsOnItsServerSpan() throws Exception {
@@ -121,6 +125,35 @@ class EventLoopStallTest {
                       HttpResponse.BodyHandlers.ofString())
                   .statusCode())
           .isEqualTo(200);
+
+      // A request held on its way upstream: its head and half its body came in, the loops were
+      // held, the rest of the body came in during the hold; the proxy could forward it (it reads a
+      // chat request whole, for its model) only once the loop ran again.
+      byte[] body =
+          "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"
+              .getBytes(StandardCharsets.US_ASCII);
+      URI base = URI.create(ingress.baseUrl());
+      try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+        OutputStream out = socket.getOutputStream();
+        out.write(
+            ("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                    + "\r\nContent-Length: "
+                    + body.length
+                    + "\r\nConnection: close\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.write(body, 0, 10);
+        out.flush();
+        Thread.sleep(100); // the loop reads the head: the span starts
+        for (EventExecutor loop : ingress.server().eventLoops()) {
+          loop.execute(() -> sleep(400));
+        }
+        Thread.sleep(50);
+        out.write(body, 10, body.length - 10);
+        out.flush();
+        String response =
+            new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        assertThat(response).startsWith("HTTP/1.1 200");
+      }
     } finally {
       upstream.stop(0);
       sdk.close();
@@ -140,6 +173,17 @@ class EventLoopStallTest {
         .isGreaterThanOrEqualTo(0.3);
     assertThat(slow(exporter).getAttributes().get(STALLED_BEFORE_READ))
         .as("the slow request was read before its stall")
+        .isNull();
+    SpanData onItsWay = server(exporter, "/v1/chat/completions");
+    assertThat(onItsWay.getAttributes().get(DELAY_REQUEST))
+        .as("%s", onItsWay.getAttributes())
+        .isNotNull()
+        .isGreaterThanOrEqualTo(0.3);
+    assertThat(onItsWay.getAttributes().get(STALLED_BEFORE_READ))
+        .as("the head was read before the stall")
+        .isNull();
+    assertThat(slow(exporter).getAttributes().get(DELAY_REQUEST))
+        .as("the slow request was upstream when its stall came")
         .isNull();
     SpanData quiet = server(exporter, "/quiet");
     SpanData slow = slow(exporter);

@@ -64,6 +64,13 @@ public final class LlmAttributes {
       "infertrace.event_loop.stalled_before_read";
 
   /**
+   * The part of {@link #EVENT_LOOP_STALLED} between the proxy's reading the request and its sending
+   * it upstream (reading the body, routing, connecting): a stall then held the request on its way,
+   * and with it the first token, at most that long.
+   */
+  public static final String EVENT_LOOP_DELAY_REQUEST = "infertrace.event_loop.delay.request";
+
+  /**
    * How long a stall held the request's first token at the proxy (it came in during the stall, or
    * just before it ended: at most this long).
    */

@@ -369,34 +369,41 @@ public final class Explainer {
    * request, against the request's own time without the hold rather than its peers' (a stall is an
    * added wait, and when it holds every request of the window, the peers are slow too): its first
    * token held more than its own time to first token (and 50 ms), or its end more than a quarter of
-   * its own duration (and 25 ms). A request that arrived during a stall waited in the kernel before
-   * its span: half the stall, as expected, counts toward both.
+   * its own duration (and 25 ms). The first token is held by a stall that held the request on its
+   * way upstream (reading, routing, connecting) as much as by one that held the token itself. A
+   * request that arrived during a stall waited in the kernel before its span: half the stall, as
+   * expected, counts toward both.
    */
   @Nullable
   private static Verdict heldByStall(SpanRecord in, double seconds, double ttft) {
     double unread = stalled(in, LlmAttributes.EVENT_LOOP_STALLED_BEFORE_READ) / 2;
+    double request = stalled(in, LlmAttributes.EVENT_LOOP_DELAY_REQUEST);
     double first = stalled(in, LlmAttributes.EVENT_LOOP_DELAY_FIRST_TOKEN);
     double end = stalled(in, LlmAttributes.EVENT_LOOP_DELAY_END);
+    double firstHeld = request + first;
     boolean heldFirst =
         !Double.isNaN(ttft)
-            && first + unread > Math.max(SLOW_TTFT_RATIO * (ttft - first), SLOW_TTFT_FLOOR_SECONDS);
+            && firstHeld + unread
+                > Math.max(SLOW_TTFT_RATIO * (ttft - firstHeld), SLOW_TTFT_FLOOR_SECONDS);
     boolean heldEnd = end + unread > Math.max(SLOW_RATIO * (seconds - end), SLOW_FLOOR_SECONDS);
     if (!heldFirst && !heldEnd) {
       return null;
     }
     String phase =
-        unread >= Math.max(first, end)
+        unread >= Math.max(Math.max(request, first), end)
             ? "before " + Segment.CLIENT_REQUEST_READ
-            : heldFirst ? "first token" : "end";
+            : heldFirst ? (request >= first ? "on its way upstream" : "first token") : "end";
     return new Verdict(
         "ingress",
         phase,
         Verdict.PROXY_OVERHEAD,
         String.format(
             Locale.ROOT,
-            "the ingress's event loop stood still %.3f s while it held the request: its first token"
-                + " held %.3f s, its end %.3f s, the request unread up to %.3f s",
+            "the ingress's event loop stood still %.3f s while it held the request: on its way"
+                + " upstream %.3f s, its first token held %.3f s, its end %.3f s, the request"
+                + " unread up to %.3f s",
             stalled(in),
+            request,
             first,
             end,
             2 * unread));

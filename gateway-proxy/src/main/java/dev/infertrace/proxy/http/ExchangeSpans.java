@@ -267,12 +267,15 @@ final class ExchangeSpans {
     // write completed (which can come later, and would show as clock skew between the two).
     long serverEnd = role == Role.INGRESS ? Math.max(endNanos, phases.deliveredNanos()) : endNanos;
     segments(server, phases.segments(serverEnd));
-    double[] stalled = LoopStalls.stalledSeconds(receivedNanos, serverEnd);
+    double[] stalled = LoopStalls.stalledSeconds(receivedNanos, forwardedNanos, serverEnd);
     if (stalled[0] > 0) {
       server.setAttribute(EVENT_LOOP_STALLED, stalled[0]);
     }
     if (stalled[1] > 0) {
       server.setAttribute(EVENT_LOOP_STALLED_BEFORE_READ, stalled[1]);
+    }
+    if (stalled[2] > 0) {
+      server.setAttribute(EVENT_LOOP_DELAY_REQUEST, stalled[2]);
     }
     if (stalled[0] > 0) {
       double first =

@@ -79,20 +79,32 @@ public final class LoopStalls {
 
   /**
    * How long the current loop stood still between {@code startNanos} and {@code endNanos} (epoch
-   * nanoseconds, {@link Clock}'s), in seconds: {@code [in all, before startNanos]}; zeros off a
-   * watched loop. A stall that was going on when the request started counts from its own start: the
-   * request's bytes may have waited through all of it before the loop could read them (the second
-   * figure: at most that long).
+   * nanoseconds, {@link Clock}'s), in seconds: {@code [in all, before startNanos, from startNanos
+   * to forwardedNanos]}; zeros off a watched loop. A stall that was going on when the request
+   * started counts from its own start: the request's bytes may have waited through all of it before
+   * the loop could read them (the second figure: at most that long). The third is the stalls' time
+   * after that, until the request went upstream ({@code forwardedNanos}, at most {@code endNanos}):
+   * the proxy held the request on its way, at most that long.
    */
-  static double[] stalledSeconds(long startNanos, long endNanos) {
+  static double[] stalledSeconds(long startNanos, long forwardedNanos, long endNanos) {
     LoopStalls stalls = ON_THIS_LOOP.getIfExists();
-    if (stalls == null) {
-      return new double[2];
+    double[] seconds = new double[3];
+    if (stalls != null) {
+      long[] nanos = stalls.stalled(startNanos, forwardedNanos, endNanos, Clock.now());
+      for (int i = 0; i < nanos.length; i++) {
+        seconds[i] = nanos[i] / 1e9;
+      }
     }
-    long now = Clock.now();
-    return new double[] {
-      stalls.overlap(startNanos, endNanos, now) / 1e9,
-      stalls.overlap(startNanos, startNanos, now) / 1e9
+    return seconds;
+  }
+
+  /** {@link #stalledSeconds}'s figures in nanoseconds, {@code now} being the present. */
+  long[] stalled(long startNanos, long forwardedNanos, long endNanos, long now) {
+    long beforeRead = overlap(startNanos, startNanos, now);
+    long untilForwarded =
+        overlap(startNanos, Math.max(startNanos, Math.min(forwardedNanos, endNanos)), now);
+    return new long[] {
+      overlap(startNanos, endNanos, now), beforeRead, Math.max(0, untilForwarded - beforeRead)
     };
   }
 

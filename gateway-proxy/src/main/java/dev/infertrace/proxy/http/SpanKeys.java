@@ -46,6 +46,8 @@ final class SpanKeys {
       doubleKey(LlmAttributes.EVENT_LOOP_STALLED);
   static final AttributeKey<Double> EVENT_LOOP_STALLED_BEFORE_READ =
       doubleKey(LlmAttributes.EVENT_LOOP_STALLED_BEFORE_READ);
+  static final AttributeKey<Double> EVENT_LOOP_DELAY_REQUEST =
+      doubleKey(LlmAttributes.EVENT_LOOP_DELAY_REQUEST);
   static final AttributeKey<Double> EVENT_LOOP_DELAY_FIRST_TOKEN =
       doubleKey(LlmAttributes.EVENT_LOOP_DELAY_FIRST_TOKEN);
   static final AttributeKey<Double> EVENT_LOOP_DELAY_END =

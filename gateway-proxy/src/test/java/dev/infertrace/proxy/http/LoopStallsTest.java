@@ -36,6 +36,24 @@ class LoopStallsTest {
   }
 
   @Test
+  void theStallsBetweenReadingTheRequestAndForwardingItAreTheirOwnFigure() {
+    LoopStalls s = ticked(5_000);
+    long now = 5_000 * MS;
+    // read at 900, forwarded at 1_310 (the 300 ms stall held it on its way), ended at 2_500
+    assertThat(s.stalled(900 * MS, 1_310 * MS, 2_500 * MS, now))
+        .containsExactly(350 * MS, 0, 300 * MS);
+    // read during the 300 ms stall (at 1_200, 200 ms of it before): the rest held it on its way
+    assertThat(s.stalled(1_200 * MS, 1_305 * MS, 1_500 * MS, now))
+        .containsExactly(300 * MS, 200 * MS, 100 * MS);
+    // forwarded before the stall: the stall came while it was upstream, not on its way
+    assertThat(s.stalled(900 * MS, 950 * MS, 1_500 * MS, now)).containsExactly(300 * MS, 0, 0);
+    // never forwarded (a request that failed before it went upstream): up to its end at most
+    assertThat(s.stalled(900 * MS, 0, 1_100 * MS, now)).containsExactly(100 * MS, 0, 0);
+    assertThat(s.stalled(900 * MS, Long.MAX_VALUE, 1_100 * MS, now))
+        .containsExactly(100 * MS, 0, 100 * MS);
+  }
+
+  @Test
   void aStallJustOverIsCountedBeforeTheTickerRecordsIt() {
     LoopStalls s = ticked(3_000);
     // The loop was held from 3 010 ms (the tick due then) to 3 400 ms, and runs the held-up I/O —
