@@ -40,6 +40,7 @@ public final class LoopStalls {
   static final int KEPT = 64;
 
   private static final FastThreadLocal<LoopStalls> ON_THIS_LOOP = new FastThreadLocal<>();
+  private static final long[] NONE = new long[3];
 
   private final long[] from = new long[KEPT];
   private final long[] to = new long[KEPT];
@@ -100,12 +101,14 @@ public final class LoopStalls {
 
   /** {@link #stalledSeconds}'s figures in nanoseconds, {@code now} being the present. */
   long[] stalled(long startNanos, long forwardedNanos, long endNanos, long now) {
+    long all = overlap(startNanos, endNanos, now);
+    if (all == 0) {
+      return NONE; // the usual case: one pass over the kept stalls, not three
+    }
     long beforeRead = overlap(startNanos, startNanos, now);
     long untilForwarded =
         overlap(startNanos, Math.max(startNanos, Math.min(forwardedNanos, endNanos)), now);
-    return new long[] {
-      overlap(startNanos, endNanos, now), beforeRead, Math.max(0, untilForwarded - beforeRead)
-    };
+    return new long[] {all, beforeRead, Math.max(0, untilForwarded - beforeRead)};
   }
 
   /**

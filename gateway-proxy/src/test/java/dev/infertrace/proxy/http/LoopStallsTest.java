@@ -51,6 +51,7 @@ class LoopStallsTest {
     assertThat(s.stalled(900 * MS, 0, 1_100 * MS, now)).containsExactly(100 * MS, 0, 0);
     assertThat(s.stalled(900 * MS, Long.MAX_VALUE, 1_100 * MS, now))
         .containsExactly(100 * MS, 0, 100 * MS);
+    assertThat(s.stalled(3_000 * MS, 3_500 * MS, 4_000 * MS, now)).as("no stall").containsOnly(0);
   }
 
   @Test
