@@ -268,16 +268,14 @@ final class ExchangeSpans {
     long serverEnd = role == Role.INGRESS ? Math.max(endNanos, phases.deliveredNanos()) : endNanos;
     segments(server, phases.segments(serverEnd));
     double[] stalled = LoopStalls.stalledSeconds(receivedNanos, forwardedNanos, serverEnd);
-    if (stalled[0] > 0) {
+    if (stalled[0] > 0) { // the parts are never above the whole: none without it
       server.setAttribute(EVENT_LOOP_STALLED, stalled[0]);
-    }
-    if (stalled[1] > 0) {
-      server.setAttribute(EVENT_LOOP_STALLED_BEFORE_READ, stalled[1]);
-    }
-    if (stalled[2] > 0) {
-      server.setAttribute(EVENT_LOOP_DELAY_REQUEST, stalled[2]);
-    }
-    if (stalled[0] > 0) {
+      if (stalled[1] > 0) {
+        server.setAttribute(EVENT_LOOP_STALLED_BEFORE_READ, stalled[1]);
+      }
+      if (stalled[2] > 0) {
+        server.setAttribute(EVENT_LOOP_DELAY_REQUEST, stalled[2]);
+      }
       double first =
           s != null && s.firstTokenNanos() != 0
               ? LoopStalls.delaySeconds(receivedNanos, s.firstTokenNanos())

@@ -41,6 +41,7 @@ public final class LoopStalls {
 
   private static final FastThreadLocal<LoopStalls> ON_THIS_LOOP = new FastThreadLocal<>();
   private static final long[] NONE = new long[3];
+  private static final double[] NONE_SECONDS = new double[3];
 
   private final long[] from = new long[KEPT];
   private final long[] to = new long[KEPT];
@@ -85,16 +86,19 @@ public final class LoopStalls {
    * started counts from its own start: the request's bytes may have waited through all of it before
    * the loop could read them (the second figure: at most that long). The third is the stalls' time
    * after that, until the request went upstream ({@code forwardedNanos}, at most {@code endNanos}):
-   * the proxy held the request on its way, at most that long.
+   * the proxy held the request on its way, at most that long. The array is the caller's to read,
+   * not to change (all zeros, it is shared).
    */
   static double[] stalledSeconds(long startNanos, long forwardedNanos, long endNanos) {
     LoopStalls stalls = ON_THIS_LOOP.getIfExists();
-    double[] seconds = new double[3];
-    if (stalls != null) {
-      long[] nanos = stalls.stalled(startNanos, forwardedNanos, endNanos, Clock.now());
-      for (int i = 0; i < nanos.length; i++) {
-        seconds[i] = nanos[i] / 1e9;
-      }
+    long[] nanos =
+        stalls == null ? NONE : stalls.stalled(startNanos, forwardedNanos, endNanos, Clock.now());
+    if (nanos == NONE) {
+      return NONE_SECONDS; // read only, as NONE: no allocation for a request no stall touched
+    }
+    double[] seconds = new double[nanos.length];
+    for (int i = 0; i < nanos.length; i++) {
+      seconds[i] = nanos[i] / 1e9;
     }
     return seconds;
   }
