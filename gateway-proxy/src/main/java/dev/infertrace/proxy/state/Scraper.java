@@ -55,7 +55,7 @@ public final class Scraper implements AutoCloseable {
     this.maxBytes = maxBytes;
     this.interval = interval;
     this.sink = sink;
-    this.http = HttpClient.newBuilder().connectTimeout(interval.multipliedBy(2)).build();
+    this.http = PollClient.get();
     long ms = Math.max(1, interval.toMillis());
     this.task = timer.scheduleAtFixedRate(this::scrape, 0, ms, TimeUnit.MILLISECONDS);
   }

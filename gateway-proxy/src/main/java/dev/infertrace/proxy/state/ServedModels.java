@@ -29,11 +29,7 @@ public final class ServedModels implements AutoCloseable {
 
   private final List<URI> modelsUrls;
   private final Consumer<Set<String>> sink;
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .connectTimeout(Duration.ofSeconds(5))
-          .build();
+  private final HttpClient http = PollClient.get();
   private final ScheduledExecutorService timer =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
