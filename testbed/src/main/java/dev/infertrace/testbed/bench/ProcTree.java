@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * CPU time and peak memory of a process and its descendants, from {@code /proc} (Linux): utime +
- * stime in clock ticks ({@code CLK_TCK}, 100 on Linux), {@code VmHWM} in kB.
+ * stime in clock ticks ({@code CLK_TCK}, 100 on Linux), {@code VmHWM} in kB. The peak can be reset
+ * ({@code /proc/<pid>/clear_refs}, Linux 4.0+), so that it is the peak of one scenario.
  */
 final class ProcTree {
   private static final double TICK_MICROS = 1_000_000.0 / 100;
@@ -77,5 +78,22 @@ final class ProcTree {
       }
     }
     return kb / 1024;
+  }
+
+  /**
+   * Resets each process's peak resident set to its resident set now ({@code 5} written to {@code
+   * /proc/<pid>/clear_refs}), so that {@link #peakRssMb} is the peak from here on; false when a
+   * process refused it (then the peak stays that of its whole life).
+   */
+  static boolean resetPeakRss(long root) {
+    boolean all = true;
+    for (long pid : pids(root)) {
+      try {
+        Files.writeString(Path.of("/proc/" + pid + "/clear_refs"), "5");
+      } catch (IOException | RuntimeException refused) {
+        all = false;
+      }
+    }
+    return all;
   }
 }

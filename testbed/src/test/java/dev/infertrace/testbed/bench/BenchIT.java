@@ -48,11 +48,16 @@ class BenchIT {
     Matcher line =
         Pattern.compile(
                 "added_p50_ratio=(-?[0-9.]+) added_p99_ratio=(-?[0-9.]+) throughput_ratio=([0-9.]+)"
-                    + " frame_cpu_us=([0-9.]+) rss_mb_20=([0-9.]+) frame_cpu_flowing_us=(-|[0-9.]+)\\s*$")
+                    + " frame_cpu_us=([0-9.]+) rss_mb_20=([0-9.]+) frame_cpu_flowing_us=(-|[0-9.]+)"
+                    + " rss_mb_run=([0-9.]+)\\s*$")
             .matcher(text);
     assertThat(line.find()).as(text).isTrue();
     assertThat(Double.parseDouble(line.group(3))).isPositive();
     assertThat(Double.parseDouble(line.group(5))).as("ingress peak RSS MB").isBetween(10.0, 2000.0);
+    // the streams' peak is their scenario's own, the run's peak holds it and the warm-up's
+    assertThat(Double.parseDouble(line.group(7)))
+        .as("ingress peak RSS MB, whole run")
+        .isGreaterThanOrEqualTo(Double.parseDouble(line.group(5)));
     String tables = Files.readString(md);
     for (String v : new String[] {"direct", "nginx", "haproxy", "ingress", "worker"}) {
       Matcher row =
