@@ -14,7 +14,6 @@ import io.opentelemetry.api.OpenTelemetry;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.annotation.Nullable;
@@ -240,12 +239,7 @@ public final class ProxyRuntime implements AutoCloseable {
                   engineReceiver.spanWait(),
                   EngineReceiver.MAX_PENDING,
                   state,
-                  Executors.newSingleThreadScheduledExecutor(
-                      r -> {
-                        Thread t = new Thread(r, "engine-phases");
-                        t.setDaemon(true);
-                        return t;
-                      }));
+                  EnginePhases.newTimer());
         }
         if (phases != null) {
           opened.push(phases);

@@ -62,6 +62,25 @@ public final class EnginePhases implements OtlpReceiver.Listener, AutoCloseable 
   private final AtomicLong evicted = new AtomicLong();
   private final AtomicLong relayed = new AtomicLong();
 
+  /**
+   * A timer for the waits, on one daemon thread: a wait canceled because vLLM's span came (most of
+   * them, where vLLM exports spans) leaves its queue at once rather than at its deadline, so the
+   * queue holds only the requests still waiting (otherwise every request of the last {@code
+   * --engine-span-wait}, 15 s by default).
+   */
+  public static java.util.concurrent.ScheduledThreadPoolExecutor newTimer() {
+    java.util.concurrent.ScheduledThreadPoolExecutor timer =
+        new java.util.concurrent.ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "engine-phases");
+              t.setDaemon(true);
+              return t;
+            });
+    timer.setRemoveOnCancelPolicy(true);
+    return timer;
+  }
+
   public EnginePhases(
       Tracer tracer,
       SpanExporter relay,

@@ -21,14 +21,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Exact queue/prefill/decode phases from the engine's own span, and the fallback without it. */
 class EnginePhasesTest {
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+  private final java.util.concurrent.ScheduledThreadPoolExecutor timer = EnginePhases.newTimer();
   private final HttpClient http = HttpClient.newHttpClient();
 
   @AfterEach
@@ -154,6 +152,10 @@ class EnginePhasesTest {
                         (Double) vllmSpan.attribute("gen_ai.latency.time_to_first_token") * 1e9));
         assertThat(engine.matched()).isEqualTo(1);
         assertThat(engine.fellBack()).isZero();
+        // the request's wait was canceled by the match: it is not left in the timer's queue
+        assertThat(timer.getQueue())
+            .as("waits in the timer's queue")
+            .noneMatch(task -> ((java.util.concurrent.Future<?>) task).isCancelled());
       }
     }
   }
