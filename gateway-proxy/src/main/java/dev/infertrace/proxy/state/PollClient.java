@@ -2,17 +2,23 @@ package dev.infertrace.proxy.state;
 
 import java.net.http.HttpClient;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The process's one HTTP client for what it reads on a timer, off the request path: Prometheus
  * pages ({@link Scraper}: vLLM's and DCGM's for the worker, each endpoint's two for the EPP) and
  * OpenAI model lists ({@link ServedModels}). HTTP/1.1 (no {@code h2c} upgrade offered to a metrics
- * endpoint), one selector thread and one thread that completes responses and hands the pages on,
- * however many targets there are. A client per target had a selector thread and up to three workers
- * of its own: a worker sidecar at 1000 streams ran 34 threads with them and 25 with this one
- * (BENCHMARKS.md), and the EPP had a client for each endpoint's two pages. Each request carries its
- * own timeout, connection set-up included.
+ * endpoint); one selector thread, and completion threads that hand the pages on to be parsed, as
+ * many as the CPUs at most, made as pages arrive and gone after a minute idle: an EPP scraping many
+ * endpoints every 50 ms parses on all its CPUs, a sidecar with two scrapes keeps one or two. Each
+ * request carries its own timeout, connection set-up included.
+ *
+ * <p>A client per target had a selector thread and up to three workers of its own: a worker sidecar
+ * ran 36-37 threads at most in a bench run with them, 27-28 with one client (BENCHMARKS.md), and
+ * the EPP had a client for each endpoint's two pages.
  */
 public final class PollClient {
   private PollClient() {}
@@ -27,12 +33,22 @@ public final class PollClient {
         HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(executor()).build();
 
     private static ExecutorService executor() {
-      return Executors.newSingleThreadExecutor(
-          r -> {
-            Thread t = new Thread(r, "infertrace-poll");
-            t.setDaemon(true);
-            return t;
-          });
+      int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+      AtomicInteger made = new AtomicInteger();
+      ThreadPoolExecutor pool =
+          new ThreadPoolExecutor(
+              threads,
+              threads,
+              1,
+              TimeUnit.MINUTES,
+              new LinkedBlockingQueue<>(),
+              r -> {
+                Thread t = new Thread(r, "infertrace-poll-" + made.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+              });
+      pool.allowCoreThreadTimeOut(true);
+      return pool;
     }
   }
 }

@@ -68,6 +68,58 @@ class ScraperTest {
     }
   }
 
+  /**
+   * An EPP scrapes two pages of every endpoint: sixteen scrapers every 50 ms read their pages
+   * through the process's one client, not a client (a selector thread and workers) each.
+   */
+  @Test
+  void manyScrapersShareOneClientsThreads() throws Exception {
+    HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.createContext("/small", x -> page(x, LINE.length));
+    server.setExecutor(Executors.newFixedThreadPool(4));
+    server.start();
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    long selectorsBefore = selectors();
+    java.util.List<Scraper> scrapers = new java.util.ArrayList<>();
+    java.util.List<AtomicInteger> pages = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 16; i++) {
+        AtomicInteger n = new AtomicInteger();
+        pages.add(n);
+        scrapers.add(
+            new Scraper(
+                URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/small"),
+                Duration.ofMillis(50),
+                1 << 20,
+                timer,
+                (t, p) -> n.incrementAndGet()));
+      }
+      long deadline = System.nanoTime() + 20_000_000_000L;
+      while (pages.stream().anyMatch(n -> n.get() < 3) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(pages).allSatisfy(n -> assertThat(n.get()).isGreaterThanOrEqualTo(3));
+      // a JDK client has one selector thread: the shared one's, if this made it
+      assertThat(selectors() - selectorsBefore).as("JDK clients made").isLessThanOrEqualTo(1);
+      assertThat(
+              Thread.getAllStackTraces().keySet().stream()
+                  .filter(t -> t.getName().startsWith("infertrace-poll"))
+                  .count())
+          .as("the shared client's completion threads")
+          .isBetween(1L, (long) Runtime.getRuntime().availableProcessors());
+    } finally {
+      scrapers.forEach(Scraper::close);
+      timer.shutdownNow();
+      server.stop(0);
+    }
+  }
+
+  private static long selectors() {
+    return Thread.getAllStackTraces().keySet().stream()
+        .filter(t -> t.getName().matches("HttpClient-\\d+-SelectorManager"))
+        .count();
+  }
+
   /** A page of {@code length} bytes; 0: chunked and endless until the client goes away. */
   private static void page(com.sun.net.httpserver.HttpExchange x, long length) {
     try (x) {
