@@ -1,11 +1,11 @@
 package dev.infertrace.proxy.state;
 
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.http.HttpClient;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The process's one HTTP client for what it reads on a timer, off the request path: Prometheus
@@ -34,7 +34,6 @@ public final class PollClient {
 
     private static ExecutorService executor() {
       int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
-      AtomicInteger made = new AtomicInteger();
       ThreadPoolExecutor pool =
           new ThreadPoolExecutor(
               threads,
@@ -42,11 +41,7 @@ public final class PollClient {
               1,
               TimeUnit.MINUTES,
               new LinkedBlockingQueue<>(),
-              r -> {
-                Thread t = new Thread(r, "infertrace-poll-" + made.incrementAndGet());
-                t.setDaemon(true);
-                return t;
-              });
+              new DefaultThreadFactory("infertrace-poll", true));
       pool.allowCoreThreadTimeOut(true);
       return pool;
     }
