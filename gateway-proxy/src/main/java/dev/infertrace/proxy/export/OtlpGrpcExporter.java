@@ -17,12 +17,10 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.FastThreadLocal;
 import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.RetryPolicy;
-import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.io.ByteArrayInputStream;
@@ -154,33 +152,8 @@ public final class OtlpGrpcExporter implements SpanExporter {
     this.channel = builder.build();
   }
 
-  /** The encoder of each thread that ends spans ({@link #ended}): no lock, its own buffer. */
-  private static final FastThreadLocal<OtlpTraceEncoder> ENDED =
-      new FastThreadLocal<>() {
-        @Override
-        protected OtlpTraceEncoder initialValue() {
-          return OtlpTraceEncoder.forSpans();
-        }
-      };
-
-  /**
-   * The span encoded on the calling thread, for a later {@link #exportQueued}. The {@link
-   * SpanQueue} calls it on the thread that ended the span: the span's data is in that core's cache
-   * there, and only its bytes (about a kilobyte) cross to the exporting thread; encoded there from
-   * the span object instead, every attribute's entry was a cache miss, and the objects stayed alive
-   * until their batch left, through young collections (BENCHMARKS.md).
-   */
-  Object ended(ReadableSpan span) {
-    return ENDED.get().ended(span.toSpanData());
-  }
-
   @Override
   public CompletableResultCode export(Collection<SpanData> spans) {
-    return exportQueued(spans);
-  }
-
-  /** As {@link #export}, for spans each given as {@link SpanData} or as {@link #ended} made it. */
-  CompletableResultCode exportQueued(Collection<?> spans) {
     if (shutdown.get()) {
       return CompletableResultCode.ofFailure();
     }

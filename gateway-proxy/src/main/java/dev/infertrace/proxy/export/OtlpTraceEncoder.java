@@ -98,12 +98,7 @@ final class OtlpTraceEncoder {
   private static final int FLAG_HAS_IS_REMOTE = 0x100;
   private static final int FLAG_IS_REMOTE = 0x200;
 
-  private static final int BATCH_BUFFER = 64 * 1024;
-
-  /** What a buffer that grew past it for one large span shrinks back to: see {@link #ended}. */
-  private static final int SPAN_BUFFER = 8 * 1024;
-
-  private byte[] buf;
+  private byte[] buf = new byte[64 * 1024];
   private int pos;
 
   /** Start offsets of the messages being written, innermost last. */
@@ -115,46 +110,8 @@ final class OtlpTraceEncoder {
   /** The field the attributes being written belong to (span, event, link, resource, scope). */
   private int attributesField;
 
-  /** An encoder for whole requests ({@link #encode}). */
-  OtlpTraceEncoder() {
-    this(BATCH_BUFFER);
-  }
-
-  private OtlpTraceEncoder(int initialBuffer) {
-    this.buf = new byte[initialBuffer];
-  }
-
-  /** An encoder for single spans ({@link #ended}), one per thread that ends spans. */
-  static OtlpTraceEncoder forSpans() {
-    return new OtlpTraceEncoder(SPAN_BUFFER);
-  }
-
-  /**
-   * One span, encoded as the {@code Span} field of a {@code ScopeSpans}, to be placed in a request
-   * by {@link #encode} under its resource and scope. Meant for the thread that ended the span,
-   * while its data is in that core's cache, so that only these bytes cross to the exporting thread
-   * and the span object dies young.
-   */
-  Ended ended(SpanData span) {
-    pos = 0;
-    depth = 0;
-    span(span);
-    Ended ended =
-        new Ended(span.getResource(), span.getInstrumentationScopeInfo(), Arrays.copyOf(buf, pos));
-    if (buf.length > BATCH_BUFFER) {
-      buf = new byte[SPAN_BUFFER]; // one large span does not pin a large buffer to its thread
-    }
-    return ended;
-  }
-
-  /** A span encoded by {@link #ended}: its bytes, with what {@link #encode} groups it by. */
-  record Ended(Resource resource, InstrumentationScopeInfo scope, byte[] bytes) {}
-
-  /**
-   * The request's bytes; the array is the encoder's own, valid until the next call. Each element is
-   * a {@link SpanData} or a span already encoded by {@link #ended}, in any mix.
-   */
-  Encoded encode(Collection<?> spans) {
+  /** The request's bytes; the array is the encoder's own, valid until the next call. */
+  Encoded encode(Collection<? extends SpanData> spans) {
     pos = 0;
     depth = 0;
     for (ResourceGroup r : group(spans)) {
@@ -169,14 +126,8 @@ final class OtlpTraceEncoder {
         string(SCOPE_VERSION, s.scope.getVersion());
         attributes(SCOPE_ATTRIBUTES, s.scope.getAttributes());
         end();
-        for (Object span : s.spans) {
-          if (span instanceof Ended e) {
-            ensure(e.bytes.length);
-            System.arraycopy(e.bytes, 0, buf, pos, e.bytes.length);
-            pos += e.bytes.length;
-          } else {
-            span((SpanData) span);
-          }
+        for (SpanData span : s.spans) {
+          span(span);
         }
         string(SS_SCHEMA_URL, s.scope.getSchemaUrl());
         end();
@@ -308,7 +259,7 @@ final class OtlpTraceEncoder {
 
   private static final class ScopeGroup {
     final InstrumentationScopeInfo scope;
-    final List<Object> spans = new ArrayList<>();
+    final List<SpanData> spans = new ArrayList<>();
 
     ScopeGroup(InstrumentationScopeInfo scope) {
       this.scope = scope;
@@ -319,21 +270,13 @@ final class OtlpTraceEncoder {
    * In order of first appearance. A process has one resource and a handful of scopes, so a linear
    * scan (identity first, as spans share the instances) beats hashing every span's resource.
    */
-  private static List<ResourceGroup> group(Collection<?> spans) {
+  private static List<ResourceGroup> group(Collection<? extends SpanData> spans) {
     List<ResourceGroup> groups = new ArrayList<>(1);
     ResourceGroup lastResource = null;
     ScopeGroup lastScope = null;
-    for (Object span : spans) {
-      Resource resource;
-      InstrumentationScopeInfo scope;
-      if (span instanceof Ended e) {
-        resource = e.resource;
-        scope = e.scope;
-      } else {
-        SpanData data = (SpanData) span;
-        resource = data.getResource();
-        scope = data.getInstrumentationScopeInfo();
-      }
+    for (SpanData span : spans) {
+      Resource resource = span.getResource();
+      InstrumentationScopeInfo scope = span.getInstrumentationScopeInfo();
       if (lastResource == null || lastResource.resource != resource) {
         lastResource = null;
         for (ResourceGroup g : groups) {

@@ -20,7 +20,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
-import javax.annotation.Nullable;
 
 /**
  * The one bounded queue between every span the process makes or relays and its exporter, counting
@@ -37,10 +36,6 @@ import javax.annotation.Nullable;
  * one, the next is marshalled and sent. One at a time (the SDK's way), the queue waited for each
  * round trip, so a busy receiver kept spans queued (and alive through young collections) for
  * hundreds of milliseconds, and at saturation it filled.
- *
- * <p>In front of infertrace's OTLP/gRPC exporter, a span is encoded on the thread that ends it and
- * queued as its bytes ({@link OtlpGrpcExporter#ended}); the queue's thread then only places those
- * bytes in a request. Behind any other exporter the queue holds the spans themselves.
  */
 public final class SpanQueue implements SpanProcessor {
   /** The ways a span is lost, each a {@code reason} label on {@code /metrics}. */
@@ -81,13 +76,6 @@ public final class SpanQueue implements SpanProcessor {
   public static final int DEFAULT_CONCURRENT_EXPORTS = 2;
 
   private final SpanExporter exporter;
-
-  /**
-   * The exporter when it is infertrace's OTLP/gRPC one: spans are then encoded where they end
-   * ({@link #onEnd}) and queued as bytes; otherwise null, and the queue holds the spans.
-   */
-  @Nullable private final OtlpGrpcExporter encodesAtEnd;
-
   private final int maxBatch;
   private final long delayNanos;
   private final long exportTimeoutNanos;
@@ -109,7 +97,6 @@ public final class SpanQueue implements SpanProcessor {
 
   private SpanQueue(Builder b) {
     this.exporter = b.exporter;
-    this.encodesAtEnd = b.exporter instanceof OtlpGrpcExporter ours ? ours : null;
     this.maxBatch = b.maxExportBatchSize;
     this.delayNanos = b.scheduleDelay.toNanos();
     this.exportTimeoutNanos = b.exportTimeout.toNanos();
@@ -159,16 +146,7 @@ public final class SpanQueue implements SpanProcessor {
   @Override
   public void onEnd(ReadableSpan span) {
     if (span.getSpanContext().isSampled()) {
-      offer(encodesAtEnd != null ? encodedHere(span) : span);
-    }
-  }
-
-  /** The span's bytes, or the span itself if it could not be encoded here (then it is later). */
-  private Object encodedHere(ReadableSpan span) {
-    try {
-      return encodesAtEnd.ended(span);
-    } catch (RuntimeException e) {
-      return span; // telemetry never throws into the thread that ended the span
+      offer(span);
     }
   }
 
@@ -256,27 +234,19 @@ public final class SpanQueue implements SpanProcessor {
       return;
     }
     inExport.addAndGet(n);
-    for (int i = 0; i < n; i++) {
-      if (batch.get(i) instanceof ReadableSpan r) {
-        batch.set(i, r.toSpanData());
-      }
+    List<SpanData> data = new ArrayList<>(n);
+    for (Object o : batch) {
+      data.add(o instanceof ReadableSpan r ? r.toSpanData() : (SpanData) o);
     }
-    CompletableResultCode result = send(batch);
+    CompletableResultCode result = send(data);
     InFlight sent = new InFlight(result, n, System.nanoTime() + exportTimeoutNanos);
     inFlight.add(sent);
     result.whenComplete(() -> sent.settle(result.isSuccess()));
   }
 
-  /**
-   * Exports the batch, each element a {@link SpanData} or, with {@link #encodesAtEnd}, the bytes
-   * that encoded a span where it ended. The exporter is done with the list when this returns.
-   */
-  @SuppressWarnings("unchecked") // without encodesAtEnd, every element is a SpanData
-  private CompletableResultCode send(List<Object> batch) {
+  private CompletableResultCode send(List<SpanData> data) {
     try {
-      return encodesAtEnd != null
-          ? encodesAtEnd.exportQueued(batch)
-          : exporter.export(new ArrayList<>((List<SpanData>) (List<?>) batch));
+      return exporter.export(data);
     } catch (RuntimeException e) {
       return CompletableResultCode.ofFailure(); // telemetry never throws into anyone: counted
     }

@@ -19,7 +19,6 @@ import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.TraceServiceGrpc;
-import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.sdk.autoconfigure.spi.ConfigurationException;
 import io.opentelemetry.sdk.autoconfigure.spi.internal.DefaultConfigProperties;
 import io.opentelemetry.sdk.common.CompletableResultCode;
@@ -180,79 +179,6 @@ class OtlpGrpcExporterTest {
         .isEqualTo("team a");
     assertThat(h.get(Metadata.Key.of("grpc-encoding", Metadata.ASCII_STRING_MARSHALLER)))
         .isEqualTo("gzip");
-  }
-
-  @Test
-  void behindTheQueueSpansAreEncodedWhereTheyEndAndTheSpanObjectsAreNotKept() throws Exception {
-    Receiver receiver = new Receiver(call -> ExportTraceServiceResponse.getDefaultInstance());
-    OtlpGrpcExporter exporter = exporter(receiver.endpoint(), Map.of(), false, FAST);
-    SpanQueue queue = SpanQueue.builder(exporter).scheduleDelay(Duration.ofHours(1)).build();
-    closing.add(() -> queue.shutdown().join(10, TimeUnit.SECONDS));
-    SdkTracerProvider provider = SdkTracerProvider.builder().addSpanProcessor(queue).build();
-    Tracer tracer = provider.get("dev.infertrace.proxy");
-
-    // four threads end 500 spans each, as event loops do; one span's object is watched
-    List<java.lang.ref.WeakReference<Object>> watched = new CopyOnWriteArrayList<>();
-    List<Thread> threads = new ArrayList<>();
-    for (int t = 0; t < 4; t++) {
-      long thread = t;
-      threads.add(
-          new Thread(
-              () -> {
-                for (int i = 0; i < 500; i++) {
-                  io.opentelemetry.api.trace.Span span =
-                      tracer
-                          .spanBuilder("chat m")
-                          .setAttribute("thread", thread)
-                          .setAttribute("i", (long) i)
-                          .setAttribute("gen_ai.request.model", "m-" + thread)
-                          .startSpan();
-                  if (thread == 0 && i == 0) {
-                    watched.add(new java.lang.ref.WeakReference<>(span));
-                  }
-                  span.end();
-                }
-              }));
-    }
-    threads.forEach(Thread::start);
-    for (Thread t : threads) {
-      t.join();
-    }
-
-    // all 2000 still queued (the delay is an hour): held as bytes, not as the SDK's span objects
-    assertThat(queue.counts().queued()).isEqualTo(2000);
-    for (int i = 0; i < 20 && watched.get(0).get() != null; i++) {
-      System.gc();
-      Thread.sleep(10);
-    }
-    assertThat(watched.get(0).get()).as("an ended span's object, while queued").isNull();
-
-    assertThat(queue.forceFlush().join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
-    assertThat(queue.counts().exported()).isEqualTo(2000);
-    List<ScopeSpans> scopes =
-        receiver.requests.stream()
-            .flatMap(r -> r.getResourceSpansList().stream())
-            .flatMap(rs -> rs.getScopeSpansList().stream())
-            .toList();
-    assertThat(scopes)
-        .allSatisfy(ss -> assertThat(ss.getScope().getName()).isEqualTo("dev.infertrace.proxy"));
-    List<String> seen =
-        scopes.stream()
-            .flatMap(ss -> ss.getSpansList().stream())
-            .map(
-                s ->
-                    s.getName()
-                        + " "
-                        + s.getAttributesList().stream()
-                            .map(kv -> kv.getKey() + "=" + kv.getValue().toString().trim())
-                            .toList())
-            .toList();
-    assertThat(seen)
-        .hasSize(2000)
-        .doesNotHaveDuplicates()
-        .contains(
-            "chat m [thread=int_value: 3, i=int_value: 499, gen_ai.request.model=string_value:"
-                + " \"m-3\"]");
   }
 
   @Test

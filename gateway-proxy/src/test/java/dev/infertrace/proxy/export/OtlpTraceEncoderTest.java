@@ -90,37 +90,6 @@ class OtlpTraceEncoderTest {
   }
 
   @Test
-  void spansEncodedWhereTheyEndedMixWithSpanDataAsIfEncodedTogether() throws Exception {
-    // every other span encoded one at a time, as a thread that ends spans does (one encoder,
-    // reused, its buffer grown past the batch size by a long value and shrunk again), the rest
-    // left as SpanData: one request must hold them all under the right resource and scope
-    List<SpanData> spans = new ArrayList<>();
-    spans.addAll(spansOf("infertrace-ingress", 3));
-    spans.addAll(spansOf("infertrace-worker", 4));
-    SdkTracerProvider provider = provider("infertrace-long", spans);
-    provider
-        .get("dev.infertrace.proxy")
-        .spanBuilder("long")
-        .setAttribute(TEXT, "y".repeat(100_000))
-        .startSpan()
-        .end();
-    provider.forceFlush().join(5, TimeUnit.SECONDS);
-    java.util.Collections.shuffle(spans, new Random(11));
-    OtlpTraceEncoder atEnd = OtlpTraceEncoder.forSpans();
-    List<Object> mixed = new ArrayList<>();
-    for (int i = 0; i < spans.size(); i++) {
-      mixed.add(i % 2 == 0 ? atEnd.ended(spans.get(i)) : spans.get(i));
-    }
-    assertThat(mixed).hasAtLeastOneElementOfType(OtlpTraceEncoder.Ended.class);
-
-    ExportTraceServiceRequest ours =
-        ExportTraceServiceRequest.parseFrom(new OtlpTraceEncoder().encode(mixed).copy());
-
-    assertThat(flatten(ours)).hasSize(81).isEqualTo(flatten(sdk(spans)));
-    assertThat(ours.getResourceSpansCount()).isEqualTo(3);
-  }
-
-  @Test
   void anEmptyBatchIsAnEmptyRequest() throws Exception {
     OtlpTraceEncoder.Encoded e = new OtlpTraceEncoder().encode(List.of());
     assertThat(e.length()).isZero();
