@@ -1,9 +1,6 @@
 package dev.infertrace.proxy.export;
 
-import dev.infertrace.core.schema.LlmAttributes;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.SpanKind;
+import dev.infertrace.jmh.ChatSpan;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
@@ -58,33 +55,7 @@ public class SpanEncodeBenchmarks {
             .build();
     Tracer tracer = provider.get("dev.infertrace.proxy");
     for (int i = 0; i < BATCH; i++) {
-      Span s =
-          tracer
-              .spanBuilder("chat llama-3.1-8b")
-              .setSpanKind(SpanKind.SERVER)
-              .setAttribute("http.request.method", "POST")
-              .setAttribute("url.path", "/v1/chat/completions")
-              .setAttribute("infertrace.role", "ingress")
-              .setAttribute(LlmAttributes.REQUEST_ID, "5b0c7a3e-2b7d-4d43-9f1e-3f0e8b9f2a11")
-              .setAttribute(LlmAttributes.OPERATION_NAME, "chat")
-              .setAttribute(LlmAttributes.PROVIDER_NAME, "vllm")
-              .setAttribute(LlmAttributes.REQUEST_MODEL, "llama-3.1-8b")
-              .setAttribute(AttributeKey.booleanKey(LlmAttributes.REQUEST_STREAM), true)
-              .setAttribute(LlmAttributes.REQUEST_MAX_TOKENS, 256L)
-              .startSpan();
-      s.setAttribute("http.response.status_code", 200L);
-      s.setAttribute("server.address", "10.0.3.17");
-      s.setAttribute("server.port", 8000L);
-      s.setAttribute(LlmAttributes.RESPONSE_ID, "chatcmpl-7f1c" + i);
-      s.setAttribute(LlmAttributes.RESPONSE_MODEL, "llama-3.1-8b");
-      s.setAttribute(
-          AttributeKey.stringArrayKey(LlmAttributes.RESPONSE_FINISH_REASONS), List.of("stop"));
-      s.setAttribute(LlmAttributes.USAGE_INPUT_TOKENS, 41L);
-      s.setAttribute(LlmAttributes.USAGE_OUTPUT_TOKENS, 256L);
-      s.setAttribute(LlmAttributes.LATENCY_TIME_TO_FIRST_TOKEN, 0.083);
-      s.setAttribute(LlmAttributes.LATENCY_TIME_PER_OUTPUT_TOKEN, 0.021);
-      s.setAttribute(LlmAttributes.LATENCY_E2E, 5.44);
-      s.end();
+      ChatSpan.record(tracer, "chatcmpl-7f1c" + i);
     }
     provider.shutdown().join(5, TimeUnit.SECONDS);
     spans = out;
