@@ -33,7 +33,7 @@ public final class PollClient {
         HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).executor(executor()).build();
 
     private static ExecutorService executor() {
-      int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
+      int threads = Runtime.getRuntime().availableProcessors();
       ThreadPoolExecutor pool =
           new ThreadPoolExecutor(
               threads,

@@ -8,6 +8,8 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -80,8 +82,8 @@ class ScraperTest {
     server.start();
     ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     long selectorsBefore = selectors();
-    java.util.List<Scraper> scrapers = new java.util.ArrayList<>();
-    java.util.List<AtomicInteger> pages = new java.util.ArrayList<>();
+    List<Scraper> scrapers = new ArrayList<>();
+    List<AtomicInteger> pages = new ArrayList<>();
     try {
       for (int i = 0; i < 16; i++) {
         AtomicInteger n = new AtomicInteger();

@@ -23,8 +23,9 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The OTLP encoding of a batch of 2048 ended spans, each as a traced request's SERVER span carries
  * it (twenty attributes of every type the proxy sets), into one export request, as the span queue's
- * thread does (divide by 2048 for a span). Here the spans' objects are in this thread's caches; on
- * the queue's thread, which did not write them, they are not. In package {@code
+ * thread does (divide by 2048 for a span). Here the spans were made by the encoding thread itself;
+ * in the proxy the event loop makes them and the queue's thread encodes them, so this is the
+ * encoding's own cost, not all of that thread's (BENCHMARKS.md). In package {@code
  * dev.infertrace.proxy.export} for its package-private classes. Run with {@code -prof gc} for the
  * garbage per batch.
  */
