@@ -1,8 +1,8 @@
 package dev.infertrace.testbed.bench;
 
+import dev.infertrace.testbed.peers.LoopbackPorts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -253,10 +253,8 @@ final class Variant implements AutoCloseable {
     }
   }
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
+  static int freePort() {
+    return LoopbackPorts.next();
   }
 
   @Override

@@ -13,6 +13,7 @@ import dev.infertrace.proxy.epp.EppClient;
 import dev.infertrace.proxy.epp.EppInterposer;
 import dev.infertrace.testbed.epp.RefEpp;
 import dev.infertrace.testbed.epp.Scorer;
+import dev.infertrace.testbed.junit.FreePorts;
 import dev.infertrace.testbed.otlp.ReceivedSpan;
 import dev.infertrace.testbed.sim.Sim;
 import dev.infertrace.testbed.sim.SimConfig;
@@ -39,7 +40,6 @@ import io.opentelemetry.proto.trace.v1.Span.SpanKind;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -488,10 +488,7 @@ class IngressGatewayTest {
           Map.of(
               "a", URI.create("http://127.0.0.1:" + stack.sim.dcgmAddress().getPort() + "/metrics"),
               "b", URI.create("http://127.0.0.1:" + other.dcgmAddress().getPort() + "/metrics"));
-      int free;
-      try (ServerSocket s = new ServerSocket(0)) {
-        free = s.getLocalPort();
-      }
+      int free = FreePorts.next();
       try (RefEpp epp =
               RefEpp.start(
                   new InetSocketAddress("127.0.0.1", 0), endpoints, new Scorer(1, 1, 0), false);

@@ -8,6 +8,7 @@ import dev.infertrace.proxy.ProxyMain;
 import dev.infertrace.proxy.epp.Endpoint;
 import dev.infertrace.testbed.epp.RefEpp;
 import dev.infertrace.testbed.epp.Scorer;
+import dev.infertrace.testbed.junit.FreePorts;
 import dev.infertrace.testbed.sim.Sim;
 import dev.infertrace.testbed.sim.SimConfig;
 import java.io.BufferedReader;
@@ -15,7 +16,6 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -39,12 +39,6 @@ import picocli.CommandLine;
  */
 class ProxyCommandsTest {
   @TempDir Path tmp;
-
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
 
   /** Starts {@code ProxyMain args} in a child JVM and waits for its "listening" line. */
   private static Process start(List<String> args) throws Exception {
@@ -104,7 +98,7 @@ class ProxyCommandsTest {
   @Test
   void workerScrapesItsEngineAndGpuAndTheIngressRoutesThroughTheEpp() throws Exception {
     try (Sim sim = Sim.start(SimConfig.loopback("m"))) {
-      int workerPort = freePort();
+      int workerPort = FreePorts.next();
       Path endpoints =
           Files.writeString(
               tmp.resolve("endpoints.yaml"),
@@ -128,14 +122,14 @@ class ProxyCommandsTest {
                     "--dcgm",
                     "http://127.0.0.1:" + sim.dcgmAddress().getPort() + "/metrics",
                     "--otlp-receiver",
-                    "127.0.0.1:" + freePort(),
+                    "127.0.0.1:" + FreePorts.next(),
                     "--otlp-receiver-http",
-                    "127.0.0.1:" + freePort(),
+                    "127.0.0.1:" + FreePorts.next(),
                     "--engine-span-wait",
                     "200ms",
                     "--trace-file",
                     workerTraces.toString()));
-        int ingressPort = freePort();
+        int ingressPort = FreePorts.next();
         Process ingress =
             start(
                 List.of(
