@@ -8,7 +8,7 @@
 # Usage: scripts/saturation-probe.sh [JVM option...]   e.g. -Dio.netty.leakDetection.level=simple
 # Env:   INFERTRACE_HOME  a checkout whose gateway-proxy/target holds the jar to measure (default:
 #                         this one), to compare two builds on the same machine
-#        PROFILE=1        also write async-profiler CPU stacks (collapsed) of the measured runs
+#        PROFILE=1        also write async-profiler CPU stacks (collapsed, per thread) of the measured runs
 #                         to $OUT/prof-*.collapsed; ASYNC_PROFILER is libasyncProfiler.so
 #        ALLOC=1          also record allocation with JDK Flight Recorder and print the bytes each
 #                         thread allocated per request over the whole run (warm-up included) and
@@ -33,7 +33,7 @@ trap stop_pids EXIT
 start_peers 4096
 profile=()
 if [ -n "${PROFILE:-}" ]; then
-  profile=("-agentpath:${ASYNC_PROFILER:?libasyncProfiler.so}=start,event=cpu,interval=1ms,loop=4s,file=$out/prof-%n.collapsed,collapsed")
+  profile=("-agentpath:${ASYNC_PROFILER:?libasyncProfiler.so}=start,event=cpu,interval=1ms,loop=4s,threads,file=$out/prof-%n.collapsed,collapsed")
 fi
 if [ -n "${ALLOC:-}" ]; then
   cat >"$out/alloc.jfc" <<'EOF'

@@ -4,9 +4,30 @@
 # The collector peer (scripts/install-peers.sh), or $OTELCOL.
 otelcol=${OTELCOL:-$HOME/.cache/infertrace/peers/bin/otelcol-infertrace}
 
-# free_port: a TCP port free on 127.0.0.1 now.
+# free_port: a TCP port free on 127.0.0.1 now, below the kernel's ephemeral range (as the tests'
+# LoopbackPorts): a port from bind(0) can be taken by an outgoing connection or another bind(0)
+# before the process it is meant for binds it. A random pick, so successive calls rarely repeat.
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+  python3 - <<'PY'
+import random, socket
+try:
+    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except (OSError, ValueError):
+    low = 32768
+for _ in range(1000):
+    port = random.randint(10000, max(low - 1, 11000))
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        s.close()
+    print(port)
+    break
+else:
+    raise SystemExit("free_port: no free port on 127.0.0.1 in 10000-%d" % (low - 1))
+PY
 }
 
 # write_nginx_conf DIR PORT CONNECTIONS: DIR/nginx.conf, an nginx on 127.0.0.1:PORT (one worker,

@@ -255,9 +255,11 @@ class ProxyEndToEndTest {
         Thread.sleep(1);
       }
       assertThat(stack.sim.engine().running()).isZero();
+      // Within a few 20 ms steps, not after the 1000 tokens (20 s) asked for; the bound leaves
+      // room for a collection or a starved core on a shared CI machine.
       assertThat((System.nanoTime() - closed) / 1e6)
           .as("ms until the twin aborted")
-          .isLessThan(100);
+          .isLessThan(1000);
       ReceivedSpan cancelled =
           stack
               .sink

@@ -264,7 +264,9 @@ class SimApiTest {
       Thread.sleep(1);
     }
     assertThat(sim.engine().running()).isZero();
-    assertThat((System.nanoTime() - closed) / 1e6).as("ms to abort").isLessThan(100);
+    // Aborted at one of the next steps (20 ms each), not after the 1000 tokens (20 s) it asked
+    // for; the bound leaves room for a collection or a starved core on a shared CI machine.
+    assertThat((System.nanoTime() - closed) / 1e6).as("ms to abort").isLessThan(1000);
   }
 
   @Test
