@@ -2,8 +2,11 @@
 # Where the traced ingress's CPU goes at saturation, thread by thread, and whether it kept every
 # span. An nginx answering a fixed 260-byte chat completion is the upstream, the collector peer
 # (otelcol-infertrace, scripts/install-peers.sh) is the OTLP/gRPC receiver, wrk drives 64
-# keep-alive connections. Prints, per 8 s run, req/s and the ingress's CPU µs per request
-# (/proc), then the per-thread split of the last run and the span counts from /metrics.
+# keep-alive connections. Prints, per 8 s run, req/s, the ingress's CPU µs per request (/proc)
+# and the TCP segments the host sent per request (4 when each of the request and the response
+# crosses each of the two connections in one segment, with the ACKs riding on them; the OTLP
+# export adds a few per batch), then the per-thread split of the last run and the span counts
+# from /metrics.
 #
 # Usage: scripts/saturation-probe.sh [JVM option...]   e.g. -Dio.netty.leakDetection.level=simple
 # Env:   INFERTRACE_HOME  a checkout whose gateway-proxy/target holds the jar to measure (default:
@@ -63,21 +66,26 @@ threads() { # name utime+stime per thread, in clock ticks
 }
 echo "warm-up: 4 × 5 s" >&2
 for _ in 1 2 3 4; do wrk -t1 -c64 -d5s -s "$out/post.lua" "$url" >/dev/null; done
+# TCP segments sent on this host (/proc/net/snmp's OutSegs): every party's, ACKs included
+out_segs() { awk '/^Tcp:/ { if (seen) print $12; seen = 1 }' /proc/net/snmp; }
 for run in 1 2 3; do
   threads >"$out/t0"
+  segs0=$(out_segs)
   res=$(wrk -t1 -c64 -d8s -s "$out/post.lua" "$url")
+  segs1=$(out_segs)
   threads >"$out/t1"
-  python3 - "$out/t0" "$out/t1" "$run" "$res" <<'EOF'
+  python3 - "$out/t0" "$out/t1" "$run" "$res" "$((segs1 - segs0))" <<'EOF'
 import re, sys, collections
 def load(p): return {l.split()[0]: (l.split()[1], int(l.split()[2])) for l in open(p)}
-a, b, run, res = load(sys.argv[1]), load(sys.argv[2]), sys.argv[3], sys.argv[4]
+a, b, run, res, segs = load(sys.argv[1]), load(sys.argv[2]), sys.argv[3], sys.argv[4], int(sys.argv[5])
 reqs = int(re.search(r'(\d+) requests in', res).group(1))
 rps = float(re.search(r'Requests/sec:\s+([\d.]+)', res).group(1))
 per = collections.Counter()
 for t, (name, ticks) in b.items():
     per[re.sub(r'\d+', 'N', name)] += ticks - a.get(t, (name, 0))[1]
 us = lambda ticks: ticks * 1e6 / 100 / reqs  # USER_HZ 100
-print(f"run {run}: {rps:,.0f} req/s, {us(sum(per.values())):.1f} CPU µs/request")
+print(f"run {run}: {rps:,.0f} req/s, {us(sum(per.values())):.1f} CPU µs/request,"
+      f" {segs / reqs:.2f} TCP segments/request")
 if run == '3':
     print('  per thread µs/request: ' + ', '.join(f"{k} {us(v):.1f}" for k, v in per.most_common(8) if v))
 EOF
