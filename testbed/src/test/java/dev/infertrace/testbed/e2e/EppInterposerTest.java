@@ -7,6 +7,7 @@ import com.google.protobuf.Struct;
 import com.google.protobuf.Value;
 import dev.infertrace.proxy.epp.EppInterposer;
 import dev.infertrace.proxy.epp.RawBytes;
+import dev.infertrace.testbed.junit.FreePorts;
 import dev.infertrace.testbed.otlp.OtlpSink;
 import dev.infertrace.testbed.otlp.ReceivedSpan;
 import io.envoyproxy.envoy.config.core.v3.HeaderValue;
@@ -283,10 +284,7 @@ class EppInterposerTest {
 
   @Test
   void anUnreachableEppFailsTheStreamAndTheSpanSaysSo() throws Exception {
-    int dead;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      dead = s.getLocalPort();
-    }
+    int dead = FreePorts.next(); // nothing listens there: none hands it out again
     try (TracedStack stack = new TracedStack(dev.infertrace.testbed.sim.SimConfig.loopback("m"));
         EppInterposer interposer =
             EppInterposer.start(

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.infertrace.proxy.config.ProxyConfig;
 import dev.infertrace.proxy.config.Role;
+import dev.infertrace.testbed.junit.FreePorts;
 import dev.infertrace.testbed.otlp.ReceivedSpan;
 import dev.infertrace.testbed.sim.SimConfig;
 import dev.infertrace.testbed.sim.engine.EngineConfig;
@@ -174,10 +175,7 @@ class ProxyEndToEndTest {
   @Test
   void aRefusedUpstreamIsA502WithAnErrorSpanAndAHungOneA504() throws Exception {
     try (TracedStack stack = new TracedStack(twin())) {
-      int closed;
-      try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-        closed = s.getLocalPort();
-      }
+      int closed = FreePorts.next(); // nothing listens there: none hands it out again
       ProxyConfig refused =
           ProxyConfig.loopback(Role.INGRESS, List.of(URI.create("http://127.0.0.1:" + closed)));
       try (var proxy =
@@ -312,10 +310,7 @@ class ProxyEndToEndTest {
   @Test
   void aDeadCollectorCostsSpansNeverRequests() throws Exception {
     try (TracedStack stack = new TracedStack(twin())) {
-      int dead;
-      try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-        dead = s.getLocalPort();
-      }
+      int dead = FreePorts.next(); // nothing listens there: none hands it out again
       var telemetry =
           dev.infertrace.proxy.ProxyTelemetry.Telemetry.of(
               "infertrace-ingress",

@@ -6,6 +6,7 @@ import dev.infertrace.proxy.ProxyRuntime;
 import dev.infertrace.proxy.config.ProxyConfig;
 import dev.infertrace.proxy.config.Role;
 import dev.infertrace.proxy.state.WorkerState;
+import dev.infertrace.testbed.junit.FreePorts;
 import dev.infertrace.testbed.otlp.ReceivedSpan;
 import dev.infertrace.testbed.sim.SimConfig;
 import dev.infertrace.testbed.sim.engine.EngineConfig;
@@ -89,10 +90,7 @@ class WorkerStateTest {
 
   @Test
   void aDeadDcgmExporterMarksSpansStaleAndCostsNoRequest() throws Exception {
-    int dead;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      dead = s.getLocalPort();
-    }
+    int dead = FreePorts.next(); // nothing listens there: none hands it out again
     try (TracedStack stack = new TracedStack(twin());
         WorkerState state =
             new WorkerState(

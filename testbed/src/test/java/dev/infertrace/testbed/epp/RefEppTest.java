@@ -6,6 +6,7 @@ import dev.infertrace.proxy.epp.Endpoint;
 import dev.infertrace.proxy.epp.EppInterposer;
 import dev.infertrace.testbed.e2e.ExtProcClient;
 import dev.infertrace.testbed.e2e.TracedStack;
+import dev.infertrace.testbed.junit.FreePorts;
 import dev.infertrace.testbed.otlp.ReceivedSpan;
 import dev.infertrace.testbed.sim.Sim;
 import dev.infertrace.testbed.sim.SimConfig;
@@ -117,10 +118,7 @@ class RefEppTest {
 
   @Test
   void answers503WhenNoEndpointIsUpAndRejectsABadEndpointsFile() throws Exception {
-    int dead;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      dead = s.getLocalPort();
-    }
+    int dead = FreePorts.next(); // nothing listens there: none hands it out again
     Path file =
         Files.writeString(
             tmp.resolve("dead.yaml"),
