@@ -119,10 +119,12 @@ go_build() {
   rm -rf "$work"
   cp -r "$dir" "$work"
   chmod -R u+w "$work"
+  local s
+  s=$(date +%s)
   run "$name" env -C "$work" GOWORK=off CGO_ENABLED=0 go build -trimpath -o "$out" "$package"
   rm -rf "$work"
   stamp "$name" "$module@$version"
-  say "$name $version: built"
+  say "$name $version: built in $(($(date +%s) - s)) s"
 }
 
 # module_build NAME VERSION MODULE_DIR LDFLAGS BIN=PACKAGE... — builds each PACKAGE, with the
@@ -144,7 +146,7 @@ module_build() {
     say "$name $version: cached"
     return
   fi
-  say "$name $version: building ${bins[*]} from ${dir#"$root"/} (kube-apiserver: ~15 min cold on 2 cores) ..."
+  say "$name $version: building ${bins[*]} from ${dir#"$root"/} (kube-apiserver: ~5 min cold on 2 cores) ..."
   rm -f "$PEERS/logs/$name.log"
   local out="$PEERS/src/$name-bin"
   rm -rf "$out"
@@ -243,11 +245,13 @@ install_collector() {
   local work="$PEERS/src/collector"
   rm -rf "$work"
   mkdir -p "$work"
+  local s
+  s=$(date +%s)
   run collector env -C "$work" GOWORK=off CGO_ENABLED=0 "$PEERS/bin/builder" --config "$manifest"
   cp "$work/_build/otelcol-infertrace" "$out"
   rm -rf "$work"
   stamp collector "$key"
-  say "collector: built"
+  say "collector: built in $(($(date +%s) - s)) s"
 }
 
 install_python() {
