@@ -40,7 +40,7 @@ final class Variant implements AutoCloseable {
   }
 
   static Variant nginx(Path dir, int upstream) throws Exception {
-    int port = freePort();
+    int port = LoopbackPorts.next();
     Path conf = dir.resolve("nginx.conf");
     Files.createDirectories(dir.resolve("nginx-tmp"));
     Files.writeString(
@@ -79,7 +79,7 @@ final class Variant implements AutoCloseable {
   }
 
   static Variant haproxy(Path dir, int upstream) throws Exception {
-    int port = freePort();
+    int port = LoopbackPorts.next();
     Path conf = dir.resolve("haproxy.cfg");
     Files.writeString(
         conf,
@@ -113,7 +113,7 @@ final class Variant implements AutoCloseable {
    * OpenAI-compatible model; no cost-map download, errors-only logging.
    */
   static Variant litellm(Path dir, Path executable, int upstream) throws Exception {
-    int port = freePort();
+    int port = LoopbackPorts.next();
     Path conf = dir.resolve("litellm.yaml");
     Files.writeString(
         conf,
@@ -180,7 +180,7 @@ final class Variant implements AutoCloseable {
       @Nullable String dcgm,
       List<String> jvmOptions)
       throws Exception {
-    int port = freePort();
+    int port = LoopbackPorts.next();
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add(SIDECAR_MEMORY);
@@ -202,9 +202,9 @@ final class Variant implements AutoCloseable {
               "--dcgm",
               dcgm,
               "--otlp-receiver",
-              "127.0.0.1:" + freePort(),
+              "127.0.0.1:" + LoopbackPorts.next(),
               "--otlp-receiver-http",
-              "127.0.0.1:" + freePort()));
+              "127.0.0.1:" + LoopbackPorts.next()));
     }
     return start(
         "infertrace-" + role,
@@ -251,10 +251,6 @@ final class Variant implements AutoCloseable {
     } catch (IOException e) {
       return "(no log)";
     }
-  }
-
-  static int freePort() {
-    return LoopbackPorts.next();
   }
 
   @Override
