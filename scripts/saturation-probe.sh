@@ -25,11 +25,7 @@ set -euo pipefail
 probe_setup saturation-probe nginx wrk java
 
 up=$(free_port); otlp=$(free_port); listen=$(free_port); admin=$(free_port)
-cat >"$out/post.lua" <<'EOF'
-wrk.method = "POST"
-wrk.body = '{"model":"bench","messages":[{"role":"user","content":"Say hello to the benchmark, in a short sentence please."}],"max_tokens":32}'
-wrk.headers["Content-Type"] = "application/json"
-EOF
+write_chat_post "$out/post.lua"
 
 pids=()
 trap stop_pids EXIT

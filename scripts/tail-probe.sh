@@ -24,11 +24,7 @@ client=$out/one-at-a-time
 gcc -O2 -Wall -o "$client" "$(dirname "$0")/one-at-a-time.c"
 
 up=$(free_port); otlp=$(free_port); listen=$(free_port); admin=$(free_port)
-cat >"$out/post.lua" <<'LUA'
-wrk.method = "POST"
-wrk.body = '{"model":"bench","messages":[{"role":"user","content":"Say hello to the benchmark, in a short sentence please."}],"max_tokens":32}'
-wrk.headers["Content-Type"] = "application/json"
-LUA
+write_chat_post "$out/post.lua"
 pids=()
 trap stop_pids EXIT
 start_peers 4096

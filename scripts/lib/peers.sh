@@ -86,6 +86,16 @@ probe_setup() {
   [ -x "$otelcol" ] || { echo "$name: no collector at $otelcol (scripts/install-peers.sh)" >&2; exit 2; }
 }
 
+# write_chat_post FILE: a wrk script that POSTs the probes' chat completion request (the same body
+# as scripts/one-at-a-time.c sends).
+write_chat_post() {
+  cat >"$1" <<'LUA'
+wrk.method = "POST"
+wrk.body = '{"model":"bench","messages":[{"role":"user","content":"Say hello to the benchmark, in a short sentence please."}],"max_tokens":32}'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+}
+
 # start_peers CONNECTIONS: the nginx upstream on $up (write_nginx_conf, in $out/nginx) and the
 # collector on $otlp (write_otelcol_conf), in the background, their pids added to the caller's
 # array pids; stop_pids (the caller's EXIT trap) stops them and whatever else pids holds.
