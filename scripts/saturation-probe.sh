@@ -44,12 +44,7 @@ if [ -n "${ALLOC:-}" ]; then
 EOF
   profile+=("-XX:StartFlightRecording=name=alloc,settings=$out/alloc.jfc")
 fi
-OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$otlp OTEL_TRACES_SAMPLER=always_on OTEL_BSP_SCHEDULE_DELAY=200 \
-  java -Xmx512m -XX:+UseSerialGC "${profile[@]}" "$@" -jar "$jar" ingress --listen "127.0.0.1:$listen" \
-  --upstream "http://127.0.0.1:$up" --io-threads 1 --admin "127.0.0.1:$admin" >"$out/ingress.log" 2>&1 &
-proxy=$!; pids+=($proxy)
-url=http://127.0.0.1:$listen/v1/chat/completions
-for _ in $(seq 100); do curl -sf -o /dev/null -XPOST "$url" -d '{"model":"bench","messages":[]}' && break; sleep 0.2; done
+OTEL_BSP_SCHEDULE_DELAY=200 start_traced_ingress "${profile[@]}" "$@"
 
 threads() { # name utime+stime per thread, in clock ticks
   for t in /proc/$proxy/task/*; do

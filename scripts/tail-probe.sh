@@ -28,12 +28,7 @@ write_chat_post "$out/post.lua"
 pids=()
 trap stop_pids EXIT
 start_peers 4096
-OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$otlp OTEL_TRACES_SAMPLER=always_on \
-  java -Xmx512m -XX:+UseSerialGC "$@" -jar "$jar" ingress --listen "127.0.0.1:$listen" \
-  --upstream "http://127.0.0.1:$up" --io-threads 1 --admin "127.0.0.1:$admin" >"$out/ingress.log" 2>&1 &
-proxy=$!; pids+=($proxy)
-url=http://127.0.0.1:$listen/v1/chat/completions
-for _ in $(seq 100); do curl -sf -o /dev/null -XPOST "$url" -d '{"model":"bench","messages":[]}' && break; sleep 0.2; done
+start_traced_ingress "$@"
 
 echo "warm-up: 3 × 5 s at 64 connections, 10 s one at a time" >&2
 for _ in 1 2 3; do wrk -t1 -c64 -d5s -s "$out/post.lua" "$url" >/dev/null; done

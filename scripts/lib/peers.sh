@@ -108,6 +108,21 @@ start_peers() {
   pids+=($!)
 }
 
+# start_traced_ingress [JVM option...]: the ingress from $jar on 127.0.0.1:$listen (admin on $admin)
+# in front of $up, one event loop, every request traced to the OTLP/gRPC receiver on $otlp, its log
+# in $out/ingress.log; the caller's environment reaches it (e.g. OTEL_BSP_SCHEDULE_DELAY=200
+# start_traced_ingress …). Sets proxy (its pid, added to pids) and url (its chat completions URL)
+# and returns once it answers there.
+start_traced_ingress() {
+  OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$otlp OTEL_TRACES_SAMPLER=always_on \
+    java -Xmx512m -XX:+UseSerialGC "$@" -jar "$jar" ingress --listen "127.0.0.1:$listen" \
+    --upstream "http://127.0.0.1:$up" --io-threads 1 --admin "127.0.0.1:$admin" >"$out/ingress.log" 2>&1 &
+  proxy=$!
+  pids+=("$proxy")
+  url=http://127.0.0.1:$listen/v1/chat/completions
+  for _ in $(seq 100); do curl -sf -o /dev/null -XPOST "$url" -d '{"model":"bench","messages":[]}' && break; sleep 0.2; done
+}
+
 stop_pids() {
   kill "${pids[@]}" 2>/dev/null || true
   wait 2>/dev/null || true
