@@ -59,7 +59,7 @@ fi
 root=$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)
 PEERS=${INFERTRACE_PEERS:-$HOME/.cache/infertrace/peers}
 mkdir -p "$PEERS/bin" "$PEERS/stamps" "$PEERS/logs" "$PEERS/src"
-started=$(date +%s)
+started=$SECONDS
 
 say() { printf 'install-peers: %s\n' "$*"; }
 
@@ -119,12 +119,11 @@ go_build() {
   rm -rf "$work"
   cp -r "$dir" "$work"
   chmod -R u+w "$work"
-  local s
-  s=$(date +%s)
+  local s=$SECONDS
   run "$name" env -C "$work" GOWORK=off CGO_ENABLED=0 go build -trimpath -o "$out" "$package"
   rm -rf "$work"
   stamp "$name" "$module@$version"
-  say "$name $version: built in $(($(date +%s) - s)) s"
+  say "$name $version: built in $((SECONDS - s)) s"
 }
 
 # module_build NAME VERSION MODULE_DIR LDFLAGS BIN=PACKAGE... — builds each PACKAGE, with the
@@ -151,8 +150,7 @@ module_build() {
   local out="$PEERS/src/$name-bin"
   rm -rf "$out"
   mkdir -p "$out"
-  local s i default
-  s=$(date +%s)
+  local s=$SECONDS i default
   run "$name" env -C "$dir" GOWORK=off CGO_ENABLED=0 GOTOOLCHAIN=local \
     go build -mod=readonly -trimpath -ldflags "$ldflags" -o "$out/" "${pkgs[@]}"
   for i in "${!pkgs[@]}"; do
@@ -166,7 +164,7 @@ module_build() {
   done
   rm -rf "$out"
   stamp "$name" "$key"
-  say "$name $version: built in $(($(date +%s) - s)) s"
+  say "$name $version: built in $((SECONDS - s)) s"
 }
 
 install_kubernetes() {
@@ -245,13 +243,12 @@ install_collector() {
   local work="$PEERS/src/collector"
   rm -rf "$work"
   mkdir -p "$work"
-  local s
-  s=$(date +%s)
+  local s=$SECONDS
   run collector env -C "$work" GOWORK=off CGO_ENABLED=0 "$PEERS/bin/builder" --config "$manifest"
   cp "$work/_build/otelcol-infertrace" "$out"
   rm -rf "$work"
   stamp collector "$key"
-  say "collector: built in $(($(date +%s) - s)) s"
+  say "collector: built in $((SECONDS - s)) s"
 }
 
 install_python() {
@@ -353,4 +350,4 @@ go_build epp "$EPP_MODULE" "$EPP_VERSION" ./cmd/epp
 install_crds gateway-api-inference-extension "$EPP_MODULE" "$EPP_VERSION" inference.networking.k8s.io_inferencepools.yaml
 install_collector
 write_versions
-say "done in $(($(date +%s) - started)) s"
+say "done in $((SECONDS - started)) s"
