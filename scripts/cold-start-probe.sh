@@ -7,7 +7,9 @@
 # time) of requests 1-10, 11-100, 101-1000 and 1001-3000, as p50 / p99 in ms.
 #
 # Usage: scripts/cold-start-probe.sh [JVM option...]   e.g. -XX:SharedArchiveFile=/tmp/app.jsa
-# Env:   ROLE           ingress (default) or worker (the sidecar; engine scrape and OTLP receiver off)
+# Env:   ROLE           ingress (default), worker (the sidecar; engine scrape and OTLP receiver off)
+#                       or gateway (ingress --epp: each request asks this checkout's reference EPP,
+#                       started once and warmed with an unmeasured start first, which picks nginx)
 #        JAVA           the java to start the proxy with (default: java on PATH)
 #        IMAGE          an image tarball (jib:buildTar) to start instead, unpacked and run as
 #                       scripts/check-image.sh does (chroot, its user and Env, its entrypoint and
@@ -71,19 +73,32 @@ echo "| ready ms | first request ms | added p50 / p99 ms: 1-10 | 11-100 | 101-10
 echo "|---|---|---|---|---|---|---|"
 role=${ROLE:-ingress}
 extra=()
+upstream=(--upstream "http://127.0.0.1:$up")
 case $role in
   ingress) ;;
   worker) extra=(--engine-metrics=off --otlp-receiver=off) ;;
-  *) echo "cold-start-probe: ROLE is ingress or worker" >&2; exit 2 ;;
+  gateway)
+    role=ingress
+    epp=$(free_port)
+    printf 'endpoints:\n  - {name: nginx, address: 127.0.0.1, port: "%s"}\n' "$up" >"$out/endpoints.yaml"
+    "$(dirname "$0")/../infertrace" ref-epp --listen "127.0.0.1:$epp" --endpoints "$out/endpoints.yaml" \
+      >"$out/ref-epp.log" 2>&1 &
+    pids+=($!)
+    extra=(--epp "127.0.0.1:$epp" --endpoints "$out/endpoints.yaml")
+    upstream=()
+    ;;
+  *) echo "cold-start-probe: ROLE is ingress, worker or gateway" >&2; exit 2 ;;
 esac
 if [ -n "${IMAGE:-}" ]; then
   # shellcheck source=lib/image.sh
   . "$(dirname "$0")/lib/image.sh"
   unpack_image "$IMAGE" "$out/image"
 fi
-for s in $(seq "${STARTS:-3}"); do
+starts=$(seq "${STARTS:-3}")
+[ -n "${epp:-}" ] && starts="warm-up $starts" # the reference EPP's own JVM warms on a start not shown
+for s in $starts; do
   listen=$(free_port)
-  args=("$role" --listen "127.0.0.1:$listen" --upstream "http://127.0.0.1:$up" --io-threads 1 "${extra[@]}")
+  args=("$role" --listen "127.0.0.1:$listen" "${upstream[@]}" --io-threads 1 "${extra[@]}")
   otel=(OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$otlp" OTEL_TRACES_SAMPLER=always_on)
   started=$(date +%s%N)
   if [ -n "${IMAGE:-}" ]; then
@@ -94,11 +109,16 @@ for s in $(seq "${STARTS:-3}"); do
       >"$out/proxy-$s.log" 2>&1 &
   fi
   launched=$!
-  python3 "$out/client.py" "$started" "$listen" "$up" 3000
+  pids+=("$launched") # stopped on the way out too, should the client fail
+  if [ "$s" = warm-up ]; then
+    python3 "$out/client.py" "$started" "$listen" "$up" 3000 >/dev/null
+  else
+    python3 "$out/client.py" "$started" "$listen" "$up" 3000
+  fi
   proxy=$launched
   if [ -n "${IMAGE:-}" ]; then
     proxy=$(ps -o pid= --ppid "$launched" | tr -d ' ') # the entrypoint, pid 1 of its namespace
   fi
-  echo " $(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$proxy/status") |"
+  [ "$s" = warm-up ] || echo " $(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$proxy/status") |"
   kill "$proxy"; wait "$launched" 2>/dev/null || true
 done

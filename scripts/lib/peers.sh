@@ -32,7 +32,8 @@ PY
 
 # write_nginx_conf DIR PORT CONNECTIONS: DIR/nginx.conf, an nginx on 127.0.0.1:PORT (one worker,
 # no access log, keep-alive without limit) that answers every request with a fixed 260-byte chat
-# completion; run it with `nginx -c DIR/nginx.conf -p DIR`.
+# completion, and /metrics with an idle vLLM's gauges (what an EPP scores endpoints by); run it
+# with `nginx -c DIR/nginx.conf -p DIR`.
 write_nginx_conf() {
   local dir=$1 port=$2 connections=$3
   local body='{"id":"chatcmpl-1","object":"chat.completion","created":1,"model":"bench","choices":[{"index":0,"message":{"role":"assistant","content":"hello there, this is a fixed answer"},"finish_reason":"stop"}],"usage":{"prompt_tokens":12,"completion_tokens":9,"total_tokens":21}}'
@@ -50,6 +51,10 @@ http {
   server {
     listen 127.0.0.1:$port;
     location / { default_type application/json; return 200 '$body'; }
+    location = /metrics {
+      default_type text/plain;
+      return 200 'vllm:num_requests_running{model_name="bench"} 0\nvllm:num_requests_waiting{model_name="bench"} 0\nvllm:kv_cache_usage_perc{model_name="bench"} 0.0\n';
+    }
   }
 }
 CONF

@@ -106,10 +106,11 @@ final class EppCommand implements Callable<Integer> {
     CountDownLatch stopped = ProxyLauncher.closeOnShutdown(runtime, "epp-shutdown");
     PrintWriter out = spec.commandLine().getOut();
     out.printf(
-        "epp: ext_proc on %s:%d → EPP %s, spans to %s%n",
+        "epp: ext_proc on %s:%d → EPP %s (%s), spans to %s%n",
         listen.getHostString(),
         runtime.port(),
         upstream,
+        runtime.answered(),
         file != null ? file : "OTLP (OTEL_* settings)");
     if (runtime.admin() != null) {
       InetSocketAddress a = runtime.admin().address();

@@ -47,6 +47,11 @@ public final class EppRuntime implements AutoCloseable {
     return new Builder(listen, upstream, telemetry);
   }
 
+  /** How the EPP answered at start: {@code answering}, or {@code not answering yet: ...}. */
+  public String answered() {
+    return interposer.answered();
+  }
+
   /** The interposer's port. */
   public int port() {
     return interposer.port();

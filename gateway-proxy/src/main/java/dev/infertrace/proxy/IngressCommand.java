@@ -168,6 +168,8 @@ final class IngressCommand implements Callable<Integer> {
                 + upstreams
                 + " (fail "
                 + client.failureMode().name().toLowerCase(Locale.ROOT)
+                + "; the EPP is "
+                + client.answered()
                 + ")"
             : "upstream " + upstreams,
         traceFile != null ? traceFile : "OTLP (OTEL_* settings)");

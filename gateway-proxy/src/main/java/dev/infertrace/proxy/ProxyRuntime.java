@@ -230,6 +230,9 @@ public final class ProxyRuntime implements AutoCloseable {
         opened.push(eppToOwn); // until the server owns it
       }
       try {
+        if (eppToOwn != null) {
+          eppToOwn.prepare(); // before the first request, not on its event loop
+        }
         EnginePhases phases = engine;
         if (phases == null && engineReceiver != null) {
           phases =

@@ -16,6 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * message timeout. Shared by all connections; thread-safe.
  */
 public final class EppClient implements AutoCloseable {
+  /** The longest {@link #prepare()} waits for the EPP's answer. */
+  public static final Duration MAX_START_WAIT = Duration.ofSeconds(2);
+
   /** What happens to a request the EPP cannot route. */
   public enum FailureMode {
     /** Round-robin over the endpoints file (Envoy's {@code failure_mode_allow: true}). */
@@ -31,6 +34,7 @@ public final class EppClient implements AutoCloseable {
   private final Duration timeout;
   private final AtomicInteger next = new AtomicInteger();
   private final Reconnects reconnects;
+  private volatile String answered = "not asked yet";
 
   public EppClient(
       InetSocketAddress address, List<Endpoint> endpoints, FailureMode failure, Duration timeout) {
@@ -43,6 +47,31 @@ public final class EppClient implements AutoCloseable {
     this.endpoints = List.copyOf(endpoints);
     this.failure = failure;
     this.timeout = timeout;
+  }
+
+  /**
+   * Readies the ext_proc path before the first request, so that a cold JVM does not load it on an
+   * event loop while requests wait ({@link ExtProcWarmUp}), and connects the channel with one gRPC
+   * health check, waiting for it at most the per message timeout (and at most {@link
+   * #MAX_START_WAIT}). An EPP that is not there yet is no error: requests then meet the failure
+   * policy until it is, as they would at any other time.
+   *
+   * @return how the EPP answered, as {@link #answered()} gives it afterwards
+   */
+  public String prepare() {
+    ExtProcWarmUp.marshal();
+    answered =
+        ExtProcWarmUp.check(
+            channel, timeout.compareTo(MAX_START_WAIT) < 0 ? timeout : MAX_START_WAIT);
+    return answered;
+  }
+
+  /**
+   * How the EPP answered {@link #prepare()}'s health check: {@code answering}, {@code answering
+   * (health SERVING)}, {@code not answering yet: UNAVAILABLE (...)}, or {@code not asked yet}.
+   */
+  public String answered() {
+    return answered;
   }
 
   /** Opens one ext_proc stream whose callbacks run on {@code loop}. */

@@ -29,10 +29,12 @@ import java.util.concurrent.TimeUnit;
 public final class EppInterposer implements AutoCloseable {
   private final Server server;
   private final ManagedChannel upstream;
+  private final String answered;
 
-  private EppInterposer(Server server, ManagedChannel upstream) {
+  private EppInterposer(Server server, ManagedChannel upstream, String answered) {
     this.server = server;
     this.upstream = upstream;
+    this.answered = answered;
   }
 
   public static EppInterposer start(
@@ -50,6 +52,9 @@ public final class EppInterposer implements AutoCloseable {
       @javax.annotation.Nullable EndpointView view)
       throws IOException {
     ManagedChannel channel = NettyChannelBuilder.forAddress(epp).usePlaintext().build();
+    // The route observer parses each message: its classes, and the channel, before the first one.
+    ExtProcWarmUp.marshal();
+    String answered = ExtProcWarmUp.check(channel, EppClient.MAX_START_WAIT);
     Tracer tracer = otel.getTracer("dev.infertrace.proxy.epp");
     HealthStatusManager health = new HealthStatusManager();
     ServerServiceDefinition relay =
@@ -63,7 +68,12 @@ public final class EppInterposer implements AutoCloseable {
             .addService(health.getHealthService())
             .build()
             .start();
-    return new EppInterposer(server, channel);
+    return new EppInterposer(server, channel, answered);
+  }
+
+  /** How the EPP answered the health check at start ({@link EppClient#answered()}'s forms). */
+  public String answered() {
+    return answered;
   }
 
   public int port() {

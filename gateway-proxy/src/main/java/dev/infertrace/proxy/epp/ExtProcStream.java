@@ -126,36 +126,12 @@ public final class ExtProcStream {
   public void sendRequest(
       String method, String path, String authority, HttpHeaders headers, ByteBuf body) {
     requestHasBody = body.isReadable();
-    HeaderMap.Builder map = HeaderMap.newBuilder();
-    add(map, ":method", method);
-    add(map, ":path", path);
-    add(map, ":authority", authority);
-    add(map, ":scheme", "http");
-    for (Map.Entry<String, String> e : headers) {
-      add(map, e.getKey().toLowerCase(Locale.ROOT), e.getValue());
-    }
-    call.sendMessage(
-        ProcessingRequest.newBuilder()
-            .setProtocolConfig(
-                ProtocolConfiguration.newBuilder()
-                    .setRequestBodyMode(ProcessingMode.BodySendMode.FULL_DUPLEX_STREAMED)
-                    .setResponseBodyMode(ProcessingMode.BodySendMode.FULL_DUPLEX_STREAMED))
-            .setRequestHeaders(
-                io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders.newBuilder()
-                    .setHeaders(map)
-                    .setEndOfStream(!requestHasBody))
-            .build());
+    call.sendMessage(requestHeaders(method, path, authority, headers, !requestHasBody));
     int from = body.readerIndex();
     int left = body.readableBytes();
     while (left > 0) {
       int n = Math.min(CHUNK, left);
-      call.sendMessage(
-          ProcessingRequest.newBuilder()
-              .setRequestBody(
-                  HttpBody.newBuilder()
-                      .setBody(ByteString.copyFrom(body.nioBuffer(from, n)))
-                      .setEndOfStream(left == n))
-              .build());
+      call.sendMessage(body(body.nioBuffer(from, n), left == n, false));
       from += n;
       left -= n;
     }
@@ -171,18 +147,9 @@ public final class ExtProcStream {
       then.run();
       return;
     }
-    HeaderMap.Builder map = HeaderMap.newBuilder();
-    add(map, ":status", Integer.toString(status));
-    for (Map.Entry<String, String> e : headers) {
-      add(map, e.getKey().toLowerCase(Locale.ROOT), e.getValue());
-    }
     pendingResponseHeaders = headers;
     pendingResponse = then;
-    call.sendMessage(
-        ProcessingRequest.newBuilder()
-            .setResponseHeaders(
-                io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders.newBuilder().setHeaders(map))
-            .build());
+    call.sendMessage(responseHeaders(status, headers));
     arm();
   }
 
@@ -191,13 +158,7 @@ public final class ExtProcStream {
     if (phase != Phase.RESPONSE) {
       return;
     }
-    call.sendMessage(
-        ProcessingRequest.newBuilder()
-            .setResponseBody(
-                HttpBody.newBuilder()
-                    .setBody(ByteString.copyFrom(chunk.nioBuffer()))
-                    .setEndOfStream(last))
-            .build());
+    call.sendMessage(body(chunk.nioBuffer(), last, true));
     if (last) {
       halfClose();
     }
@@ -393,6 +354,53 @@ public final class ExtProcStream {
       streamedBody.release();
       streamedBody = null;
     }
+  }
+
+  /**
+   * The stream's first message: the request headers (with {@code :method}, {@code :path}, {@code
+   * :authority}, {@code :scheme} first, as Envoy sends them) and the processing modes.
+   */
+  static ProcessingRequest requestHeaders(
+      String method, String path, String authority, HttpHeaders headers, boolean endOfStream) {
+    HeaderMap.Builder map = HeaderMap.newBuilder();
+    add(map, ":method", method);
+    add(map, ":path", path);
+    add(map, ":authority", authority);
+    add(map, ":scheme", "http");
+    for (Map.Entry<String, String> e : headers) {
+      add(map, e.getKey().toLowerCase(Locale.ROOT), e.getValue());
+    }
+    return ProcessingRequest.newBuilder()
+        .setProtocolConfig(
+            ProtocolConfiguration.newBuilder()
+                .setRequestBodyMode(ProcessingMode.BodySendMode.FULL_DUPLEX_STREAMED)
+                .setResponseBodyMode(ProcessingMode.BodySendMode.FULL_DUPLEX_STREAMED))
+        .setRequestHeaders(
+            io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders.newBuilder()
+                .setHeaders(map)
+                .setEndOfStream(endOfStream))
+        .build();
+  }
+
+  /** The response headers, {@code :status} first. */
+  static ProcessingRequest responseHeaders(int status, HttpHeaders headers) {
+    HeaderMap.Builder map = HeaderMap.newBuilder();
+    add(map, ":status", Integer.toString(status));
+    for (Map.Entry<String, String> e : headers) {
+      add(map, e.getKey().toLowerCase(Locale.ROOT), e.getValue());
+    }
+    return ProcessingRequest.newBuilder()
+        .setResponseHeaders(
+            io.envoyproxy.envoy.service.ext_proc.v3.HttpHeaders.newBuilder().setHeaders(map))
+        .build();
+  }
+
+  /** One chunk of the request's or the response's body, copied. */
+  static ProcessingRequest body(java.nio.ByteBuffer chunk, boolean last, boolean response) {
+    HttpBody b =
+        HttpBody.newBuilder().setBody(ByteString.copyFrom(chunk)).setEndOfStream(last).build();
+    ProcessingRequest.Builder r = ProcessingRequest.newBuilder();
+    return (response ? r.setResponseBody(b) : r.setRequestBody(b)).build();
   }
 
   static void applyMutation(

@@ -42,8 +42,18 @@ class ProxyCommandsTest {
 
   /** Starts {@code ProxyMain args} in a child JVM and waits for its "listening" line. */
   private static Process start(List<String> args) throws Exception {
+    return start(List.of(), args, new StringBuilder());
+  }
+
+  /**
+   * Starts {@code java jvm... ProxyMain args} and waits for its "listening" line; what it printed
+   * up to that line is added to {@code seen}.
+   */
+  private static Process start(List<String> jvm, List<String> args, StringBuilder seen)
+      throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvm);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(ProxyMain.class.getName());
@@ -51,7 +61,6 @@ class ProxyCommandsTest {
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     BufferedReader out =
         new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    StringBuilder seen = new StringBuilder();
     long deadline = System.nanoTime() + 30_000_000_000L;
     String line;
     while (System.nanoTime() < deadline && (line = out.readLine()) != null) {
@@ -190,6 +199,112 @@ class ProxyCommandsTest {
             .isEqualTo("127.0.0.1:" + workerPort);
       }
     }
+  }
+
+  @Test
+  void aColdGatewaysFirstRequestLoadsNoGrpcOrProtobufClassOnItsEventLoop() throws Exception {
+    // A cold `ingress --epp` (its own JVM, as in a pod) with a flight recording of every class
+    // load and the thread that made it; one streamed chat request through it after "listening
+    // on". The ext_proc path (gRPC's call path, the protobuf messages, the marshaller) must have
+    // been loaded at start, not on the event loop that holds every connection of that loop: in
+    // `infertrace demo` that first load stood the loop still for 0.3 s.
+    Path settings =
+        Files.writeString(
+            tmp.resolve("classload.jfc"),
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<configuration version=\"2.0\">\n"
+                + "  <event name=\"jdk.ClassLoad\">\n"
+                + "    <setting name=\"enabled\">true</setting>\n"
+                + "    <setting name=\"stackTrace\">false</setting>\n"
+                + "    <setting name=\"threshold\">0 ms</setting>\n"
+                + "  </event>\n</configuration>\n");
+    Path recording = tmp.resolve("ingress.jfr");
+    try (Sim sim = Sim.start(SimConfig.loopback("m"))) {
+      int simPort = URI.create(sim.baseUrl()).getPort();
+      Path endpoints =
+          Files.writeString(
+              tmp.resolve("endpoints.yaml"),
+              "endpoints:\n  - {name: w0, address: 127.0.0.1, port: \"" + simPort + "\"}\n");
+      try (RefEpp epp =
+          RefEpp.start(
+              new InetSocketAddress("127.0.0.1", 0),
+              List.of(new Endpoint("w0", "127.0.0.1", simPort)),
+              new Scorer(1, 1, 1),
+              false)) {
+        int ingressPort = FreePorts.next();
+        StringBuilder seen = new StringBuilder();
+        Process ingress =
+            start(
+                List.of(
+                    "-XX:StartFlightRecording=settings="
+                        + settings
+                        + ",filename="
+                        + recording
+                        + ",dumponexit=true"),
+                List.of(
+                    "ingress",
+                    "--listen",
+                    "127.0.0.1:" + ingressPort,
+                    "--io-threads",
+                    "1",
+                    "--epp",
+                    "127.0.0.1:" + epp.port(),
+                    "--endpoints",
+                    endpoints.toString(),
+                    "--trace-file",
+                    tmp.resolve("ingress.jsonl").toString()),
+                seen);
+        try {
+          assertThat(seen.toString()).contains("the EPP is answering");
+          HttpResponse<String> r =
+              HttpClient.newHttpClient()
+                  .send(
+                      HttpRequest.newBuilder(
+                              URI.create(
+                                  "http://127.0.0.1:" + ingressPort + "/v1/chat/completions"))
+                          .timeout(Duration.ofSeconds(20))
+                          .POST(
+                              HttpRequest.BodyPublishers.ofString(
+                                  "{\"model\":\"m\",\"max_tokens\":4,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                          .build(),
+                      HttpResponse.BodyHandlers.ofString());
+          assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+          assertThat(r.body()).contains("data: [DONE]");
+        } finally {
+          ingress.destroy(); // SIGTERM: the recording is written as the JVM exits
+          assertThat(ingress.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        }
+      }
+    }
+    // JFR records a class each time a thread first resolves it, already loaded or not: the first
+    // record of each class is the thread that loaded it.
+    Map<String, String> loadedBy = new HashMap<>();
+    jdk.jfr.consumer.RecordingFile.readAllEvents(recording).stream()
+        .filter(e -> e.getEventType().getName().equals("jdk.ClassLoad") && e.getThread() != null)
+        .sorted(java.util.Comparator.comparing(jdk.jfr.consumer.RecordedEvent::getStartTime))
+        .forEach(
+            e ->
+                loadedBy.putIfAbsent(
+                    e.getClass("loadedClass").getName(),
+                    String.valueOf(e.getThread().getJavaName())));
+    List<String> onTheLoop =
+        loadedBy.entrySet().stream()
+            .filter(e -> e.getValue().startsWith("proxy-ingress"))
+            .map(Map.Entry::getKey)
+            .sorted()
+            .toList();
+    // The recording saw the loop load classes (its own request path runs there for the first
+    // time), so an empty list below is not a recording that missed the thread.
+    assertThat(onTheLoop).anyMatch(c -> c.startsWith("dev.infertrace."));
+    assertThat(
+            onTheLoop.stream()
+                .filter(
+                    c ->
+                        c.startsWith("io.grpc.")
+                            || c.startsWith("com.google.protobuf.")
+                            || c.startsWith("io.envoyproxy."))
+                .toList())
+        .as("classes of the ext_proc path loaded on the event loop by the first request")
+        .isEmpty();
   }
 
   @Test
