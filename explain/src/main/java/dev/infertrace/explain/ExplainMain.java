@@ -49,14 +49,14 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     usageHelpWidth = 100,
     description = {
-      "Splits each request's time (its ingress SERVER span) into named segments that add up to it:",
-      "client.request_read, route, upstream.connect, network.to_worker, worker.*, queue, prefill,",
-      "decode, engine.other, route.response, relay, client.slow_read, network.from_worker, and",
-      "unobserved(X→Y) where a hop had no sidecar. Reads the trace file the proxies write",
-      "(--file: their --trace-file, OTLP JSON lines), Jaeger v2 (--jaeger, api/v3) or Tempo",
-      "(--tempo). With --trace: one request. With a window (--since, or --from/--to): the",
-      "requests of --service that started in it; a file without either: all of them. Then the",
-      "time by segment over all of them."
+      "Splits each request's time (its ingress SERVER span) into named segments that add up"
+          + " to it: client.request_read, route, upstream.connect, network.to_worker, worker.*,"
+          + " queue, prefill, decode, engine.other, route.response, relay, client.slow_read,"
+          + " network.from_worker, and unobserved(X→Y) where a hop had no sidecar. Reads the trace"
+          + " file the proxies write (--file: their --trace-file, OTLP JSON lines), Jaeger v2"
+          + " (--jaeger, api/v3) or Tempo (--tempo). With --trace: one request. With a window"
+          + " (--since, or --from/--to): the requests of --service that started in it; a file"
+          + " without either: all of them. Then the time by segment over all of them."
     })
 public final class ExplainMain implements Callable<Integer> {
   @Spec CommandLine.Model.CommandSpec spec;

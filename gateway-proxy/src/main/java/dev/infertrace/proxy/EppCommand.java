@@ -28,9 +28,10 @@ import picocli.CommandLine.Spec;
     usageHelpWidth = 100,
     sortOptions = false,
     description = {
-      "Transparent gRPC proxy for Envoy's ext_proc Process stream in front of an Endpoint Picker",
-      "(llm-d EPP). Relays every message unchanged, both ways, in order, and makes one llm.route",
-      "span per stream: the endpoint chosen, its scores, the decision time, the outcome.",
+      "Transparent gRPC proxy for Envoy's ext_proc Process stream in front of an Endpoint"
+          + " Picker (llm-d EPP). Relays every message unchanged, both ways, in order, and makes one"
+          + " llm.route span per stream: the endpoint chosen, its scores, the decision time, the"
+          + " outcome.",
       "Point the gateway's ext_proc at --listen and this at the EPP."
     })
 final class EppCommand implements Callable<Integer> {
@@ -59,9 +60,9 @@ final class EppCommand implements Callable<Integer> {
       paramLabel = "FILE",
       defaultValue = "${env:INFERTRACE_ENDPOINTS}",
       description = {
-        "The EPP's endpoints file (llm-d file-discovery format: endpoints: [{name, address,",
-        "port}]). With it, the span gets one llm.route.candidate event per endpoint with its",
-        "engine state at decision time (scraped from each endpoint's /metrics every 50 ms)."
+        "The EPP's endpoints file (llm-d file-discovery format: endpoints: [{name, address,"
+            + " port}]). With it, the span gets one llm.route.candidate event per endpoint with its"
+            + " engine state at decision time (scraped from each endpoint's /metrics every 50 ms)."
       })
   @Nullable
   Path endpoints;
@@ -70,8 +71,8 @@ final class EppCommand implements Callable<Integer> {
       names = "--dcgm",
       paramLabel = "NAME=URL",
       description = {
-        "DCGM exporter metrics URL for the endpoint NAME (repeatable), for dcgm.gpu_util on its",
-        "candidate event; GPUs are narrowed to pod=NAME when the page has that label."
+        "DCGM exporter metrics URL for the endpoint NAME (repeatable), for dcgm.gpu_util on its"
+            + " candidate event; GPUs are narrowed to pod=NAME when the page has that label."
       })
   @Nullable
   List<String> dcgm;

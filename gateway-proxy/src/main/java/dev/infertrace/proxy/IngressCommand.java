@@ -34,11 +34,11 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Tracing reverse proxy in front of the inference gateway: a SERVER span per request with",
-      "the client's view (time to first token, inter-token latency, tokens, finish reason) and",
-      "a CLIENT span to the gateway, W3C trace context passed on.",
-      "With --epp it is the gateway itself: it asks the Endpoint Picker over Envoy's ext_proc",
-      "protocol where each request goes and sends it there."
+      "Tracing reverse proxy in front of the inference gateway: a SERVER span per request"
+          + " with the client's view (time to first token, inter-token latency, tokens, finish"
+          + " reason) and a CLIENT span to the gateway, W3C trace context passed on.",
+      "With --epp it is the gateway itself: it asks the Endpoint Picker over Envoy's ext_proc"
+          + " protocol where each request goes and sends it there."
     },
     footer = ProxyLauncher.ENVIRONMENT_HELP)
 final class IngressCommand implements Callable<Integer> {
@@ -56,10 +56,10 @@ final class IngressCommand implements Callable<Integer> {
       converter = AddressConverter.class,
       defaultValue = "${env:INFERTRACE_EPP}",
       description = {
-        "Act as the gateway: an Envoy ext_proc client of this Endpoint Picker (request headers",
-        "and body FULL_DUPLEX_STREAMED, header mutations applied, immediate responses answered,",
-        "response headers and body sent to it), routing to the endpoint it picks",
-        "(x-gateway-destination-endpoint). Needs --endpoints. (env INFERTRACE_EPP)"
+        "Act as the gateway: an Envoy ext_proc client of this Endpoint Picker (request headers"
+            + " and body FULL_DUPLEX_STREAMED, header mutations applied, immediate responses answered,"
+            + " response headers and body sent to it), routing to the endpoint it picks"
+            + " (x-gateway-destination-endpoint). Needs --endpoints. (env INFERTRACE_EPP)"
       })
   @Nullable
   InetSocketAddress epp;
@@ -69,8 +69,8 @@ final class IngressCommand implements Callable<Integer> {
       paramLabel = "FILE",
       defaultValue = "${env:INFERTRACE_ENDPOINTS}",
       description = {
-        "The endpoints file in llm-d's file-discovery format (endpoints: [{name, address,",
-        "port}]), the same file the EPP reads; used when the EPP fails open."
+        "The endpoints file in llm-d's file-discovery format (endpoints: [{name, address,"
+            + " port}]), the same file the EPP reads; used when the EPP fails open."
       })
   @Nullable
   Path endpoints;
@@ -80,9 +80,9 @@ final class IngressCommand implements Callable<Integer> {
       paramLabel = "open|closed",
       defaultValue = "${env:INFERTRACE_EPP_FAILURE:-" + ProxyDefaults.EPP_FAILURE + "}",
       description = {
-        "When the EPP is down, fails the stream or does not answer in time: 'open' sends the",
-        "request round-robin over the endpoints file (span event epp.fail_open), 'closed'",
-        "answers 503 (default: ${DEFAULT-VALUE}, as Envoy's failure_mode_allow: false)."
+        "When the EPP is down, fails the stream or does not answer in time: 'open' sends the"
+            + " request round-robin over the endpoints file (span event epp.fail_open), 'closed'"
+            + " answers 503 (default: ${DEFAULT-VALUE}, as Envoy's failure_mode_allow: false)."
       })
   String eppFailure;
 
@@ -92,9 +92,9 @@ final class IngressCommand implements Callable<Integer> {
       converter = DurationConverter.class,
       defaultValue = "${env:INFERTRACE_EPP_TIMEOUT:-" + ProxyDefaults.EPP_TIMEOUT + "}",
       description = {
-        "How long to wait for each EPP answer (the routing answer, the response-headers",
-        "answer); Envoy's message_timeout (its default is 200ms; EPPs that queue need more)",
-        "(default: ${DEFAULT-VALUE})."
+        "How long to wait for each EPP answer (the routing answer, the response-headers"
+            + " answer); Envoy's message_timeout (its default is 200ms; EPPs that queue need more)"
+            + " (default: ${DEFAULT-VALUE})."
       })
   Duration eppTimeout;
 
@@ -103,8 +103,8 @@ final class IngressCommand implements Callable<Integer> {
       paramLabel = "BYTES",
       defaultValue = "${env:INFERTRACE_EPP_MAX_BODY:-" + ProxyDefaults.EPP_MAX_BODY + "}",
       description = {
-        "With --epp: the largest request body held for the EPP, which needs it whole to",
-        "decide; larger ones get 413 (default: ${DEFAULT-VALUE})."
+        "With --epp: the largest request body held for the EPP, which needs it whole to decide;"
+            + " larger ones get 413 (default: ${DEFAULT-VALUE})."
       })
   int eppMaxBody;
 

@@ -29,9 +29,10 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Mutating admission webhook (AdmissionReview v1 over TLS): pods annotated",
-      "infertrace.io/inject: \"true\", or in a namespace labelled infertrace.io/injection=enabled,",
-      "get the worker sidecar in front of vLLM's port. See src/docs/kubernetes.md."
+      "Mutating admission webhook (AdmissionReview v1 over TLS): pods annotated"
+          + " infertrace.io/inject: \"true\", or in a namespace labelled"
+          + " infertrace.io/injection=enabled, get the worker sidecar in front of vLLM's port. See"
+          + " src/docs/kubernetes.md."
     })
 final class InjectWebhookCommand implements Callable<Integer> {
   @Spec CommandSpec spec;

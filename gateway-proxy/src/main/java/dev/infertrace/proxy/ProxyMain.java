@@ -96,6 +96,7 @@ public final class ProxyMain {
 
   /** The command line with every proxy command. */
   public static CommandLine commandLine() {
-    return new CommandLine(new ProxyMain());
+    // Every command's help is written for 100 columns (picocli's default is 80).
+    return new CommandLine(new ProxyMain()).setUsageHelpWidth(100);
   }
 }

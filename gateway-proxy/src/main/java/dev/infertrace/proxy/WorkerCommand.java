@@ -35,9 +35,9 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Tracing sidecar in front of one vLLM server: a SERVER span per request with the",
-      "worker's view and phase spans llm.first_token_wait and llm.decode measured from the",
-      "stream."
+      "Tracing sidecar in front of one vLLM server: a SERVER span per request with the"
+          + " worker's view and phase spans llm.first_token_wait and llm.decode measured from the"
+          + " stream."
     },
     footer = ProxyLauncher.ENVIRONMENT_HELP)
 final class WorkerCommand implements Callable<Integer> {
@@ -151,7 +151,8 @@ final class WorkerCommand implements Callable<Integer> {
       names = "--dcgm-field",
       paramLabel = "NEW=KNOWN",
       description =
-          "Read a DCGM field under another name, e.g. DCGM_FI_DEV_GPU_UTIL_RATIO=DCGM_FI_DEV_GPU_UTIL"
+          "Read a DCGM field under another name, e.g."
+              + " DCGM_FI_DEV_GPU_UTIL_RATIO=DCGM_FI_DEV_GPU_UTIL"
               + " (repeatable; that one is built in).")
   Map<String, String> dcgmFields = new HashMap<>();
 

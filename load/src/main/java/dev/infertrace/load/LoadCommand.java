@@ -31,12 +31,13 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     usageHelpWidth = 100,
     description = {
-      "Benchmarks an OpenAI-compatible endpoint (vLLM, llm-d, infertrace's ingress...): closed",
-      "loop (--concurrency) or open loop (--rate, --poisson), one step per value given, each with",
-      "warm-up, a measured window and cool-down. Per step: TTFT, TPOT, ITL, E2E percentiles,",
-      "requests/s, tokens/s, concurrency held, errors by kind, goodput against --slo. Every request",
-      "sends a W3C traceparent; its trace id is in the outputs (--output: load.json, requests.csv,",
-      "steps.csv, report.html). Definitions: src/docs/load.md."
+      "Benchmarks an OpenAI-compatible endpoint (vLLM, llm-d, infertrace's ingress...):"
+          + " closed loop (--concurrency) or open loop (--rate, --poisson), one step per value"
+          + " given, each with warm-up, a measured window and cool-down. Per step: TTFT, TPOT, ITL,"
+          + " E2E percentiles, requests/s, tokens/s, concurrency held, errors by kind, goodput"
+          + " against --slo. Every request sends a W3C traceparent; its trace id is in the outputs"
+          + " (--output: load.json, requests.csv, steps.csv, report.html). Definitions:"
+          + " src/docs/load.md."
     })
 public final class LoadCommand implements Callable<Integer> {
 

@@ -33,6 +33,7 @@ public final class TestbedMain {
 
   /** The command line with every testbed command, for callers that redirect its output. */
   public static CommandLine commandLine() {
-    return new CommandLine(new TestbedMain());
+    // Every command's help is written for 100 columns (picocli's default is 80).
+    return new CommandLine(new TestbedMain()).setUsageHelpWidth(100);
   }
 }

@@ -31,12 +31,13 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     usageHelpWidth = 100,
     description = {
-      "Runs the same load against a fast deterministic upstream directly and through each proxy",
-      "(nginx, HAProxy, infertrace ingress and worker with every request traced to a local OTLP",
-      "sink), one worker thread or process each, and reports the latency each adds (HdrHistogram",
-      "percentiles, variant minus direct), throughput, CPU per request and per stream frame (from",
-      "/proc), peak RSS, and each as a ratio to nginx. Scenarios: one request at a time; saturation",
-      "at 64 connections; streams of --frames frames at --frame-gap with 1, 100 and 1000 streams.",
+      "Runs the same load against a fast deterministic upstream directly and through each"
+          + " proxy (nginx, HAProxy, infertrace ingress and worker with every request traced to a"
+          + " local OTLP sink), one worker thread or process each, and reports the latency each adds"
+          + " (HdrHistogram percentiles, variant minus direct), throughput, CPU per request and per"
+          + " stream frame (from /proc), peak RSS, and each as a ratio to nginx. Scenarios: one"
+          + " request at a time; saturation at 64 connections; streams of --frames frames at"
+          + " --frame-gap with 1, 100 and 1000 streams.",
       "--quick runs a reduced set (about 5 minutes) and ends with one line of ratios."
     })
 public final class BenchCommand implements Callable<Integer> {
@@ -49,8 +50,8 @@ public final class BenchCommand implements Callable<Integer> {
       names = "--variants",
       split = ",",
       description = {
-        "Which to run: direct, nginx, haproxy, ingress, worker, litellm (default: all of them,",
-        "litellm when installed; --quick: all but litellm)."
+        "Which to run: direct, nginx, haproxy, ingress, worker, litellm (default: all of them,"
+            + " litellm when installed; --quick: all but litellm)."
       })
   List<String> variants;
 
@@ -80,9 +81,9 @@ public final class BenchCommand implements Callable<Integer> {
       paramLabel = "OPTION",
       description = {
         "An extra JVM option for the infertrace variants (repeatable), e.g. a profiler:",
-        "-XX:StartFlightRecording=filename=ingress.jfr,settings=profile,dumponexit=true;",
-        "a collector (-XX:+UseZGC, -XX:+UseParallelGC) replaces the image's -XX:+UseSerialGC.",
-        "The proxies run with the image's JVM flags under -XX:MaxRAM=512m (the sidecar's limit)"
+        "-XX:StartFlightRecording=filename=ingress.jfr,settings=profile,dumponexit=true; a"
+            + " collector (-XX:+UseZGC, -XX:+UseParallelGC) replaces the image's -XX:+UseSerialGC.",
+        "The proxies run with the image's JVM flags under -XX:MaxRAM=512m (the sidecar's limit)."
       })
   List<String> proxyJvmOptions = new ArrayList<>();
 
@@ -159,7 +160,8 @@ public final class BenchCommand implements Callable<Integer> {
         OtlpSink sink = OtlpSink.counting();
         Sim twin = Sim.start(SimConfig.loopback("bench"))) {
       o.printf(
-          "bench: upstream 127.0.0.1:%d (JSON; SSE %d frames every %d µs), %d s per scenario, work dir %s%n",
+          "bench: upstream 127.0.0.1:%d (JSON; SSE %d frames every %d µs), %d s per scenario,"
+              + " work dir %s%n",
           upstream.port(), frames, frameGapMicros, secs, dir);
       o.flush();
       load(URI.create("http://127.0.0.1:" + upstream.port()), 8, 3, false); // warm the load tool

@@ -38,11 +38,12 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Starts two simulated vLLM workers with their GPUs (sim), a tracing worker sidecar in front",
-      "of each, and a tracing ingress in front of both (round-robin); drives a streaming load",
-      "through it with a progress display; throttles one GPU in the middle of the run; writes",
-      "every span to a trace file (OTLP JSON lines); then prints a per-phase latency summary and",
-      "the waterfalls of the three slowest requests. Ctrl-C stops everything cleanly."
+      "Starts two simulated vLLM workers with their GPUs (sim), a tracing worker sidecar in"
+          + " front of each, and a tracing ingress in front of both (round-robin); drives a"
+          + " streaming load through it with a progress display; throttles one GPU in the middle of"
+          + " the run; writes every span to a trace file (OTLP JSON lines); then prints a per-phase"
+          + " latency summary and the waterfalls of the three slowest requests. Ctrl-C stops"
+          + " everything cleanly."
     })
 public final class DemoCommand implements Callable<Integer> {
   @Spec private CommandSpec spec;
@@ -71,9 +72,10 @@ public final class DemoCommand implements Callable<Integer> {
       paramLabel = "URL",
       defaultValue = "${env:OTEL_EXPORTER_OTLP_ENDPOINT}",
       description = {
-        "Also export every span over OTLP to this collector or Jaeger, e.g. http://localhost:4317",
-        "(default: OTEL_EXPORTER_OTLP_ENDPOINT; OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf for",
-        "OTLP/HTTP, then the URL is the base, e.g. http://localhost:4318)."
+        "Also export every span over OTLP to this collector or Jaeger, e.g."
+            + " http://localhost:4317 (default: OTEL_EXPORTER_OTLP_ENDPOINT;"
+            + " OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf for OTLP/HTTP, then the URL is the base,"
+            + " e.g. http://localhost:4318)."
       })
   private String otlpEndpoint;
 
@@ -81,8 +83,8 @@ public final class DemoCommand implements Callable<Integer> {
       names = "--jaeger",
       paramLabel = "URL",
       description = {
-        "Jaeger's query URL, e.g. http://localhost:16686: the report links the slowest traces",
-        "there. Without --otlp-endpoint, spans go to OTLP gRPC on the same host, port 4317."
+        "Jaeger's query URL, e.g. http://localhost:16686: the report links the slowest traces"
+            + " there. Without --otlp-endpoint, spans go to OTLP gRPC on the same host, port 4317."
       })
   private URI jaeger;
 
@@ -91,8 +93,8 @@ public final class DemoCommand implements Callable<Integer> {
       paramLabel = "MODEL=ttft:D,tpot:D",
       defaultValue = "llama-3.1-8b=ttft:1s,tpot:10ms",
       description = {
-        "The ingress's latency objective (default: ${DEFAULT-VALUE}); spans get llm.slo.met,",
-        "which the collector's tail sampling keeps. The throttled GPU misses the TPOT."
+        "The ingress's latency objective (default: ${DEFAULT-VALUE}); spans get llm.slo.met,"
+            + " which the collector's tail sampling keeps. The throttled GPU misses the TPOT."
       })
   private String slo;
 
@@ -259,7 +261,8 @@ public final class DemoCommand implements Callable<Integer> {
                     e.attribution().seconds(),
                     e.verdict()));
     out.printf(
-        "%nAll spans: %s (OTLP JSON lines; load them into a collector's otlpjsonfile receiver or read them with jq)%n",
+        "%nAll spans: %s (OTLP JSON lines; load them into a collector's otlpjsonfile receiver"
+            + " or read them with jq)%n",
         traceFile.toAbsolutePath());
     out.flush();
     return stopped.get() ? 130 : 0;

@@ -21,10 +21,11 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     usageHelpWidth = 100,
     description = {
-      "A reference Endpoint Picker speaking Envoy ext_proc, for when the llm-d EPP is not installed:",
-      "queue, KV-cache and approximate prefix-cache scorers with weights, max-score picker, scores",
-      "emitted in envoy.lb metadata (as the EPP's --emit-endpoint-scores), endpoints from an llm-d",
-      "file-discovery endpoints file, their vLLM /metrics scraped every 50 ms."
+      "A reference Endpoint Picker speaking Envoy ext_proc, for when the llm-d EPP is not"
+          + " installed: queue, KV-cache and approximate prefix-cache scorers with weights,"
+          + " max-score picker, scores emitted in envoy.lb metadata (as the EPP's"
+          + " --emit-endpoint-scores), endpoints from an llm-d file-discovery endpoints file, their"
+          + " vLLM /metrics scraped every 50 ms."
     })
 public final class RefEppCommand implements Callable<Integer> {
   @Spec private CommandSpec spec;

@@ -14,10 +14,13 @@ import picocli.CommandLine.Spec;
     name = "peers",
     mixinStandardHelpOptions = true,
     description = {
-      "Lists the real peers (collector, Jaeger, llm-d-inference-sim, OpenAI SDK, nginx, ...)",
-      "that the integration tests and the benchmark run against, and where they were found.",
-      "Peer home: $" + PeerHome.ENV_VAR + " (default ~/.cache/infertrace/peers);",
-      "install them with " + PeerHome.INSTALL_COMMAND + "."
+      "Lists the real peers (collector, Jaeger, llm-d-inference-sim, OpenAI SDK, nginx, ...)"
+          + " that the integration tests and the benchmark run against, and where they were found.",
+      "Peer home: $"
+          + PeerHome.ENV_VAR
+          + " (default ~/.cache/infertrace/peers); install them with "
+          + PeerHome.INSTALL_COMMAND
+          + "."
     })
 public final class PeersCommand implements Callable<Integer> {
   @Spec private CommandSpec spec;

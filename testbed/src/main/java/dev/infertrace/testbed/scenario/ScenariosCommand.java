@@ -27,12 +27,13 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     usageHelpWidth = 100,
     description = {
-      "Runs diagnosis scenarios on the simulated cluster: 3 twins (w0..w2) behind worker sidecars,",
-      "the reference EPP and a tracing ingress, 6 streaming clients, and ONE injected cause per",
-      "scenario for a window in the middle of the run. Writes, per scenario, the trace file (OTLP",
-      "JSON lines) and the ground truth of every request: DIR/NAME/traces.jsonl,",
-      "DIR/NAME/ground-truth.jsonl and DIR/NAME/scenario.json, then scores explain's verdicts",
-      "against the ground truth, cause by cause (the table of DIAGNOSIS.md)."
+      "Runs diagnosis scenarios on the simulated cluster: 3 twins (w0..w2) behind worker"
+          + " sidecars, the reference EPP and a tracing ingress, 6 streaming clients, and ONE"
+          + " injected cause per scenario for a window in the middle of the run. Writes, per"
+          + " scenario, the trace file (OTLP JSON lines) and the ground truth of every request:"
+          + " DIR/NAME/traces.jsonl, DIR/NAME/ground-truth.jsonl and DIR/NAME/scenario.json, then"
+          + " scores explain's verdicts against the ground truth, cause by cause (the table of"
+          + " DIAGNOSIS.md)."
     })
 public final class ScenariosCommand implements Callable<Integer> {
   @Spec private CommandSpec spec;

@@ -25,9 +25,10 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     usageHelpWidth = 100,
     description = {
-      "Runs a GPU-free twin of a vLLM V1 OpenAI-compatible server and of the NVIDIA dcgm-exporter",
-      "of its GPUs. Its engine batches, queues, caches prefixes and preempts like vLLM; its GPU",
-      "metrics follow its load; faults make both slower and hotter together.",
+      "Runs a GPU-free twin of a vLLM V1 OpenAI-compatible server and of the NVIDIA"
+          + " dcgm-exporter of its GPUs. Its engine batches, queues, caches prefixes and preempts"
+          + " like vLLM; its GPU metrics follow its load; faults make both slower and hotter"
+          + " together.",
       "",
       "API: /v1/chat/completions, /v1/completions, /v1/models, /health, /metrics,",
       "     /admin/faults (GET lists, POST {\"type\":...} adds, DELETE clears).",
@@ -36,15 +37,17 @@ import picocli.CommandLine.Spec;
     },
     footer = {
       "",
-      "Fault SPEC: TYPE[:name=value,...], e.g. thermal-throttle:startSeconds=10,durationSeconds=30",
-      "Types and their parameters (defaults): thermal-throttle (smClockMhz=1050, gpuTempC=90, gpu),",
-      "kv-pressure (blocksFraction=0.9), network-delay (requestDelayMs=50, responseDelayMs=50),",
-      "stall (xid=43, gpu; durationSeconds is the stall), slow-prefill (factor=4).",
+      "Fault SPEC: TYPE[:name=value,...], e.g."
+          + " thermal-throttle:startSeconds=10,durationSeconds=30.",
+      "Types and their parameters (defaults): thermal-throttle (smClockMhz=1050, gpuTempC=90,"
+          + " gpu), kv-pressure (blocksFraction=0.9), network-delay (requestDelayMs=50,"
+          + " responseDelayMs=50), stall (xid=43, gpu; durationSeconds is the stall), slow-prefill"
+          + " (factor=4).",
       "All take startSeconds (0) and durationSeconds (60; stall 5).",
       "",
-      "Tracing: --otlp-traces-endpoint URL; the protocol comes from",
-      "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL (grpc, the default, or http/protobuf), as in vLLM;",
-      "spans are exported every OTEL_BSP_SCHEDULE_DELAY ms (default 5000)."
+      "Tracing: --otlp-traces-endpoint URL; the protocol comes from"
+          + " OTEL_EXPORTER_OTLP_TRACES_PROTOCOL (grpc, the default, or http/protobuf), as in vLLM;"
+          + " spans are exported every OTEL_BSP_SCHEDULE_DELAY ms (default 5000)."
     })
 public final class SimCommand implements Callable<Integer> {
   @Spec private CommandSpec spec;

@@ -18,26 +18,28 @@ import picocli.CommandLine.Spec;
     sortOptions = false,
     usageHelpWidth = 100,
     description = {
-      "Runs the traced stack in this process — the ingress as the gateway, the epp interposer in",
-      "front of the reference EPP, and --workers worker sidecars in front of vLLM + DCGM twins, every",
-      "proxy exporting its spans over OTLP/gRPC to a collector (an in-process OTLP receiver) —",
-      "measures its saturation (closed loop, rising concurrency), then drives an open-loop",
-      "(Poisson) rate of --load-fraction x saturation through the ingress for --minutes while, one",
-      "--fault-period apart and for --fault-length each, it kills and restarts on the same ports:",
-      "the collector, every DCGM exporter, the EPP, and worker w1's twin. 10 %% of the clients hang",
-      "up after 3 tokens, 10 %% read slowly (4 KiB receive buffer, ~10 KB/s).",
+      "Runs the traced stack in this process — the ingress as the gateway, the epp interposer"
+          + " in front of the reference EPP, and --workers worker sidecars in front of vLLM + DCGM"
+          + " twins, every proxy exporting its spans over OTLP/gRPC to a collector (an in-process"
+          + " OTLP receiver) — measures its saturation (closed loop, rising concurrency), then"
+          + " drives an open-loop (Poisson) rate of --load-fraction x saturation through the ingress"
+          + " for --minutes while, one --fault-period apart and for --fault-length each, it kills"
+          + " and restarts on the same ports: the collector, every DCGM exporter, the EPP, and"
+          + " worker w1's twin. 10 %% of the clients hang up after 3 tokens, 10 %% read slowly (4"
+          + " KiB receive buffer, ~10 KB/s).",
       "",
-      "Every request is classified by what its client saw: completed, cancelled by its client, or",
-      "failed; a failure is explained when a fault on what it touched (the worker it was routed to,",
-      "or the EPP) was active while it ran or ended less than 5 s before. The collector and DCGM",
-      "are on no request's path: they explain nothing. Span accounting from each proxy's",
-      "/metrics after a final flush: created = exported + dropped{reason}. RSS and open file",
-      "descriptors every 5 s, heap after a full GC every 60 s; slopes over the second half.",
+      "Every request is classified by what its client saw: completed, cancelled by its"
+          + " client, or failed; a failure is explained when a fault on what it touched (the worker"
+          + " it was routed to, or the EPP) was active while it ran or ended less than 5 s before."
+          + " The collector and DCGM are on no request's path: they explain nothing. Span accounting"
+          + " from each proxy's /metrics after a final flush: created = exported + dropped{reason}."
+          + " RSS and open file descriptors every 5 s, heap after a full GC every 60 s; slopes over"
+          + " the second half.",
       "",
-      "Writes DIR/soak.json and a table (the libraries' log, e.g. export errors, goes to",
-      "DIR/soak.log); exits 1 when a failure is unexplained, the spans do not balance or a slope",
-      "is over its threshold (heap 16 MiB/h, RSS 64 MiB/h, 60 fds/h; judged on runs of 20",
-      "minutes or more), 2 on bad options."
+      "Writes DIR/soak.json and a table (the libraries' log, e.g. export errors, goes to"
+          + " DIR/soak.log); exits 1 when a failure is unexplained, the spans do not balance or a"
+          + " slope is over its threshold (heap 16 MiB/h, RSS 64 MiB/h, 60 fds/h; judged on runs of"
+          + " 20 minutes or more), 2 on bad options."
     })
 public final class SoakCommand implements Callable<Integer> {
   @Spec private CommandSpec spec;
