@@ -46,10 +46,11 @@ import java.util.concurrent.TimeoutException;
  * Readies a gateway's ext_proc path before its first request. In a cold JVM the first stream
  * otherwise loads and initialises the protobuf messages, gRPC's marshaller and the channel's call
  * path on the event loop that runs the exchange, while every other connection of that loop waits
- * (0.3 s of the ingress's loop in a profile of {@code infertrace demo}'s first second). Done once
+ * (0.3 s of the ingress's loop in a profile of {@code infertrace demo}'s first seconds). Done once
  * at start, before the proxy listens: every message kind a stream sends goes through the method's
- * marshaller, every answer kind the stream reads is parsed by it, and one gRPC health check goes
- * over the channel, which connects it and says whether the EPP answers.
+ * marshaller (and is parsed back, as the epp interposer reads it), every answer kind the stream
+ * reads is parsed by it, and one gRPC health check goes over the channel, which connects it and
+ * says whether the EPP answers.
  */
 final class ExtProcWarmUp {
   private ExtProcWarmUp() {}
@@ -72,6 +73,7 @@ final class ExtProcWarmUp {
             ExtProcStream.responseHeaders(200, headers),
             ExtProcStream.body(body.duplicate(), true, true))) {
       drain(m.streamRequest(r));
+      m.parseRequest(new WireBytes(r.toByteArray())); // the epp interposer reads them too
     }
     HeaderValueOption destination =
         HeaderValueOption.newBuilder()
