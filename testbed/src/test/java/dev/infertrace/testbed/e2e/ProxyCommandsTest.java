@@ -84,6 +84,34 @@ class ProxyCommandsTest {
     throw new AssertionError("no 'listening on' line from " + args + ":\n" + seen);
   }
 
+  /**
+   * Writes an endpoints file at {@code file} naming one endpoint, w0 on 127.0.0.1:{@code port}, and
+   * starts a reference EPP that picks among it.
+   */
+  private static RefEpp refEpp(int port, Path file) throws Exception {
+    Files.writeString(
+        file, "endpoints:\n  - {name: w0, address: 127.0.0.1, port: \"" + port + "\"}\n");
+    return RefEpp.start(
+        new InetSocketAddress("127.0.0.1", 0),
+        List.of(new Endpoint("w0", "127.0.0.1", port)),
+        new Scorer(1, 1, 1),
+        false);
+  }
+
+  /** One streamed chat completion of 4 tokens for model "m" through the proxy on {@code port}. */
+  private static HttpResponse<String> streamedChat(int port) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                .timeout(Duration.ofSeconds(20))
+                .POST(
+                    HttpRequest.BodyPublishers.ofString(
+                        "{\"model\":\"m\",\"max_tokens\":4,\"stream\":true,"
+                            + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+  }
+
   private static List<Map<String, JsonNode>> spans(Path file) throws Exception {
     List<Map<String, JsonNode>> out = new ArrayList<>();
     ObjectMapper json = new ObjectMapper();
@@ -108,16 +136,8 @@ class ProxyCommandsTest {
   void workerScrapesItsEngineAndGpuAndTheIngressRoutesThroughTheEpp() throws Exception {
     try (Sim sim = Sim.start(SimConfig.loopback("m"))) {
       int workerPort = FreePorts.next();
-      Path endpoints =
-          Files.writeString(
-              tmp.resolve("endpoints.yaml"),
-              "endpoints:\n  - {name: w0, address: 127.0.0.1, port: \"" + workerPort + "\"}\n");
-      try (RefEpp epp =
-          RefEpp.start(
-              new InetSocketAddress("127.0.0.1", 0),
-              List.of(new Endpoint("w0", "127.0.0.1", workerPort)),
-              new Scorer(1, 1, 1),
-              false)) {
+      Path endpoints = tmp.resolve("endpoints.yaml");
+      try (RefEpp epp = refEpp(workerPort, endpoints)) {
         Path workerTraces = tmp.resolve("worker.jsonl");
         Path ingressTraces = tmp.resolve("ingress.jsonl");
         Process worker =
@@ -155,18 +175,7 @@ class ProxyCommandsTest {
                     ingressTraces.toString()));
         try {
           Thread.sleep(1500); // the worker's first DCGM scrape and the EPP's /metrics scrapes
-          HttpResponse<String> r =
-              HttpClient.newHttpClient()
-                  .send(
-                      HttpRequest.newBuilder(
-                              URI.create(
-                                  "http://127.0.0.1:" + ingressPort + "/v1/chat/completions"))
-                          .timeout(Duration.ofSeconds(20))
-                          .POST(
-                              HttpRequest.BodyPublishers.ofString(
-                                  "{\"model\":\"m\",\"max_tokens\":4,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
-                          .build(),
-                      HttpResponse.BodyHandlers.ofString());
+          HttpResponse<String> r = streamedChat(ingressPort);
           assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
           Thread.sleep(500); // the stream-measured phases after --engine-span-wait
         } finally {
@@ -220,16 +229,8 @@ class ProxyCommandsTest {
     Path recording = tmp.resolve("ingress.jfr");
     try (Sim sim = Sim.start(SimConfig.loopback("m"))) {
       int simPort = URI.create(sim.baseUrl()).getPort();
-      Path endpoints =
-          Files.writeString(
-              tmp.resolve("endpoints.yaml"),
-              "endpoints:\n  - {name: w0, address: 127.0.0.1, port: \"" + simPort + "\"}\n");
-      try (RefEpp epp =
-          RefEpp.start(
-              new InetSocketAddress("127.0.0.1", 0),
-              List.of(new Endpoint("w0", "127.0.0.1", simPort)),
-              new Scorer(1, 1, 1),
-              false)) {
+      Path endpoints = tmp.resolve("endpoints.yaml");
+      try (RefEpp epp = refEpp(simPort, endpoints)) {
         int ingressPort = FreePorts.next();
         StringBuilder seen = new StringBuilder();
         Process ingress =
@@ -255,18 +256,7 @@ class ProxyCommandsTest {
                 seen);
         try {
           assertThat(seen.toString()).contains("the EPP is answering");
-          HttpResponse<String> r =
-              HttpClient.newHttpClient()
-                  .send(
-                      HttpRequest.newBuilder(
-                              URI.create(
-                                  "http://127.0.0.1:" + ingressPort + "/v1/chat/completions"))
-                          .timeout(Duration.ofSeconds(20))
-                          .POST(
-                              HttpRequest.BodyPublishers.ofString(
-                                  "{\"model\":\"m\",\"max_tokens\":4,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
-                          .build(),
-                      HttpResponse.BodyHandlers.ofString());
+          HttpResponse<String> r = streamedChat(ingressPort);
           assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
           assertThat(r.body()).contains("data: [DONE]");
         } finally {
