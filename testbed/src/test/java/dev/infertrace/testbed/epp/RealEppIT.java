@@ -249,6 +249,17 @@ class RealEppIT {
     // The EPP's in-flight accounting returns to zero: the ingress sent it the response phases.
     assertThat(eppMetric("inference_objective_running_requests{model_name=\"" + MODEL + "\"}"))
         .isEqualTo(0);
+    // What a gateway's start-up line says of this EPP on its ext_proc port: "answering", from
+    // the UNIMPLEMENTED that a health check gets there (its gRPC health service has a port of its
+    // own), not "(health SERVING)". The interposer above started before the EPP did.
+    try (EppClient direct =
+        new EppClient(
+            new InetSocketAddress("127.0.0.1", grpcPort),
+            endpoints,
+            EppClient.FailureMode.CLOSED,
+            Duration.ofSeconds(2))) {
+      assertThat(direct.prepare()).isEqualTo("answering");
+    }
   }
 
   @Test
