@@ -59,9 +59,8 @@ public final class EppClient implements AutoCloseable {
    * @return how the EPP answered, as {@link #answered()} gives it afterwards
    */
   public String prepare() {
-    ExtProcWarmUp.marshal();
     answered =
-        ExtProcWarmUp.check(
+        ExtProcWarmUp.ready(
             channel, timeout.compareTo(MAX_START_WAIT) < 0 ? timeout : MAX_START_WAIT);
     return answered;
   }

@@ -53,8 +53,7 @@ public final class EppInterposer implements AutoCloseable {
       throws IOException {
     ManagedChannel channel = NettyChannelBuilder.forAddress(epp).usePlaintext().build();
     // The route observer parses each message: its classes, and the channel, before the first one.
-    ExtProcWarmUp.marshal();
-    String answered = ExtProcWarmUp.check(channel, EppClient.MAX_START_WAIT);
+    String answered = ExtProcWarmUp.ready(channel, EppClient.MAX_START_WAIT);
     Tracer tracer = otel.getTracer("dev.infertrace.proxy.epp");
     HealthStatusManager health = new HealthStatusManager();
     ServerServiceDefinition relay =

@@ -55,8 +55,18 @@ import java.util.concurrent.TimeoutException;
 final class ExtProcWarmUp {
   private ExtProcWarmUp() {}
 
+  /**
+   * Both steps, {@link #marshal()} then {@link #check}, for a gateway's client or the interposer.
+   *
+   * @return how the EPP answered
+   */
+  static String ready(ManagedChannel channel, Duration wait) {
+    marshal();
+    return check(channel, wait);
+  }
+
   /** Each message kind through {@code Process}'s marshallers, as a stream sends and reads them. */
-  static void marshal() {
+  private static void marshal() {
     MethodDescriptor<ProcessingRequest, ProcessingResponse> m =
         ExternalProcessorGrpc.getProcessMethod();
     HttpHeaders headers = new DefaultHttpHeaders();
@@ -132,15 +142,11 @@ final class ExtProcWarmUp {
       if (!back.equals(r)) {
         throw new IllegalStateException("the ext_proc marshaller does not round-trip " + r);
       }
-      if (back.hasRequestHeaders() || back.hasResponseHeaders()) {
-        HeaderMutation mu =
-            (back.hasRequestHeaders() ? back.getRequestHeaders() : back.getResponseHeaders())
-                .getResponse()
-                .getHeaderMutation();
-        ExtProcStream.applyMutation(
-            new DefaultHttpHeaders(), mu.getSetHeadersList(), mu.getRemoveHeadersList());
-      }
     }
+    ExtProcStream.applyMutation(
+        new DefaultHttpHeaders(),
+        mutation.getHeaderMutation().getSetHeadersList(),
+        mutation.getHeaderMutation().getRemoveHeadersList());
   }
 
   /** Bytes as gRPC's transport hands them to the marshaller: their length known. */
@@ -161,7 +167,7 @@ final class ExtProcWarmUp {
    * <p>When it does not answer, the channel is put back to idle: the first request then connects
    * afresh, as it would have without this check, rather than fail at once while gRPC backs off.
    */
-  static String check(ManagedChannel channel, Duration wait) {
+  private static String check(ManagedChannel channel, Duration wait) {
     String answered = ask(channel, wait);
     if (!answered.startsWith("answering")) {
       channel.enterIdle();
