@@ -12,6 +12,7 @@ import dev.infertrace.proxy.export.SpanQueue;
 import dev.infertrace.proxy.http.LoopStalls;
 import dev.infertrace.proxy.http.ProxyContext;
 import dev.infertrace.proxy.http.ProxyPipeline;
+import dev.infertrace.proxy.http.RequestPathWarmUp;
 import dev.infertrace.proxy.http.Transport;
 import dev.infertrace.proxy.listener.ListenFailure;
 import dev.infertrace.proxy.state.WorkerState;
@@ -108,6 +109,15 @@ public final class ProxyServer implements AutoCloseable {
             config.ioThreads(),
             new DefaultThreadFactory("proxy-" + config.role().wireName(), true),
             transport.ioHandlerFactory());
+    // Before the listener opens and before the loops are watched for stalls: the warm-up's class
+    // loading is no request's wait.
+    RequestPathWarmUp.Outcome warm = RequestPathWarmUp.run(config, group, transport, otel, state);
+    if (warm.failure() != null) {
+      System.err.printf(
+          "%s: the request path was not warmed before listening (%s); the first requests load"
+              + " it%n",
+          config.role().wireName(), warm.failure());
+    }
     LoopStalls.watch(group);
     try {
       Channel listener =

@@ -189,6 +189,77 @@ class ProxyRuntimeTest {
         .hasMessage("--upstream is required");
   }
 
+  @Test
+  void theRequestPathWarmUpBeforeListeningReachesNoUpstreamSpanOrMetric() throws Exception {
+    // Every start runs 180 requests through a copy of the pipeline first (RequestPathWarmUp).
+    // None of them may reach the configured upstream, the proxy's span export or its /metrics;
+    // the one real request afterwards reaches all three.
+    java.util.concurrent.atomic.AtomicInteger upstreamRequests =
+        new java.util.concurrent.atomic.AtomicInteger();
+    upstream.createContext(
+        "/v1/chat/completions",
+        exchange -> {
+          upstreamRequests.incrementAndGet();
+          exchange.getRequestBody().readAllBytes();
+          byte[] body =
+              ("{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"m\","
+                      + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                      + "\"content\":\"hi\"},\"finish_reason\":\"stop\"}],"
+                      + "\"usage\":{\"prompt_tokens\":1,\"completion_tokens\":1,"
+                      + "\"total_tokens\":2}}")
+                  .getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().set("Content-Type", "application/json");
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
+    RecordingExporter exporter = new RecordingExporter();
+    ProxyTelemetry.Telemetry telemetry = telemetry(exporter);
+    try (ProxyRuntime worker =
+        ProxyRuntime.builder(config(Role.WORKER)).telemetry(telemetry).admin(ANY_PORT).start()) {
+      telemetry
+          .sdk()
+          .getSdkTracerProvider()
+          .forceFlush()
+          .join(10, java.util.concurrent.TimeUnit.SECONDS);
+      String metrics = get(adminUrl(worker.admin().address()) + "/metrics").body();
+      assertThat(upstreamRequests).as("requests that reached the upstream at start").hasValue(0);
+      assertThat(exporter.spans).as("spans exported at start").isEmpty();
+      assertThat(metrics)
+          .contains("infertrace_spans_created_total 0\n")
+          .doesNotContain("infertrace_requests_total{");
+
+      HttpResponse<String> r =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create(worker.baseUrl() + "/v1/chat/completions"))
+                  .timeout(Duration.ofSeconds(10))
+                  .POST(
+                      HttpRequest.BodyPublishers.ofString(
+                          "{\"model\":\"m\",\"messages\":[{\"role\":\"user\","
+                              + "\"content\":\"hi\"}]}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      // The SERVER span ends, and the request is counted, once the response is delivered: that
+      // may come after the client read it.
+      String counted = "infertrace_requests_total{status=\"200\"} 1\n";
+      long deadline = System.nanoTime() + 10_000_000_000L;
+      while ((exporter.spans.isEmpty() || !metrics.contains(counted))
+          && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+        telemetry
+            .sdk()
+            .getSdkTracerProvider()
+            .forceFlush()
+            .join(10, java.util.concurrent.TimeUnit.SECONDS);
+        metrics = get(adminUrl(worker.admin().address()) + "/metrics").body();
+      }
+      assertThat(upstreamRequests).hasValue(1);
+      assertThat(exporter.spans).isNotEmpty();
+      assertThat(metrics).contains(counted);
+    }
+  }
+
   private static ProxyTelemetry.Telemetry telemetry(SpanExporter exporter) {
     return ProxyTelemetry.Telemetry.of("infertrace-test", SpanQueue.builder(exporter));
   }

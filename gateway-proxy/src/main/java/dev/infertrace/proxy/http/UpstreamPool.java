@@ -1,6 +1,8 @@
 package dev.infertrace.proxy.http;
 
 import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -64,5 +66,16 @@ final class UpstreamPool {
     // instead of being taken later as the answer to the next request sent on it. It also spares
     // the two epoll_ctl calls per request of clearing read interest and setting it again.
     ch.read();
+  }
+
+  /**
+   * Drops this pool's idle lists on every loop of {@code group}, for a pool no longer used (the
+   * warm-up's): each loop's list would otherwise hold its closed connections as long as the loop
+   * runs.
+   */
+  void forget(EventLoopGroup group) {
+    for (EventExecutor loop : group) {
+      loop.submit((Runnable) idle::remove).syncUninterruptibly();
+    }
   }
 }

@@ -217,15 +217,7 @@ class ProxyCommandsTest {
     // on". The ext_proc path (gRPC's call path, the protobuf messages, the marshaller) must have
     // been loaded at start, not on the event loop that holds every connection of that loop: in
     // `infertrace demo` that first load stood the loop still for 0.3 s.
-    Path settings =
-        Files.writeString(
-            tmp.resolve("classload.jfc"),
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<configuration version=\"2.0\">\n"
-                + "  <event name=\"jdk.ClassLoad\">\n"
-                + "    <setting name=\"enabled\">true</setting>\n"
-                + "    <setting name=\"stackTrace\">false</setting>\n"
-                + "    <setting name=\"threshold\">0 ms</setting>\n"
-                + "  </event>\n</configuration>\n");
+    Path settings = classLoadSettings();
     Path recording = tmp.resolve("ingress.jfr");
     try (Sim sim = Sim.start(SimConfig.loopback("m"))) {
       int simPort = URI.create(sim.baseUrl()).getPort();
@@ -265,23 +257,7 @@ class ProxyCommandsTest {
         }
       }
     }
-    // JFR records a class each time a thread first resolves it, already loaded or not: the first
-    // record of each class is the thread that loaded it.
-    Map<String, String> loadedBy = new HashMap<>();
-    jdk.jfr.consumer.RecordingFile.readAllEvents(recording).stream()
-        .filter(e -> e.getEventType().getName().equals("jdk.ClassLoad") && e.getThread() != null)
-        .sorted(java.util.Comparator.comparing(jdk.jfr.consumer.RecordedEvent::getStartTime))
-        .forEach(
-            e ->
-                loadedBy.putIfAbsent(
-                    e.getClass("loadedClass").getName(),
-                    String.valueOf(e.getThread().getJavaName())));
-    List<String> onTheLoop =
-        loadedBy.entrySet().stream()
-            .filter(e -> e.getValue().startsWith("proxy-ingress"))
-            .map(Map.Entry::getKey)
-            .sorted()
-            .toList();
+    List<String> onTheLoop = loadedOnThread(recording, "proxy-ingress", null, null);
     // The recording saw the loop load classes (its own request path runs there for the first
     // time), so an empty list below is not a recording that missed the thread.
     assertThat(onTheLoop).anyMatch(c -> c.startsWith("dev.infertrace."));
@@ -292,9 +268,143 @@ class ProxyCommandsTest {
                         c.startsWith("io.grpc.")
                             || c.startsWith("com.google.protobuf.")
                             || c.startsWith("io.envoyproxy."))
+                // One small class is left to a race no warm-up can settle: gRPC's retry buffer
+                // creates its onReady callback (RetriableStream$3) only when the transport has
+                // made the stream ready before the calling thread drained the buffer, and which
+                // thread gets there first varies from run to run (seen in one run of three).
+                .filter(c -> !c.equals("io.grpc.internal.RetriableStream$3"))
                 .toList())
         .as("classes of the ext_proc path loaded on the event loop by the first request")
         .isEmpty();
+  }
+
+  @Test
+  void aColdWorkersFirstRequestsLoadNoClassOnItsEventLoopAndItsWarmUpLeavesNoTrace()
+      throws Exception {
+    // A cold worker (its own JVM, as in a pod) with a flight recording of every class load and
+    // the thread that made it, then a streamed and an unstreamed chat request through it after
+    // "listening on". Its request path ran once before it listened, on a copy of its pipeline
+    // (RequestPathWarmUp): no class may be loaded on its event loop for these first requests,
+    // which before cost the first request 0.15-0.3 s of class loading there. And nothing of the
+    // warm-up may show: its spans are not exported, its requests are not counted.
+    Path recording = tmp.resolve("worker.jfr");
+    Path traces = tmp.resolve("worker.jsonl");
+    List<String> onTheLoop;
+    String metrics;
+    java.time.Instant answered;
+    try (Sim sim = Sim.start(SimConfig.loopback("m"))) {
+      int port = FreePorts.next();
+      int admin = FreePorts.next();
+      Process worker =
+          start(
+              List.of(
+                  "-XX:StartFlightRecording=settings="
+                      + classLoadSettings()
+                      + ",filename="
+                      + recording
+                      + ",dumponexit=true"),
+              List.of(
+                  "worker",
+                  "--listen",
+                  "127.0.0.1:" + port,
+                  "--upstream",
+                  sim.baseUrl(),
+                  "--io-threads",
+                  "1",
+                  "--otlp-receiver",
+                  "off",
+                  "--admin",
+                  "127.0.0.1:" + admin,
+                  "--trace-file",
+                  traces.toString()),
+              new StringBuilder());
+      java.time.Instant firstSent = java.time.Instant.now();
+      try {
+        HttpResponse<String> streamed = streamedChat(port);
+        assertThat(streamed.statusCode()).as(streamed.body()).isEqualTo(200);
+        assertThat(streamed.body()).contains("data: [DONE]");
+        HttpResponse<String> whole =
+            HttpClient.newHttpClient()
+                .send(
+                    HttpRequest.newBuilder(
+                            URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                        .timeout(Duration.ofSeconds(20))
+                        .POST(
+                            HttpRequest.BodyPublishers.ofString(
+                                "{\"model\":\"m\",\"max_tokens\":4,"
+                                    + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString());
+        assertThat(whole.statusCode()).as(whole.body()).isEqualTo(200);
+        metrics =
+            HttpClient.newHttpClient()
+                .send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + admin + "/metrics"))
+                        .build(),
+                    HttpResponse.BodyHandlers.ofString())
+                .body();
+        answered = java.time.Instant.now();
+      } finally {
+        worker.destroy(); // SIGTERM: the recording and the spans are written as the JVM exits
+        assertThat(worker.waitFor(20, TimeUnit.SECONDS)).isTrue();
+      }
+      // the loop's classes from the first request sent to the last answer read; its shutdown's
+      // classes are loaded on it after that, as they must be
+      onTheLoop = loadedOnThread(recording, "proxy-worker", firstSent, answered);
+    }
+    assertThat(onTheLoop)
+        .as("classes first loaded on the event loop by the first two requests")
+        .isEmpty();
+    assertThat(metrics)
+        .as("only the two real requests are counted")
+        .contains("infertrace_requests_total{status=\"200\"} 2\n");
+    List<Map<String, JsonNode>> spans = spans(traces);
+    assertThat(spans)
+        .as("the two requests' spans, and none of the warm-up's")
+        .filteredOn(s -> s.get("name").asText().startsWith("chat"))
+        .hasSize(2)
+        .allSatisfy(
+            s ->
+                assertThat(s.get("gen_ai.request.model").path("stringValue").asText())
+                    .isEqualTo("m"));
+    assertThat(spans.toString()).doesNotContain("infertrace-warm-up");
+  }
+
+  /** JFR settings that record every class load (no stack traces, no other event). */
+  private Path classLoadSettings() throws java.io.IOException {
+    return Files.writeString(
+        tmp.resolve("classload.jfc"),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<configuration version=\"2.0\">\n"
+            + "  <event name=\"jdk.ClassLoad\">\n"
+            + "    <setting name=\"enabled\">true</setting>\n"
+            + "    <setting name=\"stackTrace\">false</setting>\n"
+            + "    <setting name=\"threshold\">0 ms</setting>\n"
+            + "  </event>\n</configuration>\n");
+  }
+
+  /**
+   * The classes that a thread named {@code thread...} loaded (from {@code since} to {@code until},
+   * each unbounded when null), sorted. JFR records a class each time a thread first resolves it,
+   * already loaded or not: the first record of each class is the thread that loaded it.
+   */
+  private static List<String> loadedOnThread(
+      Path recording,
+      String thread,
+      @javax.annotation.Nullable java.time.Instant since,
+      @javax.annotation.Nullable java.time.Instant until)
+      throws java.io.IOException {
+    Map<String, jdk.jfr.consumer.RecordedEvent> first = new HashMap<>();
+    jdk.jfr.consumer.RecordingFile.readAllEvents(recording).stream()
+        .filter(e -> e.getEventType().getName().equals("jdk.ClassLoad") && e.getThread() != null)
+        .sorted(java.util.Comparator.comparing(jdk.jfr.consumer.RecordedEvent::getStartTime))
+        .forEach(e -> first.putIfAbsent(e.getClass("loadedClass").getName(), e));
+    return first.entrySet().stream()
+        .filter(e -> String.valueOf(e.getValue().getThread().getJavaName()).startsWith(thread))
+        .filter(e -> since == null || !e.getValue().getStartTime().isBefore(since))
+        .filter(e -> until == null || !e.getValue().getStartTime().isAfter(until))
+        .map(Map.Entry::getKey)
+        .sorted()
+        .toList();
   }
 
   @Test

@@ -1,0 +1,418 @@
+package dev.infertrace.proxy.http;
+
+import dev.infertrace.proxy.admin.LabelValues;
+import dev.infertrace.proxy.admin.ProxyMetrics;
+import dev.infertrace.proxy.admin.ProxyStats;
+import dev.infertrace.proxy.config.ProxyConfig;
+import dev.infertrace.proxy.export.SpanQueue;
+import dev.infertrace.proxy.state.WorkerState;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.samplers.Sampler;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import javax.annotation.Nullable;
+
+/**
+ * Before a proxy listens, 180 OpenAI requests go through a private copy of its pipeline, on its own
+ * event loops, to a stand-in upstream on loopback. A JVM's first pass over a path loads and
+ * initialises its classes and links its call sites (the records' {@code hashCode}, each lambda, the
+ * HTTP codecs, the SDK's span, the JSON parser), about 0.1-0.2 s for the proxy's path, and on the
+ * first real request that time was spent on the event loop, where every connection of that loop
+ * waited for it (BENCHMARKS.md, issue 22's cold start).
+ *
+ * <p>Nothing of it leaves the process or reaches what the proxy reports: the copy has its own
+ * listener on an ephemeral loopback port, closed afterwards; its own statistics and metrics; and an
+ * SDK that records its spans and keeps none, so no span is exported. The real upstreams, the EPP,
+ * vLLM's span receiver and the span queue are not involved. It reads, and does not change, the
+ * worker's engine and GPU state. A failure costs only the warm-up: the proxy starts the same.
+ */
+public final class RequestPathWarmUp {
+  /** The model the warm-up's requests name, and the stand-in upstream answers as. */
+  static final String MODEL = "infertrace-warm-up";
+
+  /** Each read of the warm-up's client waits at most this long. */
+  private static final int READ_TIMEOUT_MS = 5_000;
+
+  /**
+   * Rounds of {@link #REQUESTS} in all, spread over the connections. Twice is enough to load the
+   * path; 60 rounds (180 requests) also take most of the JIT compiler's first tier out of the first
+   * requests: in {@code scripts/cold-start-probe.sh} the worker's requests 1-10 then added 0.6-1.3
+   * ms at p50 instead of 1.7-5.2, for 0.2 s more before it listens (BENCHMARKS.md).
+   */
+  private static final int ROUNDS_IN_ALL = 60;
+
+  /**
+   * Rounds on each connection at least: the first opens the upstream connections, the second takes
+   * them from the pool, as most requests do.
+   */
+  private static final int MIN_ROUNDS = 2;
+
+  /** Connections at most, each on the next event loop (as the listener assigns them). */
+  private static final int MAX_CONNECTIONS = 4;
+
+  /**
+   * After this, no round beyond {@link #MIN_ROUNDS} is started: a starved host does not hold the
+   * start for the compiler's sake.
+   */
+  private static final long BUDGET_NANOS = TimeUnit.SECONDS.toNanos(3);
+
+  /** The requests of one round: a streamed chat, an unstreamed chat, a streamed completion. */
+  private static final List<String[]> REQUESTS =
+      List.of(
+          new String[] {
+            "/v1/chat/completions",
+            "{\"model\":\""
+                + MODEL
+                + "\",\"messages\":[{\"role\":\"user\",\"content\":\"warm-up\"}],"
+                + "\"max_tokens\":2,\"stream\":true,\"stream_options\":{\"include_usage\":true}}"
+          },
+          new String[] {
+            "/v1/chat/completions",
+            "{\"model\":\""
+                + MODEL
+                + "\",\"messages\":[{\"role\":\"user\",\"content\":\"warm-up\"}],\"max_tokens\":2}"
+          },
+          new String[] {
+            "/v1/completions",
+            "{\"model\":\""
+                + MODEL
+                + "\",\"prompt\":\"warm-up\",\"max_tokens\":2,\"stream\":true,"
+                + "\"stream_options\":{\"include_usage\":true}}"
+          });
+
+  private RequestPathWarmUp() {}
+
+  /**
+   * What the warm-up did.
+   *
+   * @param requests requests answered 200 through the copy
+   * @param failure why it stopped early, or null
+   */
+  public record Outcome(int requests, long millis, @Nullable String failure) {}
+
+  /**
+   * Runs the warm-up on {@code group} for a proxy configured as {@code config}: one client
+   * connection per event loop (up to four), {@link #ROUNDS_IN_ALL} rounds of every request kind
+   * over them, each connection at least {@link #MIN_ROUNDS}, within {@link #BUDGET_NANOS}.
+   *
+   * @param telemetry the proxy's own: the copy extracts and injects context with its propagators
+   * @param state the worker's engine and GPU state, read as a request would read it; null for none
+   */
+  public static Outcome run(
+      ProxyConfig config,
+      EventLoopGroup group,
+      Transport transport,
+      OpenTelemetry telemetry,
+      @Nullable WorkerState state) {
+    long started = System.nanoTime();
+    InetAddress loopback = InetAddress.getLoopbackAddress();
+    SdkTracerProvider keepsNothing =
+        SdkTracerProvider.builder().setSampler(Sampler.alwaysOn()).build();
+    Channel upstream = null;
+    Channel listener = null;
+    ProxyContext context = null;
+    int answered = 0;
+    String failure = null;
+    try {
+      upstream =
+          new ServerBootstrap()
+              .group(group)
+              .channel(transport.serverChannel())
+              .childHandler(
+                  new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                      ch.pipeline()
+                          .addLast(new HttpServerCodec())
+                          .addLast(new HttpObjectAggregator(64 * 1024))
+                          .addLast(new StandInUpstream());
+                    }
+                  })
+              .bind(new InetSocketAddress(loopback, 0))
+              .sync()
+              .channel();
+      InetSocketAddress up = (InetSocketAddress) upstream.localAddress();
+      ProxyConfig copy =
+          config.toBuilder()
+              .listen(new InetSocketAddress(loopback, 0))
+              .upstreams(List.of(URI.create("http://" + hostPort(up))))
+              .build();
+      ProxyStats stats = new ProxyStats();
+      context =
+          new ProxyContext(
+              copy,
+              OpenTelemetrySdk.builder()
+                  .setTracerProvider(keepsNothing)
+                  .setPropagators(telemetry.getPropagators())
+                  .build(),
+              stats,
+              new ProxyMetrics(
+                  stats, () -> SpanQueue.Counts.NONE, new LabelValues(config.metricModels())),
+              state,
+              null,
+              null);
+      listener =
+          transport
+              .clientFacing(new ServerBootstrap())
+              .group(group)
+              .channel(transport.serverChannel())
+              .childOption(ChannelOption.TCP_NODELAY, true)
+              .childOption(ChannelOption.AUTO_READ, false)
+              .childOption(ChannelOption.RCVBUF_ALLOCATOR, Transport.readBuffers())
+              .childHandler(new ProxyPipeline(context))
+              .bind(copy.listen())
+              .sync()
+              .channel();
+      InetSocketAddress proxy = (InetSocketAddress) listener.localAddress();
+      int connections = Math.min(config.ioThreads(), MAX_CONNECTIONS);
+      int rounds = Math.max(MIN_ROUNDS, ROUNDS_IN_ALL / connections);
+      for (int c = 0; c < connections; c++) {
+        answered += oneConnection(proxy, rounds, started + BUDGET_NANOS);
+      }
+    } catch (IOException | RuntimeException e) {
+      failure = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      failure = "interrupted";
+    } finally {
+      close(listener);
+      close(upstream); // with its accepted connections: the copy's pooled ones close with them
+      if (context != null) {
+        context.pool.forget(group);
+      }
+      keepsNothing.close();
+    }
+    return new Outcome(
+        answered, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), failure);
+  }
+
+  private static int oneConnection(InetSocketAddress proxy, int rounds, long deadline)
+      throws IOException {
+    int answered = 0;
+    try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
+      s.setTcpNoDelay(true);
+      s.setSoTimeout(READ_TIMEOUT_MS);
+      OutputStream out = s.getOutputStream();
+      InputStream in = new java.io.BufferedInputStream(s.getInputStream());
+      for (int round = 0;
+          round < rounds && (round < MIN_ROUNDS || System.nanoTime() - deadline < 0);
+          round++) {
+        for (String[] r : REQUESTS) {
+          byte[] body = r[1].getBytes(StandardCharsets.UTF_8);
+          String head =
+              "POST "
+                  + r[0]
+                  + " HTTP/1.1\r\nHost: "
+                  + hostPort(proxy)
+                  + "\r\nContent-Type: application/json\r\nContent-Length: "
+                  + body.length
+                  // every other round as a trace's root, the others with a caller's context: the
+                  // SDK starts a span on its own path for each
+                  + (round % 2 == 0
+                      ? "\r\ntraceparent: 00-"
+                          + hex16(System.nanoTime())
+                          + hex16(answered + 1L)
+                          + "-"
+                          + hex16(round + 1L)
+                          + "-01"
+                      : "")
+                  + "\r\n\r\n";
+          out.write(head.getBytes(StandardCharsets.US_ASCII));
+          out.write(body);
+          out.flush();
+          int status = readResponse(in);
+          if (status != 200) {
+            throw new IOException(r[0] + " through the copy answered " + status);
+          }
+          answered++;
+        }
+      }
+    }
+    return answered;
+  }
+
+  /** Reads one response (Content-Length or chunked) and returns its status. */
+  private static int readResponse(InputStream in) throws IOException {
+    String statusLine = line(in);
+    int status = Integer.parseInt(statusLine.split(" ", 3)[1]);
+    long length = -1;
+    boolean chunked = false;
+    for (String h = line(in); !h.isEmpty(); h = line(in)) {
+      String lower = h.toLowerCase(Locale.ROOT);
+      if (lower.startsWith("content-length:")) {
+        length = Long.parseLong(lower.substring(15).strip());
+      } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
+        chunked = true;
+      }
+    }
+    if (chunked) {
+      for (long size = chunkSize(in); size > 0; size = chunkSize(in)) {
+        skip(in, size);
+        line(in);
+      }
+      while (!line(in).isEmpty()) {
+        // trailers, if any
+      }
+    } else if (length > 0) {
+      skip(in, length);
+    }
+    return status;
+  }
+
+  private static long chunkSize(InputStream in) throws IOException {
+    String size = line(in);
+    int ext = size.indexOf(';');
+    return Long.parseLong((ext < 0 ? size : size.substring(0, ext)).strip(), 16);
+  }
+
+  private static void skip(InputStream in, long n) throws IOException {
+    for (long left = n; left > 0; ) {
+      long k = in.skip(left);
+      if (k <= 0) {
+        if (in.read() < 0) {
+          throw new IOException("the copy closed the connection mid-response");
+        }
+        k = 1;
+      }
+      left -= k;
+    }
+  }
+
+  private static String line(InputStream in) throws IOException {
+    ByteArrayOutputStream b = new ByteArrayOutputStream(64);
+    for (int c = in.read(); c != '\n'; c = in.read()) {
+      if (c < 0) {
+        throw new IOException("the copy closed the connection mid-response");
+      }
+      if (c != '\r') {
+        b.write(c);
+      }
+    }
+    return b.toString(StandardCharsets.US_ASCII);
+  }
+
+  private static String hex16(long v) {
+    String h = Long.toHexString(v);
+    return "0000000000000000".substring(h.length()) + h;
+  }
+
+  private static String hostPort(InetSocketAddress a) {
+    String host = a.getAddress().getHostAddress();
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+  }
+
+  private static void close(@Nullable Channel ch) {
+    if (ch != null) {
+      ch.close().syncUninterruptibly();
+    }
+  }
+
+  /**
+   * Answers as vLLM's OpenAI server does: a streamed request with SSE events (a role, two tokens,
+   * the finish reason, the usage, {@code [DONE]}) in chunks, any other with one JSON body.
+   */
+  private static final class StandInUpstream extends SimpleChannelInboundHandler<FullHttpRequest> {
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+      String body = req.content().toString(StandardCharsets.UTF_8);
+      boolean completions = req.uri().endsWith("/v1/completions");
+      if (!body.contains("\"stream\":true")) {
+        byte[] json =
+            ("{\"id\":\"chatcmpl-warm-up\",\"object\":\"chat.completion\",\"created\":0,"
+                    + "\"model\":\""
+                    + MODEL
+                    + "\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                    + "\"content\":\"warm-up\"},\"logprobs\":null,\"finish_reason\":\"length\"}],"
+                    + "\"usage\":{\"prompt_tokens\":2,\"total_tokens\":4,"
+                    + "\"completion_tokens\":2}}")
+                .getBytes(StandardCharsets.UTF_8);
+        DefaultFullHttpResponse res =
+            new DefaultFullHttpResponse(
+                HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(json));
+        res.headers()
+            .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+            .setInt(HttpHeaderNames.CONTENT_LENGTH, json.length);
+        ctx.writeAndFlush(res);
+        return;
+      }
+      DefaultHttpResponse head =
+          new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+      head.headers()
+          .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+          .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      ctx.write(head);
+      String prefix =
+          completions
+              ? "{\"id\":\"cmpl-warm-up\",\"object\":\"text_completion\",\"created\":0,\"model\":\""
+              : "{\"id\":\"chatcmpl-warm-up\",\"object\":\"chat.completion.chunk\",\"created\":0,"
+                  + "\"model\":\"";
+      prefix += MODEL + "\",\"choices\":[";
+      String[] choices =
+          completions
+              ? new String[] {
+                "{\"index\":0,\"text\":\"warm\",\"logprobs\":null,\"finish_reason\":null}",
+                "{\"index\":0,\"text\":\"-up\",\"logprobs\":null,\"finish_reason\":\"length\"}"
+              }
+              : new String[] {
+                "{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"},"
+                    + "\"logprobs\":null,\"finish_reason\":null}",
+                "{\"index\":0,\"delta\":{\"content\":\"warm\"},\"logprobs\":null,"
+                    + "\"finish_reason\":null}",
+                "{\"index\":0,\"delta\":{\"content\":\"-up\"},\"logprobs\":null,"
+                    + "\"finish_reason\":\"length\"}"
+              };
+      for (String choice : choices) {
+        event(ctx, prefix + choice + "]}");
+      }
+      event(
+          ctx,
+          prefix + "],\"usage\":{\"prompt_tokens\":2,\"total_tokens\":4,\"completion_tokens\":2}}");
+      event(ctx, "[DONE]");
+      ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
+          .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+    }
+
+    private static void event(ChannelHandlerContext ctx, String data) {
+      ctx.writeAndFlush(
+          new DefaultHttpContent(
+              Unpooled.wrappedBuffer(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8))));
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      ctx.close();
+    }
+  }
+}
