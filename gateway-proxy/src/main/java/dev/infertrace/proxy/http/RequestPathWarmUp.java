@@ -69,7 +69,8 @@ public final class RequestPathWarmUp {
    * Rounds of {@link #REQUESTS} in all, spread over the connections. Twice is enough to load the
    * path; 60 rounds (180 requests) also take most of the JIT compiler's first tier out of the first
    * requests: in {@code scripts/cold-start-probe.sh} the worker's requests 1-10 then added 0.6-1.3
-   * ms at p50 instead of 1.7-5.2, for 0.2 s more before it listens (BENCHMARKS.md).
+   * ms at p50 instead of 1.7-5.2 with two rounds, and the first answer came 0.1-0.3 s later
+   * (BENCHMARKS.md).
    */
   private static final int ROUNDS_IN_ALL = 60;
 
