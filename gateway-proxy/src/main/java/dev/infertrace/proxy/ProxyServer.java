@@ -16,9 +16,7 @@ import dev.infertrace.proxy.http.RequestPathWarmUp;
 import dev.infertrace.proxy.http.Transport;
 import dev.infertrace.proxy.listener.ListenFailure;
 import dev.infertrace.proxy.state.WorkerState;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -121,17 +119,7 @@ public final class ProxyServer implements AutoCloseable {
     LoopStalls.watch(group);
     try {
       Channel listener =
-          transport
-              .clientFacing(new ServerBootstrap())
-              .group(group)
-              .channel(transport.serverChannel())
-              .childOption(ChannelOption.TCP_NODELAY, true)
-              .childOption(ChannelOption.AUTO_READ, false)
-              .childOption(ChannelOption.RCVBUF_ALLOCATOR, Transport.readBuffers())
-              .childHandler(new ProxyPipeline(context))
-              .bind(config.listen())
-              .sync()
-              .channel();
+          ProxyPipeline.listener(context, group, transport).bind(config.listen()).sync().channel();
       return new ProxyServer(config, group, listener, stats, metrics, epp, transport);
     } catch (InterruptedException e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);

@@ -1,7 +1,10 @@
 package dev.infertrace.proxy.http;
 
+import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +21,23 @@ public final class ProxyPipeline extends ChannelInitializer<Channel> {
 
   public ProxyPipeline(ProxyContext px) {
     this.px = px;
+  }
+
+  /**
+   * The proxy's listener on {@code group}, its accepted connections set up as clients need them (no
+   * Nagle delay, reads only when the other leg can take more, the proxy's read buffers) and each
+   * given this pipeline; bind it to listen.
+   */
+  public static ServerBootstrap listener(
+      ProxyContext px, EventLoopGroup group, Transport transport) {
+    return transport
+        .clientFacing(new ServerBootstrap())
+        .group(group)
+        .channel(transport.serverChannel())
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childOption(ChannelOption.AUTO_READ, false)
+        .childOption(ChannelOption.RCVBUF_ALLOCATOR, Transport.readBuffers())
+        .childHandler(new ProxyPipeline(px));
   }
 
   @Override

@@ -12,7 +12,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -185,17 +184,7 @@ public final class RequestPathWarmUp {
               null,
               null);
       listener =
-          transport
-              .clientFacing(new ServerBootstrap())
-              .group(group)
-              .channel(transport.serverChannel())
-              .childOption(ChannelOption.TCP_NODELAY, true)
-              .childOption(ChannelOption.AUTO_READ, false)
-              .childOption(ChannelOption.RCVBUF_ALLOCATOR, Transport.readBuffers())
-              .childHandler(new ProxyPipeline(context))
-              .bind(copy.listen())
-              .sync()
-              .channel();
+          ProxyPipeline.listener(context, group, transport).bind(copy.listen()).sync().channel();
       InetSocketAddress proxy = (InetSocketAddress) listener.localAddress();
       int connections = Math.min(config.ioThreads(), MAX_CONNECTIONS);
       int rounds = Math.max(MIN_ROUNDS, ROUNDS_IN_ALL / connections);

@@ -25,6 +25,11 @@ class RequestPathWarmUpTest {
     return new MultiThreadIoEventLoopGroup(n, Transport.fromEnvironment().ioHandlerFactory());
   }
 
+  private static RequestPathWarmUp.Outcome warm(ProxyConfig config, EventLoopGroup group) {
+    return RequestPathWarmUp.run(
+        config, group, Transport.fromEnvironment(), OpenTelemetry.noop(), null);
+  }
+
   @Test
   void everyRequestIsAnsweredThroughTheCopyOnEachEventLoop() {
     for (Role role : Role.values()) {
@@ -32,9 +37,7 @@ class RequestPathWarmUpTest {
         EventLoopGroup group = loops(threads);
         try {
           ProxyConfig config = ProxyConfig.builder(role, NOWHERE).ioThreads(threads).build();
-          RequestPathWarmUp.Outcome o =
-              RequestPathWarmUp.run(
-                  config, group, Transport.fromEnvironment(), OpenTelemetry.noop(), null);
+          RequestPathWarmUp.Outcome o = warm(config, group);
           assertThat(o.failure()).as("%s, %d loops", role, threads).isNull();
           // 60 rounds of 3 requests, over one connection per loop (3 loops: 20 rounds each)
           assertThat(o.requests()).as("%s, %d loops", role, threads).isEqualTo(180);
@@ -52,19 +55,12 @@ class RequestPathWarmUpTest {
       // Tried: a header limit below the warm-up's own request head: the copy answers 431.
       ProxyConfig tight =
           ProxyConfig.builder(Role.WORKER, NOWHERE).ioThreads(1).maxHeaderBytes(64).build();
-      RequestPathWarmUp.Outcome o =
-          RequestPathWarmUp.run(
-              tight, group, Transport.fromEnvironment(), OpenTelemetry.noop(), null);
+      RequestPathWarmUp.Outcome o = warm(tight, group);
       assertThat(o.failure()).contains("431");
       assertThat(o.requests()).isZero();
       // The loops are left as they were: a warm-up of a sane configuration runs on them.
       RequestPathWarmUp.Outcome again =
-          RequestPathWarmUp.run(
-              ProxyConfig.builder(Role.WORKER, NOWHERE).ioThreads(1).build(),
-              group,
-              Transport.fromEnvironment(),
-              OpenTelemetry.noop(),
-              null);
+          warm(ProxyConfig.builder(Role.WORKER, NOWHERE).ioThreads(1).build(), group);
       assertThat(again.failure()).isNull();
       assertThat(again.requests()).isEqualTo(180);
     } finally {
@@ -72,12 +68,7 @@ class RequestPathWarmUpTest {
     }
     // Tried: event loops already shut down: nothing can be bound on them.
     RequestPathWarmUp.Outcome closed =
-        RequestPathWarmUp.run(
-            ProxyConfig.builder(Role.INGRESS, NOWHERE).ioThreads(1).build(),
-            group,
-            Transport.fromEnvironment(),
-            OpenTelemetry.noop(),
-            null);
+        warm(ProxyConfig.builder(Role.INGRESS, NOWHERE).ioThreads(1).build(), group);
     assertThat(closed.failure()).isNotBlank();
     assertThat(closed.requests()).isZero();
   }
