@@ -6,25 +6,8 @@ import dev.infertrace.proxy.admin.ProxyStats;
 import dev.infertrace.proxy.config.ProxyConfig;
 import dev.infertrace.proxy.export.SpanQueue;
 import dev.infertrace.proxy.state.WorkerState;
-import io.netty.bootstrap.ServerBootstrap;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
@@ -35,6 +18,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -140,30 +124,14 @@ public final class RequestPathWarmUp {
     InetAddress loopback = InetAddress.getLoopbackAddress();
     SdkTracerProvider keepsNothing =
         SdkTracerProvider.builder().setSampler(Sampler.alwaysOn()).build();
-    Channel upstream = null;
+    StandInUpstream upstream = null;
     Channel listener = null;
     ProxyContext context = null;
     int answered = 0;
     String failure = null;
     try {
-      upstream =
-          new ServerBootstrap()
-              .group(group)
-              .channel(transport.serverChannel())
-              .childHandler(
-                  new ChannelInitializer<Channel>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                      ch.pipeline()
-                          .addLast(new HttpServerCodec())
-                          .addLast(new HttpObjectAggregator(64 * 1024))
-                          .addLast(new StandInUpstream());
-                    }
-                  })
-              .bind(new InetSocketAddress(loopback, 0))
-              .sync()
-              .channel();
-      InetSocketAddress up = (InetSocketAddress) upstream.localAddress();
+      upstream = new StandInUpstream(loopback);
+      InetSocketAddress up = upstream.address();
       ProxyConfig copy =
           config.toBuilder()
               .listen(new InetSocketAddress(loopback, 0))
@@ -198,7 +166,9 @@ public final class RequestPathWarmUp {
       failure = "interrupted";
     } finally {
       close(listener);
-      close(upstream); // with its accepted connections: the copy's pooled ones close with them
+      if (upstream != null) {
+        upstream.close(); // with its connections: the copy's pooled ones close with them
+      }
       if (context != null) {
         context.pool.forget(group);
       }
@@ -331,14 +301,75 @@ public final class RequestPathWarmUp {
 
   /**
    * Answers as vLLM's OpenAI server does: a streamed request with SSE events (a role, two tokens,
-   * the finish reason, the usage, {@code [DONE]}) in chunks, any other with one JSON body.
+   * the finish reason, the usage, {@code [DONE]}), each in a chunk of its own, any other with one
+   * JSON body. On plain sockets, a thread per connection: a handler of its own on the proxy's event
+   * loops would run through the same Netty code as the proxy and leave its types in the profiles
+   * that the JIT compiler later compiles the proxy's path from.
    */
-  private static final class StandInUpstream extends SimpleChannelInboundHandler<FullHttpRequest> {
-    @Override
-    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-      String body = req.content().toString(StandardCharsets.UTF_8);
-      boolean completions = req.uri().endsWith("/v1/completions");
-      if (!body.contains("\"stream\":true")) {
+  private static final class StandInUpstream implements AutoCloseable {
+    private final ServerSocket server;
+    private final List<Socket> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    StandInUpstream(InetAddress loopback) throws IOException {
+      server = new ServerSocket(0, 16, loopback);
+      Thread t = new Thread(this::accept, "infertrace-warm-up-upstream");
+      t.setDaemon(true);
+      t.start();
+    }
+
+    InetSocketAddress address() {
+      return (InetSocketAddress) server.getLocalSocketAddress();
+    }
+
+    private void accept() {
+      try {
+        while (true) {
+          Socket s = server.accept();
+          accepted.add(s);
+          Thread t = new Thread(() -> serve(s), "infertrace-warm-up-upstream");
+          t.setDaemon(true);
+          t.start();
+        }
+      } catch (IOException closed) {
+        // close(): the warm-up is over
+      }
+    }
+
+    private static void serve(Socket s) {
+      try (s) {
+        s.setTcpNoDelay(true);
+        InputStream in = new java.io.BufferedInputStream(s.getInputStream());
+        OutputStream out = s.getOutputStream();
+        while (true) {
+          String requestLine = line(in);
+          long length = 0;
+          for (String h = line(in); !h.isEmpty(); h = line(in)) {
+            String lower = h.toLowerCase(Locale.ROOT);
+            if (lower.startsWith("content-length:")) {
+              length = Long.parseLong(lower.substring(15).strip());
+            }
+          }
+          byte[] body = new byte[(int) length];
+          for (int at = 0; at < body.length; ) {
+            int n = in.read(body, at, body.length - at);
+            if (n < 0) {
+              return;
+            }
+            at += n;
+          }
+          answer(
+              out,
+              requestLine.contains("/v1/completions "),
+              new String(body, StandardCharsets.UTF_8).contains("\"stream\":true"));
+        }
+      } catch (IOException | RuntimeException gone) {
+        // the proxy closed the connection, or the warm-up is over
+      }
+    }
+
+    private static void answer(OutputStream out, boolean completions, boolean stream)
+        throws IOException {
+      if (!stream) {
         byte[] json =
             ("{\"id\":\"chatcmpl-warm-up\",\"object\":\"chat.completion\",\"created\":0,"
                     + "\"model\":\""
@@ -348,27 +379,28 @@ public final class RequestPathWarmUp {
                     + "\"usage\":{\"prompt_tokens\":2,\"total_tokens\":4,"
                     + "\"completion_tokens\":2}}")
                 .getBytes(StandardCharsets.UTF_8);
-        DefaultFullHttpResponse res =
-            new DefaultFullHttpResponse(
-                HttpVersion.HTTP_1_1, HttpResponseStatus.OK, Unpooled.wrappedBuffer(json));
-        res.headers()
-            .set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
-            .setInt(HttpHeaderNames.CONTENT_LENGTH, json.length);
-        ctx.writeAndFlush(res);
+        out.write(
+            ("HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: "
+                    + json.length
+                    + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.write(json);
+        out.flush();
         return;
       }
-      DefaultHttpResponse head =
-          new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-      head.headers()
-          .set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8")
-          .set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-      ctx.write(head);
+      out.write(
+          ("HTTP/1.1 200 OK\r\ncontent-type: text/event-stream; charset=utf-8\r\n"
+                  + "transfer-encoding: chunked\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+      out.flush();
       String prefix =
-          completions
-              ? "{\"id\":\"cmpl-warm-up\",\"object\":\"text_completion\",\"created\":0,\"model\":\""
-              : "{\"id\":\"chatcmpl-warm-up\",\"object\":\"chat.completion.chunk\",\"created\":0,"
-                  + "\"model\":\"";
-      prefix += MODEL + "\",\"choices\":[";
+          (completions
+                  ? "{\"id\":\"cmpl-warm-up\",\"object\":\"text_completion\",\"created\":0,"
+                  : "{\"id\":\"chatcmpl-warm-up\",\"object\":\"chat.completion.chunk\","
+                      + "\"created\":0,")
+              + "\"model\":\""
+              + MODEL
+              + "\",\"choices\":[";
       String[] choices =
           completions
               ? new String[] {
@@ -384,25 +416,39 @@ public final class RequestPathWarmUp {
                     + "\"finish_reason\":\"length\"}"
               };
       for (String choice : choices) {
-        event(ctx, prefix + choice + "]}");
+        event(out, prefix + choice + "]}");
       }
       event(
-          ctx,
+          out,
           prefix + "],\"usage\":{\"prompt_tokens\":2,\"total_tokens\":4,\"completion_tokens\":2}}");
-      event(ctx, "[DONE]");
-      ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT)
-          .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+      event(out, "[DONE]");
+      out.write("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      out.flush();
     }
 
-    private static void event(ChannelHandlerContext ctx, String data) {
-      ctx.writeAndFlush(
-          new DefaultHttpContent(
-              Unpooled.wrappedBuffer(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8))));
+    /** One SSE event in one chunk, sent at once. */
+    private static void event(OutputStream out, String data) throws IOException {
+      byte[] e = ("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8);
+      out.write((Integer.toHexString(e.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(e);
+      out.write(new byte[] {'\r', '\n'});
+      out.flush();
     }
 
     @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      ctx.close();
+    public void close() {
+      try {
+        server.close();
+      } catch (IOException ignored) {
+        // closing: nothing else to do
+      }
+      for (Socket s : accepted) {
+        try {
+          s.close();
+        } catch (IOException ignored) {
+          // closing: nothing else to do
+        }
+      }
     }
   }
 }

@@ -75,7 +75,11 @@ final class UpstreamPool {
    */
   void forget(EventLoopGroup group) {
     for (EventExecutor loop : group) {
-      loop.submit((Runnable) idle::remove).syncUninterruptibly();
+      try {
+        loop.submit((Runnable) idle::remove).syncUninterruptibly();
+      } catch (java.util.concurrent.RejectedExecutionException stopped) {
+        // a loop that has stopped keeps nothing
+      }
     }
   }
 }
