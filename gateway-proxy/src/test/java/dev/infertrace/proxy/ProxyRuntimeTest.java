@@ -191,7 +191,7 @@ class ProxyRuntimeTest {
 
   @Test
   void theRequestPathWarmUpBeforeListeningReachesNoUpstreamSpanOrMetric() throws Exception {
-    // Every start runs 180 requests through a copy of the pipeline first (RequestPathWarmUp).
+    // Every start runs requests through a copy of the pipeline first (RequestPathWarmUp).
     // None of them may reach the configured upstream, the proxy's span export or its /metrics;
     // the one real request afterwards reaches all three.
     java.util.concurrent.atomic.AtomicInteger upstreamRequests =

@@ -1,10 +1,12 @@
 package dev.infertrace.proxy.http;
 
+import dev.infertrace.core.gpu.DcgmSample;
 import dev.infertrace.proxy.admin.LabelValues;
 import dev.infertrace.proxy.admin.ProxyMetrics;
 import dev.infertrace.proxy.admin.ProxyStats;
 import dev.infertrace.proxy.config.ProxyConfig;
 import dev.infertrace.proxy.export.SpanQueue;
+import dev.infertrace.proxy.state.EngineSample;
 import dev.infertrace.proxy.state.WorkerState;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
@@ -28,8 +30,8 @@ import java.util.concurrent.TimeUnit;
 import javax.annotation.Nullable;
 
 /**
- * Before a proxy listens, 180 OpenAI requests go through a private copy of its pipeline, on its own
- * event loops, to a stand-in upstream on loopback. A JVM's first pass over a path loads and
+ * Before a proxy listens, a few OpenAI requests go through a private copy of its pipeline, on its
+ * own event loops, to a stand-in upstream on loopback. A JVM's first pass over a path loads and
  * initialises its classes and links its call sites (the records' {@code hashCode}, each lambda, the
  * HTTP codecs, the SDK's span, the JSON parser), about 0.1-0.2 s for the proxy's path, and on the
  * first real request that time was spent on the event loop, where every connection of that loop
@@ -38,8 +40,9 @@ import javax.annotation.Nullable;
  * <p>Nothing of it leaves the process or reaches what the proxy reports: the copy has its own
  * listener on an ephemeral loopback port, closed afterwards; its own statistics and metrics; and an
  * SDK that records its spans and keeps none, so no span is exported. The real upstreams, the EPP,
- * vLLM's span receiver and the span queue are not involved. It reads, and does not change, the
- * worker's engine and GPU state. A failure costs only the warm-up: the proxy starts the same.
+ * vLLM's span receiver and the span queue are not involved; a worker's copy reads a state of its
+ * own, one made-up engine and GPU sample, not the worker's. A failure costs only the warm-up: the
+ * proxy starts the same.
  */
 public final class RequestPathWarmUp {
   /** The model the warm-up's requests name, and the stand-in upstream answers as. */
@@ -49,28 +52,16 @@ public final class RequestPathWarmUp {
   private static final int READ_TIMEOUT_MS = 5_000;
 
   /**
-   * Rounds of {@link #REQUESTS} in all, spread over the connections. Twice is enough to load the
-   * path; 60 rounds (180 requests) also take most of the JIT compiler's first tier out of the first
-   * requests: in {@code scripts/cold-start-probe.sh} the worker's requests 1-10 then added 0.6-1.3
-   * ms at p50 instead of 1.7-5.2 with two rounds, and the first answer came 0.1-0.3 s later
-   * (BENCHMARKS.md).
+   * Rounds of {@link #REQUESTS} per connection: the first opens the upstream connections, the
+   * second takes them from the pool, as most requests do. No more: loading the path is the point,
+   * not compiling it. With 60 rounds (180 requests) the first thousand requests were faster still,
+   * but the JIT compiler then compiled some of the per-frame work from the warm-up's short streams,
+   * and the CPU per SSE frame at 1000 streams rose by 3-6 µs (BENCHMARKS.md).
    */
-  private static final int ROUNDS_IN_ALL = 60;
-
-  /**
-   * Rounds on each connection at least: the first opens the upstream connections, the second takes
-   * them from the pool, as most requests do.
-   */
-  private static final int MIN_ROUNDS = 2;
+  private static final int ROUNDS = 2;
 
   /** Connections at most, each on the next event loop (as the listener assigns them). */
   private static final int MAX_CONNECTIONS = 4;
-
-  /**
-   * After this, no round beyond {@link #MIN_ROUNDS} is started: a starved host does not hold the
-   * start for the compiler's sake.
-   */
-  private static final long BUDGET_NANOS = TimeUnit.SECONDS.toNanos(3);
 
   /** The requests of one round: a streamed chat, an unstreamed chat, a streamed completion. */
   private static final List<String[]> REQUESTS =
@@ -108,11 +99,11 @@ public final class RequestPathWarmUp {
 
   /**
    * Runs the warm-up on {@code group} for a proxy configured as {@code config}: one client
-   * connection per event loop (up to four), {@link #ROUNDS_IN_ALL} rounds of every request kind
-   * over them, each connection at least {@link #MIN_ROUNDS}, within {@link #BUDGET_NANOS}.
+   * connection per event loop (up to four), each sending every request kind {@link #ROUNDS} times.
    *
    * @param telemetry the proxy's own: the copy extracts and injects context with its propagators
-   * @param state the worker's engine and GPU state, read as a request would read it; null for none
+   * @param state the worker's engine and GPU state (not read: the copy gets a made-up one of its
+   *     own when it is there); null for none
    */
   public static Outcome run(
       ProxyConfig config,
@@ -127,6 +118,7 @@ public final class RequestPathWarmUp {
     StandInUpstream upstream = null;
     Channel listener = null;
     ProxyContext context = null;
+    WorkerState madeUp = null;
     int answered = 0;
     String failure = null;
     try {
@@ -138,6 +130,9 @@ public final class RequestPathWarmUp {
               .upstreams(List.of(URI.create("http://" + hostPort(up))))
               .build();
       ProxyStats stats = new ProxyStats();
+      if (state != null) {
+        madeUp = WorkerState.holding(new EngineSample(0, 1, 0.1, 0), gpu());
+      }
       context =
           new ProxyContext(
               copy,
@@ -148,16 +143,15 @@ public final class RequestPathWarmUp {
               stats,
               new ProxyMetrics(
                   stats, () -> SpanQueue.Counts.NONE, new LabelValues(config.metricModels())),
-              state,
+              madeUp,
               null,
               null);
       listener =
           ProxyPipeline.listener(context, group, transport).bind(copy.listen()).sync().channel();
       InetSocketAddress proxy = (InetSocketAddress) listener.localAddress();
       int connections = Math.min(config.ioThreads(), MAX_CONNECTIONS);
-      int rounds = Math.max(MIN_ROUNDS, ROUNDS_IN_ALL / connections);
       for (int c = 0; c < connections; c++) {
-        answered += oneConnection(proxy, rounds, started + BUDGET_NANOS);
+        answered += oneConnection(proxy);
       }
     } catch (IOException | RuntimeException e) {
       failure = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
@@ -172,23 +166,31 @@ public final class RequestPathWarmUp {
       if (context != null) {
         context.pool.forget(group);
       }
+      if (madeUp != null) {
+        madeUp.close();
+      }
       keepsNothing.close();
     }
     return new Outcome(
         answered, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), failure);
   }
 
-  private static int oneConnection(InetSocketAddress proxy, int rounds, long deadline)
-      throws IOException {
+  /** One GPU as dcgm-exporter reports it, busy at a normal clock. */
+  private static DcgmSample gpu() {
+    return new DcgmSample(
+        java.util.Map.of(
+            "GPU-00000000-0000-0000-0000-000000000000",
+            new DcgmSample.Values(0.5, 1410, 300, 60, 1e9, 0.3, 0, 1980, 0)));
+  }
+
+  private static int oneConnection(InetSocketAddress proxy) throws IOException {
     int answered = 0;
     try (Socket s = new Socket(proxy.getAddress(), proxy.getPort())) {
       s.setTcpNoDelay(true);
       s.setSoTimeout(READ_TIMEOUT_MS);
       OutputStream out = s.getOutputStream();
       InputStream in = new java.io.BufferedInputStream(s.getInputStream());
-      for (int round = 0;
-          round < rounds && (round < MIN_ROUNDS || System.nanoTime() - deadline < 0);
-          round++) {
+      for (int round = 0; round < ROUNDS; round++) {
         for (String[] r : REQUESTS) {
           byte[] body = r[1].getBytes(StandardCharsets.UTF_8);
           String head =

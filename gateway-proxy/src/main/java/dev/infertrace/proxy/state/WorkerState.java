@@ -139,6 +139,20 @@ public final class WorkerState implements AutoCloseable {
     }
   }
 
+  /**
+   * A state that scrapes nothing and holds one engine sample and one GPU sample, taken now: what
+   * the proxy's warm-up gives its copy of a worker's pipeline, so that the enrichment of a request
+   * with fresh samples runs once before the first real request needs it.
+   */
+  public static WorkerState holding(EngineSample engine, DcgmSample gpus) {
+    Duration interval = Duration.ofSeconds(1);
+    WorkerState state = new WorkerState(null, interval, null, interval, null, null, Set.of());
+    long now = Clock.now();
+    state.engine.add(now, engine);
+    state.gpus.add(now, gpus);
+    return state;
+  }
+
   /** On the worker SERVER span at admission: vLLM's gauges and the GPUs serving it. */
   public void onAdmission(Span span, long nowNanos) {
     Timeline.Sample<EngineSample> e = engine.at(nowNanos);
