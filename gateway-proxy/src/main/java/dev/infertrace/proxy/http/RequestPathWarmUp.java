@@ -55,8 +55,9 @@ public final class RequestPathWarmUp {
    * Rounds of {@link #REQUESTS} per connection: the first opens the upstream connections, the
    * second takes them from the pool, as most requests do. No more: loading the path is the point,
    * not compiling it. With 60 rounds (180 requests) the first thousand requests were faster still,
-   * but the JIT compiler then compiled some of the per-frame work from the warm-up's short streams,
-   * and the CPU per SSE frame at 1000 streams rose by 3-6 µs (BENCHMARKS.md).
+   * but the JIT compiler then compiled part of the per-frame work from the warm-up's five-frame
+   * streams, and the CPU per SSE frame at 1000 streams went over its bound (+3 µs over nginx) in
+   * three bench runs of four (BENCHMARKS.md).
    */
   private static final int ROUNDS = 2;
 
