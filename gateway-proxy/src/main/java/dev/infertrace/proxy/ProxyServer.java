@@ -109,7 +109,8 @@ public final class ProxyServer implements AutoCloseable {
             transport.ioHandlerFactory());
     // Before the listener opens and before the loops are watched for stalls: the warm-up's class
     // loading is no request's wait.
-    RequestPathWarmUp.Outcome warm = RequestPathWarmUp.run(config, group, transport, otel, state);
+    RequestPathWarmUp.Outcome warm =
+        RequestPathWarmUp.run(config, group, transport, otel, state != null);
     if (warm.failure() != null) {
       System.err.printf(
           "%s: the request path was not warmed before listening (%s); the first requests load"

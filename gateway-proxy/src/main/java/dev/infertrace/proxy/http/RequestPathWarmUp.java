@@ -26,7 +26,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import javax.annotation.Nullable;
 
 /**
@@ -60,6 +59,9 @@ public final class RequestPathWarmUp {
    * three bench runs of four (BENCHMARKS.md).
    */
   private static final int ROUNDS = 2;
+
+  /** A caller's context, as W3C's example writes it: the warm-up's spans are kept nowhere. */
+  private static final String CALLER = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
   /** Connections at most, each on the next event loop (as the listener assigns them). */
   private static final int MAX_CONNECTIONS = 4;
@@ -96,23 +98,22 @@ public final class RequestPathWarmUp {
    * @param requests requests answered 200 through the copy
    * @param failure why it stopped early, or null
    */
-  public record Outcome(int requests, long millis, @Nullable String failure) {}
+  public record Outcome(int requests, @Nullable String failure) {}
 
   /**
    * Runs the warm-up on {@code group} for a proxy configured as {@code config}: one client
    * connection per event loop (up to four), each sending every request kind {@link #ROUNDS} times.
    *
    * @param telemetry the proxy's own: the copy extracts and injects context with its propagators
-   * @param state the worker's engine and GPU state (not read: the copy gets a made-up one of its
-   *     own when it is there); null for none
+   * @param workerState whether the proxy enriches its spans with a worker's engine and GPU state:
+   *     the copy then reads a made-up state of its own
    */
   public static Outcome run(
       ProxyConfig config,
       EventLoopGroup group,
       Transport transport,
       OpenTelemetry telemetry,
-      @Nullable WorkerState state) {
-    long started = System.nanoTime();
+      boolean workerState) {
     InetAddress loopback = InetAddress.getLoopbackAddress();
     SdkTracerProvider keepsNothing =
         SdkTracerProvider.builder().setSampler(Sampler.alwaysOn()).build();
@@ -131,7 +132,7 @@ public final class RequestPathWarmUp {
               .upstreams(List.of(URI.create("http://" + hostPort(up))))
               .build();
       ProxyStats stats = new ProxyStats();
-      if (state != null) {
+      if (workerState) {
         madeUp = WorkerState.holding(new EngineSample(0, 1, 0.1, 0), gpu());
       }
       context =
@@ -172,8 +173,7 @@ public final class RequestPathWarmUp {
       }
       keepsNothing.close();
     }
-    return new Outcome(
-        answered, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), failure);
+    return new Outcome(answered, failure);
   }
 
   /** One GPU as dcgm-exporter reports it, busy at a normal clock. */
@@ -203,14 +203,7 @@ public final class RequestPathWarmUp {
                   + body.length
                   // every other round as a trace's root, the others with a caller's context: the
                   // SDK starts a span on its own path for each
-                  + (round % 2 == 0
-                      ? "\r\ntraceparent: 00-"
-                          + hex16(System.nanoTime())
-                          + hex16(answered + 1L)
-                          + "-"
-                          + hex16(round + 1L)
-                          + "-01"
-                      : "")
+                  + (round % 2 == 0 ? "\r\ntraceparent: " + CALLER : "")
                   + "\r\n\r\n";
           out.write(head.getBytes(StandardCharsets.US_ASCII));
           out.write(body);
@@ -226,51 +219,49 @@ public final class RequestPathWarmUp {
     return answered;
   }
 
+  /**
+   * A request's or a response's head: its first line, and how its body is framed.
+   *
+   * @param length the Content-Length, 0 without one
+   */
+  private record Head(String firstLine, long length, boolean chunked) {
+    static Head read(InputStream in) throws IOException {
+      String first = line(in);
+      long length = 0;
+      boolean chunked = false;
+      for (String h = line(in); !h.isEmpty(); h = line(in)) {
+        String lower = h.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("content-length:")) {
+          length = Long.parseLong(lower.substring(15).strip());
+        } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
+          chunked = true;
+        }
+      }
+      return new Head(first, length, chunked);
+    }
+  }
+
   /** Reads one response (Content-Length or chunked) and returns its status. */
   private static int readResponse(InputStream in) throws IOException {
-    String statusLine = line(in);
-    int status = Integer.parseInt(statusLine.split(" ", 3)[1]);
-    long length = -1;
-    boolean chunked = false;
-    for (String h = line(in); !h.isEmpty(); h = line(in)) {
-      String lower = h.toLowerCase(Locale.ROOT);
-      if (lower.startsWith("content-length:")) {
-        length = Long.parseLong(lower.substring(15).strip());
-      } else if (lower.startsWith("transfer-encoding:") && lower.contains("chunked")) {
-        chunked = true;
-      }
-    }
-    if (chunked) {
+    Head head = Head.read(in);
+    if (head.chunked()) {
       for (long size = chunkSize(in); size > 0; size = chunkSize(in)) {
-        skip(in, size);
+        in.skipNBytes(size);
         line(in);
       }
       while (!line(in).isEmpty()) {
         // trailers, if any
       }
-    } else if (length > 0) {
-      skip(in, length);
+    } else {
+      in.skipNBytes(head.length());
     }
-    return status;
+    return Integer.parseInt(head.firstLine().split(" ", 3)[1]);
   }
 
   private static long chunkSize(InputStream in) throws IOException {
     String size = line(in);
     int ext = size.indexOf(';');
     return Long.parseLong((ext < 0 ? size : size.substring(0, ext)).strip(), 16);
-  }
-
-  private static void skip(InputStream in, long n) throws IOException {
-    for (long left = n; left > 0; ) {
-      long k = in.skip(left);
-      if (k <= 0) {
-        if (in.read() < 0) {
-          throw new IOException("the copy closed the connection mid-response");
-        }
-        k = 1;
-      }
-      left -= k;
-    }
   }
 
   private static String line(InputStream in) throws IOException {
@@ -284,11 +275,6 @@ public final class RequestPathWarmUp {
       }
     }
     return b.toString(StandardCharsets.US_ASCII);
-  }
-
-  private static String hex16(long v) {
-    String h = Long.toHexString(v);
-    return "0000000000000000".substring(h.length()) + h;
   }
 
   private static String hostPort(InetSocketAddress a) {
@@ -344,25 +330,14 @@ public final class RequestPathWarmUp {
         InputStream in = new java.io.BufferedInputStream(s.getInputStream());
         OutputStream out = s.getOutputStream();
         while (true) {
-          String requestLine = line(in);
-          long length = 0;
-          for (String h = line(in); !h.isEmpty(); h = line(in)) {
-            String lower = h.toLowerCase(Locale.ROOT);
-            if (lower.startsWith("content-length:")) {
-              length = Long.parseLong(lower.substring(15).strip());
-            }
-          }
-          byte[] body = new byte[(int) length];
-          for (int at = 0; at < body.length; ) {
-            int n = in.read(body, at, body.length - at);
-            if (n < 0) {
-              return;
-            }
-            at += n;
+          Head head = Head.read(in);
+          byte[] body = in.readNBytes((int) head.length());
+          if (body.length < head.length()) {
+            return;
           }
           answer(
               out,
-              requestLine.contains("/v1/completions "),
+              head.firstLine().contains("/v1/completions "),
               new String(body, StandardCharsets.UTF_8).contains("\"stream\":true"));
         }
       } catch (IOException | RuntimeException gone) {

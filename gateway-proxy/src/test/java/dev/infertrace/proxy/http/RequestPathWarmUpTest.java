@@ -27,7 +27,7 @@ class RequestPathWarmUpTest {
 
   private static RequestPathWarmUp.Outcome warm(ProxyConfig config, EventLoopGroup group) {
     return RequestPathWarmUp.run(
-        config, group, Transport.fromEnvironment(), OpenTelemetry.noop(), null);
+        config, group, Transport.fromEnvironment(), OpenTelemetry.noop(), false);
   }
 
   @Test
