@@ -3,12 +3,22 @@
 Usage: python openai_timing.py BASE_URL MODEL REQUESTS MAX_TOKENS
 Each request carries a fresh W3C traceparent. Prints one JSON object per request: its trace id,
 TTFT (request sent -> first chunk with content), the gaps between content chunks, E2E (all in ms),
-and the usage the server reported. "Sent" is when httpx is about to send the request (its request
-event hook), after the SDK has built and validated it: the SDK's own work before that is the
-client's, not the server's, as it is for infertrace load, which stamps when the JDK client starts
-writing the request.
+and the usage the server reported. "Sent" is when the connection starts writing the request's
+head (httpcore's "send_request_headers.started" trace event, asked for in httpx's request hook),
+after the SDK and httpx have built, validated and routed it: their work before that is the
+client's, not the server's, as it is for infertrace load, which stamps when the JDK client builds
+the head it writes next.
+
+A chunk's instant is when the bytes that complete its server-sent event came off the connection
+(httpx's transport, wrapped), not when the SDK has parsed them into its objects and handed them
+over: that parsing is the client's own work, 1-2 ms a request in this interpreter, and infertrace
+load too stamps each event's line as it arrives, before it parses it. The SDK still makes the
+request, decodes the stream and says which chunk holds content; the wrapper only counts the
+events' ends, as the SSE format defines them (a blank line after a "data" field), and the script
+stops with an error if its count and the chunks the SDK yielded disagree.
 """
 
+import importlib
 import json
 import secrets
 import sys
@@ -16,25 +26,78 @@ import time
 
 import openai
 
+# the HTTP package the SDK's own client is built on (openai 3.x: httpx2; before it: httpx)
+httpx = importlib.import_module(openai.DefaultHttpxClient.__mro__[1].__module__.split(".")[0])
+
+
+class _Arrivals(httpx.SyncByteStream):
+    """The response body as the transport reads it, noting when each server-sent event ends."""
+
+    def __init__(self, inner, ends) -> None:
+        self._inner, self._ends = inner, ends
+        self._line, self._data = b"", False
+
+    def __iter__(self):
+        for part in self._inner:
+            now = time.perf_counter_ns()
+            *lines, self._line = (self._line + part).split(b"\n")
+            for line in lines:
+                line = line.rstrip(b"\r")
+                if not line:
+                    if self._data:
+                        self._ends.append(now)
+                    self._data = False
+                elif line.startswith(b"data"):
+                    self._data = True
+            yield part
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class _TimedTransport(httpx.BaseTransport):
+    """httpx's own transport; each response's body read through _Arrivals."""
+
+    def __init__(self) -> None:
+        self._inner = httpx.HTTPTransport()
+        self.ends: list = []
+
+    def handle_request(self, request):
+        response = self._inner.handle_request(request)
+        self.ends = []
+        response.stream = _Arrivals(response.stream, self.ends)
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
 
 def main() -> None:
     base_url, model, n, max_tokens = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     sent = [0]
+    transport = _TimedTransport()
+
+    def on_trace(event: str, info) -> None:
+        if event.endswith("send_request_headers.started"):
+            sent[0] = time.perf_counter_ns()
 
     def on_request(request) -> None:
-        sent[0] = time.perf_counter_ns()
+        sent[0] = 0
+        request.extensions["trace"] = on_trace
 
     client = openai.OpenAI(
         base_url=base_url,
         api_key="not-a-real-key",
         max_retries=0,
         timeout=60,
-        http_client=openai.DefaultHttpxClient(event_hooks={"request": [on_request]}),
+        http_client=openai.DefaultHttpxClient(
+            event_hooks={"request": [on_request]}, transport=transport
+        ),
     )
     for i in range(n):
         trace_id = secrets.token_hex(16)
         traceparent = f"00-{trace_id}-{secrets.token_hex(8)}-01"
-        times, usage = [], None
+        times, usage, chunks = [], None, 0
         with client.chat.completions.create(
             model=model,
             messages=[{"role": "user", "content": f"request {i}: why was this request slow"}],
@@ -45,13 +108,23 @@ def main() -> None:
             extra_headers={"traceparent": traceparent},
         ) as stream:
             for chunk in stream:
-                now = time.perf_counter_ns()
+                # the SDK yields one chunk per event, in order, once that event has ended
+                if chunks >= len(transport.ends):
+                    sys.exit(f"request {i}: chunk {chunks + 1} came before its event's end")
+                arrived = transport.ends[chunks]
+                chunks += 1
                 if chunk.usage is not None:
                     usage = chunk.usage
                 if chunk.choices and chunk.choices[0].delta.content:
-                    times.append(now)
-        end = time.perf_counter_ns()
+                    times.append(arrived)
+        ends = transport.ends
+        # every event but the closing "data: [DONE]" became a chunk
+        if len(ends) != chunks + 1:
+            sys.exit(f"request {i}: {len(ends)} events read, {chunks} chunks from the SDK")
+        end = ends[-1]
         start = sent[0]
+        if not start:
+            sys.exit(f"request {i}: the connection reported no start of its head")
         print(
             json.dumps(
                 {
