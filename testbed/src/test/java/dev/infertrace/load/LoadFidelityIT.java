@@ -21,17 +21,24 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Fidelity, side by side on loopback: the same streamed requests as our load tool saw them, as the
  * OpenAI Python SDK (an independent client) saw them, and as the tracing ingress's SERVER spans
  * recorded them, matched by the trace id each client sent. Per request, TTFT and ITL (mean and
- * largest gap) are compared and the output token counts agree exactly; the mean gap holds within 1
- * ms at p99, TTFT and the largest gap are reported against that target. The table it prints is the
- * one in BENCHMARKS.md.
+ * largest gap) are compared and the output token counts agree exactly. Our client's and the SDK's
+ * TTFT, mean gap and largest gap hold within 1 ms at p99; guidellm's are reported against it. The
+ * table it prints is the one in BENCHMARKS.md.
+ *
+ * <p>Tagged {@code c1-jit}: the build runs it in a JVM of its own whose compiler stops at C1
+ * (testbed/pom.xml). The stack, the sink and our client share this JVM and the host's two cores,
+ * and with C2 recompiling the stack's paths through the run, 1-3 % of requests waited for a core
+ * behind a compiler thread (TTFT p99 0.9-2.8 ms against 0.6-0.7 at C1 only; BENCHMARKS.md).
  */
 @RequiresPeers(Peer.OPENAI_PYTHON)
+@Tag("c1-jit")
 class LoadFidelityIT {
   // 500, so that the p99 is the 5th-largest difference and not, as with 60, nearly the largest
   private static final int REQUESTS = 500;
@@ -123,11 +130,13 @@ class LoadFidelityIT {
         // a client's TTFT and E2E enclose the ingress's (it sends first and reads last)
         assertThat(f.signedTtftMin()).as(f.row()).isGreaterThanOrEqualTo(0);
         if (quiet) {
-          // On a starved machine this measures the scheduler, not the clients. The mean gap holds
-          // within 1 ms (0.02-0.15 ms at p99 measured for ours); the p99 of TTFT (1.6-3.8 ms for
-          // ours over 500 requests) and of the largest gap (1.9-2.2 ms) do not yet, and are
-          // reported: BENCHMARKS.md.
+          // On a starved machine this measures the scheduler, not the clients.
           assertThat(f.itlMean().p99()).as(f.row()).isLessThanOrEqualTo(1.0);
+          if (f != guide) {
+            // guidellm's 20 requests make its p99 nearly its maximum: reported, not held to it
+            assertThat(f.ttft().p99()).as(f.row()).isLessThanOrEqualTo(1.0);
+            assertThat(f.itlMax().p99()).as(f.row()).isLessThanOrEqualTo(1.0);
+          }
         }
         System.out.printf(
             "%s: TTFT p99 %.2f ms, largest gap p99 %.2f ms: the 1 ms target is %s%n",
