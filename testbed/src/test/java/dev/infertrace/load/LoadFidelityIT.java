@@ -35,7 +35,7 @@ import org.junit.jupiter.api.Test;
  * <p>Tagged {@code c1-jit}: the build runs it in a JVM of its own whose compiler stops at C1
  * (testbed/pom.xml). The stack, the sink and our client share this JVM and the host's two cores,
  * and with C2 recompiling the stack's paths through the run, 1-3 % of requests waited for a core
- * behind a compiler thread (TTFT p99 0.9-2.8 ms against 0.6-0.7 at C1 only; BENCHMARKS.md).
+ * behind a compiler thread (TTFT p99 0.9-2.8 ms against 0.5-0.8 at C1 only; BENCHMARKS.md).
  */
 @RequiresPeers(Peer.OPENAI_PYTHON)
 @Tag("c1-jit")
