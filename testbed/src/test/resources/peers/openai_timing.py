@@ -45,7 +45,8 @@ class _Arrivals(httpx.SyncByteStream):
         self._inner, self._ends = inner, ends
         self._line, self._data = b"", False
         self._parts: queue.SimpleQueue = queue.SimpleQueue()
-        threading.Thread(target=self._read, daemon=True).start()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
 
     def _read(self) -> None:
         try:
@@ -74,6 +75,11 @@ class _Arrivals(httpx.SyncByteStream):
             yield part
 
     def close(self) -> None:
+        # The SDK closes the response once it has read "[DONE]", while this stream's thread may
+        # still be reading the body's last chunk: closing then, from this thread, would hand the
+        # connection back for the next request with httpcore's parser still in the other thread's
+        # hands (seen: "Got data when expecting EOF" on the next request's head). Wait for it.
+        self._reader.join(timeout=30)
         self._inner.close()
 
 
