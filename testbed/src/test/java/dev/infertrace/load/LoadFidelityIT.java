@@ -29,8 +29,8 @@ import org.junit.jupiter.api.Test;
  * OpenAI Python SDK (an independent client) saw them, and as the tracing ingress's SERVER spans
  * recorded them, matched by the trace id each client sent. Per request, TTFT and ITL (mean and
  * largest gap) are compared and the output token counts agree exactly; the mean gap holds within 1
- * ms at p99, and TTFT and the largest gap are reported against that target. The table it prints is
- * the one in BENCHMARKS.md.
+ * ms at p99 for every client and our client's TTFT within 1 ms at p99; the SDK's TTFT and the
+ * largest gaps are reported against that target. The table it prints is the one in BENCHMARKS.md.
  *
  * <p>Tagged {@code c1-jit}: the build runs it in a JVM of its own whose compiler stops at C1
  * (testbed/pom.xml). The stack, the sink and our client share this JVM and the host's two cores,
@@ -131,10 +131,14 @@ class LoadFidelityIT {
         assertThat(f.signedTtftMin()).as(f.row()).isGreaterThanOrEqualTo(0);
         if (quiet) {
           // On a starved machine this measures the scheduler, not the clients.
-          // The mean gap holds within 1 ms at p99. TTFT and the largest gap are reported: over
-          // nine runs at C1 only, our TTFT held in all nine (0.50-0.77 ms), the SDK's in eight,
-          // our largest gap in eight; the bound is not yet held run after run (BENCHMARKS.md).
+          // The mean gap (a request's ITL as llm-load-test and guidellm report it) holds within 1
+          // ms at p99 for every client, and our own client's TTFT does too: 0.41-0.81 ms in 24 of
+          // 24 runs at C1 only. The SDK's TTFT (over 1 ms in 2 of 24 runs) and the largest gap
+          // (over in 2 of 24 for each client) are reported (BENCHMARKS.md).
           assertThat(f.itlMean().p99()).as(f.row()).isLessThanOrEqualTo(1.0);
+          if (f == load) {
+            assertThat(f.ttft().p99()).as(f.row()).isLessThanOrEqualTo(1.0);
+          }
         }
         System.out.printf(
             "%s: TTFT p99 %.2f ms, largest gap p99 %.2f ms: the 1 ms target is %s%n",
